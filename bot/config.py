@@ -1,0 +1,61 @@
+"""One settings model, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SAMPLE_COMMUNITY = Path(__file__).parent / "data" / "daidong.yaml"
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; `.env.example` documents each key."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    bot_username: str | None = None
+    database_url: str = "sqlite+aiosqlite:///linli.db"
+    community_file: Path = SAMPLE_COMMUNITY
+    default_language: str = "zh-Hans"
+    timezone: str = "Asia/Shanghai"
+    outbox_interval_seconds: float = Field(default=1.0, gt=0)
+    flood_messages: int = Field(default=20, ge=1)
+    flood_window_seconds: float = Field(default=10.0, gt=0)
+    max_text_length: int = Field(default=1000, ge=50)
+    log_level: str = "INFO"
+
+    @field_validator("telegram_bot_token", "bot_username", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        if value.startswith(("postgres://", "postgresql://")):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("DATABASE_URL must be sqlite:///PATH or postgresql://…")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("zh-Hans", "en"):
+            raise ValueError("DEFAULT_LANGUAGE must be zh-Hans or en")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(value)
+        return value

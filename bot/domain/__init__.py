@@ -1,0 +1,1 @@
+"""Pydantic models and enums of the domain; no I/O."""

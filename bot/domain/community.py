@@ -1,0 +1,195 @@
+"""The community data file: compounds, buildings, units, grids and categories."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$")
+_UNIT = {"m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str | int | float) -> timedelta:
+    """Reads '30m', '2h', '3d' (or a number of minutes)."""
+    if isinstance(text, int | float):
+        return timedelta(minutes=text)
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"not a duration like 30m, 2h or 3d: {text!r}")
+    return timedelta(seconds=float(match.group(1)) * _UNIT[match.group(2)])
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A text in Chinese with an optional English version."""
+
+    zh: str
+    en: str | None = None
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" and self.en else self.zh
+
+
+class Building(_Strict):
+    id: str
+    name: str
+    units: list[str] = Field(min_length=1)
+    households: int = Field(ge=0)
+
+
+class Compound(_Strict):
+    id: str
+    name: Text
+    buildings: list[Building] = Field(min_length=1)
+
+
+class Person(_Strict):
+    name: str
+    phone: str | None = None
+
+
+class GridWorker(Person):
+    duty: str = Field(default="on", pattern="^(on|backup)$")
+
+
+class Grid(_Strict):
+    id: str
+    name: Text
+    buildings: list[str] = Field(min_length=1)
+    workers: list[GridWorker] = Field(min_length=1)
+    instructor: Person
+    chief: Person
+
+
+class Category(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")
+    name: Text
+    respond_within: timedelta
+    resolve_within: timedelta
+    emergency: bool = False
+    urgent: bool = False
+    question: Text | None = None
+    route: str = Field(default="grid", pattern="^(grid|staff)$")
+    call: list[str] = Field(default_factory=list)
+
+    @field_validator("respond_within", "resolve_within", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return value if isinstance(value, timedelta) else parse_duration(value)  # type: ignore[arg-type]
+
+
+class EmergencyNumber(_Strict):
+    key: str
+    name: Text
+    number: str
+
+
+class Community(_Strict):
+    """A whole community as described by its data file."""
+
+    id: str
+    code: str = Field(pattern=r"^[A-Z]{2,4}$")
+    name: Text
+    street: Text | None = None
+    service_station: Text | None = None
+    emergency_numbers: list[EmergencyNumber] = Field(default_factory=list)
+    compounds: list[Compound] = Field(min_length=1)
+    grids: list[Grid] = Field(min_length=1)
+    categories: list[Category] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Community:
+        buildings = {b.id for c in self.compounds for b in c.buildings}
+        _unique("compounds", [c.id for c in self.compounds])
+        _unique("buildings", [b.id for c in self.compounds for b in c.buildings])
+        _unique("grids", [g.id for g in self.grids])
+        _unique("categories", [c.id for c in self.categories])
+        covered: dict[str, str] = {}
+        for grid in self.grids:
+            for b in grid.buildings:
+                if b not in buildings:
+                    raise ValueError(f"grid {grid.id}: unknown building {b!r}")
+                if b in covered:
+                    raise ValueError(f"building {b!r} is in grids {covered[b]} and {grid.id}")
+                covered[b] = grid.id
+        missing = sorted(buildings - covered.keys())
+        if missing:
+            raise ValueError(f"buildings in no grid: {', '.join(missing)}")
+        return self
+
+    def compound(self, compound_id: str) -> Compound | None:
+        return next((c for c in self.compounds if c.id == compound_id), None)
+
+    def building(self, building_id: str) -> Building | None:
+        return next((b for c in self.compounds for b in c.buildings if b.id == building_id), None)
+
+    def compound_of(self, building_id: str) -> Compound | None:
+        return next((c for c in self.compounds if any(b.id == building_id for b in c.buildings)),
+                    None)
+
+    def grid(self, grid_id: str) -> Grid | None:
+        return next((g for g in self.grids if g.id == grid_id), None)
+
+    def grid_of(self, building_id: str) -> Grid | None:
+        return next((g for g in self.grids if building_id in g.buildings), None)
+
+    def category(self, category_id: str) -> Category | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    def households(self) -> int:
+        return sum(b.households for c in self.compounds for b in c.buildings)
+
+
+def _unique(what: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"duplicate id in {what}: {i!r}")
+        seen.add(i)
+
+
+class CommunityFileError(ValueError):
+    """A data file that cannot be used; the message names the file, the entry and the field."""
+
+
+def load_community(path: Path | str) -> Community:
+    """Reads and validates a community data file."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CommunityFileError(f"{path}: {exc}") from exc
+    try:
+        return Community.model_validate(raw)
+    except ValidationError as exc:
+        raise CommunityFileError(_describe(path, raw, exc)) from exc
+
+
+def _describe(path: Path, raw: object, exc: ValidationError) -> str:
+    lines = [f"{path}: {exc.error_count()} error(s)"]
+    for err in exc.errors():
+        loc = list(err["loc"])
+        lines.append(f"  {_entry(raw, loc)}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def _entry(raw: object, loc: list[str | int]) -> str:
+    """Names the entry by its id where it has one: categories[water].respond_within."""
+    parts: list[str] = []
+    node = raw
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and key < len(node):
+            node = node[key]
+            ident = node.get("id") if isinstance(node, dict) else None
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{ident if ident else key}]"]
+        else:
+            node = node.get(key) if isinstance(node, dict) else None
+            parts.append(str(key))
+    return ".".join(parts) or "(top level)"

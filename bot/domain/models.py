@@ -1,0 +1,144 @@
+"""Users, tickets and their events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    GRID_WORKER = "grid_worker"
+    INSTRUCTOR = "instructor"
+    CHIEF = "chief"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+GRID_ROLES = (Role.GRID_WORKER, Role.INSTRUCTOR, Role.CHIEF)
+OFFICE_ROLES = (Role.STAFF, Role.ADMIN)
+
+
+class Duty(StrEnum):
+    ON = "on"
+    BACKUP = "backup"
+    OFF = "off"
+
+
+class User(BaseModel):
+    id: int
+    channel: str
+    external_id: str
+    lang: str = "zh-Hans"
+    role: Role = Role.RESIDENT
+    community_id: str | None = None
+    grid_id: str | None = None
+    duty: Duty = Duty.ON
+    display_name: str | None = None
+    contact_name: str | None = None
+    phone: str | None = None
+    compound_id: str | None = None
+    building_id: str | None = None
+    unit: str | None = None
+    consent_at: datetime | None = None
+    created_at: datetime
+
+    @property
+    def is_registered(self) -> bool:
+        if self.role is Role.RESIDENT:
+            return self.consent_at is not None and self.unit is not None
+        return True
+
+    @property
+    def serves_grids(self) -> bool:
+        return self.role in GRID_ROLES
+
+
+class TicketState(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    WAITING_INFO = "waiting_info"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    ESCALATED = "escalated"
+
+
+def open_states() -> frozenset[TicketState]:
+    """States in which someone on the community side still owes the resident work."""
+    return frozenset({TicketState.NEW, TicketState.ASSIGNED, TicketState.ACCEPTED,
+                      TicketState.WAITING_INFO, TicketState.REOPENED, TicketState.ESCALATED})
+
+
+def closed_states() -> frozenset[TicketState]:
+    """States in which the work is done (resolved awaits the resident's confirmation)."""
+    return frozenset({TicketState.RESOLVED, TicketState.CLOSED})
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    INFO_REQUESTED = "info_requested"
+    INFO_RECEIVED = "info_received"
+    RESOLVED = "resolved"
+    CONFIRMED = "confirmed"
+    REOPENED = "reopened"
+    RATED = "rated"
+    FORWARDED = "forwarded"
+    CLOSED = "closed"
+
+
+class PhotoKind(StrEnum):
+    REPORT = "report"
+    INFO = "info"
+    RESOLUTION = "resolution"
+
+
+class Ticket(BaseModel):
+    id: int
+    number: str
+    community_id: str
+    grid_id: str | None
+    category_id: str
+    state: TicketState
+    urgent: bool = False
+    description: str
+    extra_answer: str | None = None
+    voice_file_id: str | None = None
+    location_text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    building_id: str | None = None
+    reporter_id: int | None
+    assignee_id: int | None = None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    rating: int | None = Field(default=None, ge=1, le=5)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in open_states()
+
+
+class TicketEvent(BaseModel):
+    id: int
+    ticket_id: int
+    actor_id: int | None
+    at: datetime
+    kind: EventKind
+    from_state: TicketState | None
+    to_state: TicketState | None
+    note: str | None = None
+
+
+class TicketPhoto(BaseModel):
+    ticket_id: int
+    file_id: str
+    kind: PhotoKind
+    at: datetime

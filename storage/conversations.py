@@ -1,0 +1,40 @@
+"""Conversation state per user, and the record of handled updates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from storage.base import Repo, insert_ignore
+from storage.schema import conversations, processed_updates
+
+
+class ConversationRepo(Repo):
+    async def get(self, user_id: int) -> tuple[str, str, dict[str, Any]] | None:
+        row = (await self.conn.execute(
+            sa.select(conversations.c.flow, conversations.c.step, conversations.c.data)
+            .where(conversations.c.user_id == user_id))).first()
+        return (row.flow, row.step, dict(row.data or {})) if row else None
+
+    async def put(self, user_id: int, flow: str, step: str, data: dict[str, Any],
+                  now: datetime) -> None:
+        values = {"flow": flow, "step": step, "data": data, "updated_at": now}
+        updated = await self.conn.execute(
+            conversations.update().where(conversations.c.user_id == user_id).values(**values))
+        if updated.rowcount == 0:
+            await self.conn.execute(conversations.insert().values(user_id=user_id, **values))
+
+    async def clear(self, user_id: int) -> None:
+        await self.conn.execute(conversations.delete().where(conversations.c.user_id == user_id))
+
+    async def first_time(self, channel: str, update_id: int, now: datetime) -> bool:
+        """Records an update id; False when it was handled before."""
+        return await insert_ignore(self.conn, processed_updates,
+                                   {"channel": channel, "update_id": update_id, "at": now})
+
+    async def prune_updates(self, now: datetime, keep: timedelta = timedelta(days=3)) -> None:
+        """Forgets old update ids; Telegram never resends an update that old."""
+        await self.conn.execute(
+            processed_updates.delete().where(processed_updates.c.at < now - keep))

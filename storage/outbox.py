@@ -1,0 +1,77 @@
+"""Messages that must arrive: written in the same transaction as the change they announce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from storage.base import Repo, aware
+from storage.schema import outbox
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    channel: str
+    external_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+class OutboxRepo(Repo):
+    async def add(self, channel: str, external_id: str, payload: dict[str, Any],
+                  now: datetime) -> int:
+        return (await self.conn.execute(outbox.insert().values(
+            channel=channel, external_id=external_id, payload=payload, created_at=now,
+            due_at=now, attempts=0).returning(outbox.c.id))).scalar_one()
+
+    async def claim(self, channel: str, now: datetime, *, limit: int = 30,
+                    lease: timedelta = timedelta(seconds=60),
+                    external_id: str | None = None) -> list[OutboxItem]:
+        """Takes due, unsent rows for a while so a second sender does not take them too."""
+        pending = sa.and_(
+            outbox.c.channel == channel, outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None),
+            outbox.c.due_at <= now,
+            sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+        if external_id is not None:
+            pending = sa.and_(pending, outbox.c.external_id == external_id)
+        query = sa.select(outbox.c.id, outbox.c.channel, outbox.c.external_id, outbox.c.payload,
+                          outbox.c.attempts).where(pending).order_by(outbox.c.id).limit(limit)
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = (await self.conn.execute(query)).all()
+        if not rows:
+            return []
+        await self.conn.execute(outbox.update().where(outbox.c.id.in_([r.id for r in rows]))
+                                .values(claimed_until=now + lease,
+                                        attempts=outbox.c.attempts + 1))
+        return [OutboxItem(r.id, r.channel, r.external_id, dict(r.payload), r.attempts + 1)
+                for r in rows]
+
+    async def sent(self, item_id: int, now: datetime, message_ref: str | None) -> None:
+        await self.conn.execute(outbox.update().where(outbox.c.id == item_id).values(
+            sent_at=now, message_ref=message_ref, claimed_until=None))
+
+    async def retry(self, item_id: int, due_at: datetime, error: str) -> None:
+        await self.conn.execute(outbox.update().where(outbox.c.id == item_id).values(
+            due_at=due_at, claimed_until=None, error=error[:300]))
+
+    async def failed(self, item_id: int, now: datetime, error: str) -> None:
+        await self.conn.execute(outbox.update().where(outbox.c.id == item_id).values(
+            failed_at=now, claimed_until=None, error=error[:300]))
+
+    async def pending_count(self, channel: str | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(outbox).where(
+            outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
+        if channel is not None:
+            query = query.where(outbox.c.channel == channel)
+        return (await self.conn.execute(query)).scalar_one()
+
+    async def next_due(self, channel: str) -> datetime | None:
+        value = (await self.conn.execute(sa.select(sa.func.min(outbox.c.due_at)).where(
+            outbox.c.channel == channel, outbox.c.sent_at.is_(None),
+            outbox.c.failed_at.is_(None)))).scalar()
+        return aware(value)

@@ -1,0 +1,23 @@
+"""All repositories bound to one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.community import CommunityRepo
+from storage.conversations import ConversationRepo
+from storage.outbox import OutboxRepo
+from storage.tickets import TicketRepo
+from storage.users import UserRepo
+
+
+class Repos:
+    """The unit of work handed to services: every repository on the same connection."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.users = UserRepo(conn)
+        self.conversations = ConversationRepo(conn)
+        self.tickets = TicketRepo(conn)
+        self.outbox = OutboxRepo(conn)
+        self.communities = CommunityRepo(conn)

@@ -1,0 +1,145 @@
+"""Tables, as SQLAlchemy Core metadata shared by SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+TS = sa.DateTime(timezone=True)
+
+schema_version = sa.Table(
+    "schema_version", metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", TS, nullable=False),
+)
+
+communities = sa.Table(
+    "communities", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("source", sa.String(500)),
+    sa.Column("loaded_at", TS, nullable=False),
+)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("external_id", sa.String(64), nullable=False),
+    sa.Column("lang", sa.String(10), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("community_id", sa.String(40)),
+    sa.Column("grid_id", sa.String(40)),
+    sa.Column("duty", sa.String(10), nullable=False, server_default="on"),
+    sa.Column("display_name", sa.String(100)),
+    sa.Column("contact_name", sa.String(100)),
+    sa.Column("phone", sa.String(40)),
+    sa.Column("compound_id", sa.String(40)),
+    sa.Column("building_id", sa.String(40)),
+    sa.Column("unit", sa.String(40)),
+    sa.Column("consent_at", TS),
+    sa.Column("created_at", TS, nullable=False),
+    sa.UniqueConstraint("channel", "external_id", name="uq_users_address"),
+)
+
+invites = sa.Table(
+    "invites", metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("community_id", sa.String(40), nullable=False),
+    sa.Column("grid_id", sa.String(40)),
+    sa.Column("person_name", sa.String(100)),
+    sa.Column("duty", sa.String(10)),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("used_by", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("used_at", TS),
+)
+
+conversations = sa.Table(
+    "conversations", metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("flow", sa.String(30), nullable=False),
+    sa.Column("step", sa.String(30), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)
+
+processed_updates = sa.Table(
+    "processed_updates", metadata,
+    sa.Column("channel", sa.String(20), primary_key=True),
+    sa.Column("update_id", sa.BigInteger, primary_key=True),
+    sa.Column("at", TS, nullable=False),
+)
+
+ticket_counters = sa.Table(
+    "ticket_counters", metadata,
+    sa.Column("prefix", sa.String(20), primary_key=True),
+    sa.Column("last", sa.Integer, nullable=False),
+)
+
+tickets = sa.Table(
+    "tickets", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("number", sa.String(30), nullable=False, unique=True),
+    sa.Column("community_id", sa.String(40), nullable=False),
+    sa.Column("grid_id", sa.String(40)),
+    sa.Column("category_id", sa.String(20), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("urgent", sa.Boolean, nullable=False, default=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("extra_answer", sa.Text),
+    sa.Column("voice_file_id", sa.String(200)),
+    sa.Column("location_text", sa.String(300)),
+    sa.Column("latitude", sa.Float),
+    sa.Column("longitude", sa.Float),
+    sa.Column("building_id", sa.String(40)),
+    sa.Column("reporter_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("assignee_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("resolved_at", TS),
+    sa.Column("closed_at", TS),
+    sa.Column("rating", sa.Integer),
+    sa.Index("ix_tickets_grid_state", "grid_id", "state"),
+    sa.Index("ix_tickets_reporter", "reporter_id"),
+    sa.Index("ix_tickets_assignee_state", "assignee_id", "state"),
+)
+
+ticket_events = sa.Table(
+    "ticket_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), nullable=False, index=True),
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("from_state", sa.String(20)),
+    sa.Column("to_state", sa.String(20)),
+    sa.Column("note", sa.Text),
+)
+
+ticket_photos = sa.Table(
+    "ticket_photos", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), nullable=False, index=True),
+    sa.Column("file_id", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("at", TS, nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("external_id", sa.String(64), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("due_at", TS, nullable=False),
+    sa.Column("claimed_until", TS),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("sent_at", TS),
+    sa.Column("failed_at", TS),
+    sa.Column("message_ref", sa.String(40)),
+    sa.Column("error", sa.String(300)),
+    sa.Index("ix_outbox_pending", "channel", "sent_at", "failed_at", "due_at"),
+)

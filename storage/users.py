@@ -1,0 +1,70 @@
+"""Users, their roles, and one-time invites."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.domain.models import Role, User
+from storage.base import Repo, row_dict
+from storage.schema import invites, users
+
+
+class UserRepo(Repo):
+    async def by_address(self, channel: str, external_id: str) -> User | None:
+        row = (await self.conn.execute(sa.select(users).where(
+            users.c.channel == channel, users.c.external_id == external_id))).first()
+        return User(**row_dict(row)) if row else None
+
+    async def get(self, user_id: int) -> User | None:
+        row = (await self.conn.execute(sa.select(users).where(users.c.id == user_id))).first()
+        return User(**row_dict(row)) if row else None
+
+    async def create(self, channel: str, external_id: str, lang: str, now: datetime,
+                     display_name: str | None = None) -> User:
+        result = await self.conn.execute(users.insert().values(
+            channel=channel, external_id=external_id, lang=lang, role=Role.RESIDENT.value,
+            duty="on", display_name=display_name, created_at=now).returning(users.c.id))
+        user = await self.get(result.scalar_one())
+        assert user is not None
+        return user
+
+    async def update(self, user_id: int, **values: Any) -> None:
+        values = {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
+        await self.conn.execute(users.update().where(users.c.id == user_id).values(**values))
+
+    async def in_grid(self, grid_id: str, role: Role | None = None) -> list[User]:
+        query = sa.select(users).where(users.c.grid_id == grid_id)
+        if role is not None:
+            query = query.where(users.c.role == role.value)
+        rows = (await self.conn.execute(query.order_by(users.c.id))).all()
+        return [User(**row_dict(r)) for r in rows]
+
+    async def with_role(self, community_id: str, *roles: Role) -> list[User]:
+        rows = (await self.conn.execute(sa.select(users).where(
+            users.c.community_id == community_id,
+            users.c.role.in_([r.value for r in roles])).order_by(users.c.id))).all()
+        return [User(**row_dict(r)) for r in rows]
+
+    async def delete(self, user_id: int) -> None:
+        await self.conn.execute(users.delete().where(users.c.id == user_id))
+
+    # --- invites ---------------------------------------------------------------------------
+
+    async def add_invite(self, code: str, role: Role, community_id: str, grid_id: str | None,
+                         person_name: str | None, duty: str | None, now: datetime) -> None:
+        await self.conn.execute(invites.insert().values(
+            code=code, role=role.value, community_id=community_id, grid_id=grid_id,
+            person_name=person_name, duty=duty, created_at=now))
+
+    async def claim_invite(self, code: str, user_id: int, now: datetime) -> dict[str, Any] | None:
+        """Marks an unused invite as used by the user; None when unknown or already used."""
+        result = await self.conn.execute(invites.update().where(
+            invites.c.code == code, invites.c.used_by.is_(None)).values(
+            used_by=user_id, used_at=now))
+        if result.rowcount != 1:
+            return None
+        row = (await self.conn.execute(sa.select(invites).where(invites.c.code == code))).one()
+        return row_dict(row)
