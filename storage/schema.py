@@ -51,7 +51,7 @@ invites = sa.Table(
     sa.Column("person_name", sa.String(100)),
     sa.Column("duty", sa.String(10)),
     sa.Column("created_at", TS, nullable=False),
-    sa.Column("used_by", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("used_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("used_at", TS),
 )
 

@@ -82,7 +82,9 @@ class Category(_Strict):
     @field_validator("respond_within", "resolve_within", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
-        return value if isinstance(value, timedelta) else parse_duration(value)  # type: ignore[arg-type]
+        if isinstance(value, int | float) or (isinstance(value, str) and _DURATION.match(value)):
+            return parse_duration(value)
+        return value  # a timedelta or an ISO 8601 duration, as stored in the database
 
 
 class EmergencyNumber(_Strict):

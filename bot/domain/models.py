@@ -52,8 +52,13 @@ class User(BaseModel):
         return True
 
     @property
-    def serves_grids(self) -> bool:
-        return self.role in GRID_ROLES
+    def grids(self) -> list[str]:
+        """Grids this person serves; an instructor or chief may serve several (G1,G2)."""
+        return [g for g in (self.grid_id or "").split(",") if g] if self.role in GRID_ROLES else []
+
+    @property
+    def is_office(self) -> bool:
+        return self.role in OFFICE_ROLES
 
 
 class TicketState(StrEnum):

@@ -1,0 +1,1 @@
+"""Conversations as transport-neutral state machines: (state, Incoming) -> (state, [Outgoing])."""

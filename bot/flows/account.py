@@ -1,0 +1,63 @@
+"""The user's own account: help, language, privacy, export and deletion of their data."""
+
+from __future__ import annotations
+
+import json
+
+from bot.domain.models import Role
+from bot.flows import menu
+from bot.flows.base import Ctx
+from bot.i18n import normalise_language
+
+NAME = "account"
+PREFIX = "u1"
+
+
+async def cmd_help(ctx: Ctx) -> None:
+    """Explains what this user can do, by role."""
+    key = "help.resident" if ctx.user.role is Role.RESIDENT else "help.worker"
+    menu.show(ctx, key)
+
+
+async def cmd_lang(ctx: Ctx, arg: str) -> None:
+    """Switches between Chinese and English."""
+    if arg.strip().lower() not in ("zh", "en", "zh-hans", "cn"):
+        ctx.say(ctx.t("account.lang_usage"))
+        return
+    lang = normalise_language(arg.strip())
+    await ctx.r.users.update(ctx.user.id, lang=lang)
+    ctx.user = ctx.user.model_copy(update={"lang": lang})
+    menu.show(ctx, "account.lang_set")
+
+
+async def cmd_privacy(ctx: Ctx) -> None:
+    """Repeats the privacy notice and the data commands."""
+    ctx.say(ctx.t("account.privacy", community=ctx.community.name.get(ctx.lang)))
+
+
+async def cmd_mydata(ctx: Ctx) -> None:
+    """Sends the user everything stored about them."""
+    data = await ctx.svc.users.export(ctx.r, ctx.user)
+    dump = json.dumps(data, ensure_ascii=False, indent=1)
+    ctx.say(ctx.t("account.export", data=dump[:3500]))
+
+
+async def cmd_deleteme(ctx: Ctx) -> None:
+    """Asks for confirmation before deleting the user's data."""
+    ctx.say(ctx.t("account.confirm_delete"), choices=[
+        [ctx.choice("btn.delete_yes", "u1:delete:yes"), ctx.choice("btn.cancel", "u1:delete:no")]])
+
+
+async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
+    """Deletes the user's data on confirmation."""
+    if action == "delete" and value == "yes":
+        if ctx.user.role is not Role.RESIDENT:
+            ctx.say(ctx.t("account.delete_staff"))
+            return
+        await ctx.svc.users.forget(ctx.r, ctx.user)
+        ctx.deleted = True
+        ctx.say(ctx.t("account.deleted"), remove_keyboard=True)
+    elif action == "delete":
+        ctx.say(ctx.t("account.delete_cancelled"), edit=True)
+    else:
+        ctx.say(ctx.t("err.stale"))

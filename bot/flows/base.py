@@ -1,0 +1,94 @@
+"""What every flow step receives: the user, their conversation, the services and a reply list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Settings
+from bot.domain.community import Community
+from bot.domain.messages import Address, Choice, Expect, Incoming, KeyButton, Outgoing
+from bot.domain.models import User
+from bot.i18n import Catalog
+from bot.services.cards import Cards
+from bot.services.clock import Clock
+from bot.services.community import CommunityService
+from bot.services.notify import Notifier
+from bot.services.tickets import TicketService
+from bot.services.users import UserService
+from storage import Database, Repos
+
+
+@dataclass
+class Services:
+    """Everything flows depend on, built once in the composition root."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    catalog: Catalog
+    community: CommunityService
+    users: UserService
+    tickets: TicketService
+    cards: Cards
+    notifier: Notifier
+
+
+@dataclass
+class Conversation:
+    flow: str = ""
+    step: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def idle(self) -> bool:
+        return not self.flow
+
+
+@dataclass
+class Ctx:
+    """One update being handled, inside one database transaction."""
+
+    svc: Services
+    r: Repos
+    community: Community
+    user: User
+    inc: Incoming
+    conv: Conversation
+    out: list[Outgoing] = field(default_factory=list)
+    toast: str | None = None
+    deleted: bool = False
+
+    @property
+    def lang(self) -> str:
+        return self.user.lang
+
+    def t(self, key: str, **values: Any) -> str:
+        return self.svc.catalog.t(self.user.lang, key, **values)
+
+    def say(self, text: str, *, choices: list[list[Choice]] | None = None,
+            keyboard: list[list[KeyButton]] | None = None, remove_keyboard: bool = False,
+            photos: list[str] | None = None, expect: Expect | None = None,
+            edit: bool = False) -> None:
+        """Replies to the user; `edit` rewrites the message whose button was pressed."""
+        self.out.append(Outgoing(
+            to=self.inc.sender, text=text, choices=choices or [], keyboard=keyboard,
+            remove_keyboard=remove_keyboard, photos=photos or [], expect=expect,
+            edit_ref=self.inc.message_ref if edit and self.inc.message_ref else None))
+
+    def go(self, flow: str, step: str, **data: Any) -> None:
+        """Moves the conversation to a step, keeping earlier data of the same flow."""
+        if flow != self.conv.flow:
+            self.conv.data = {}
+        self.conv.flow, self.conv.step = flow, step
+        self.conv.data.update(data)
+
+    def end(self) -> None:
+        self.conv.flow, self.conv.step, self.conv.data = "", "", {}
+
+    def choice(self, label_key: str, data: str, **values: Any) -> Choice:
+        return Choice(label=self.t(label_key, **values), data=data)
+
+    @property
+    def address(self) -> Address:
+        return self.inc.sender

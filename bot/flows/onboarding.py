@@ -1,0 +1,182 @@
+"""Onboarding: privacy notice and consent, then compound → building → unit → optional phone.
+
+```mermaid
+stateDiagram-v2
+    [*] --> consent: /start
+    [*] --> [*]: /start CODE (invite binds a role)
+    consent --> compound: 同意
+    consent --> [*]: 不同意
+    compound --> building
+    building --> unit
+    unit --> phone
+    phone --> [*]: contact shared / 跳过
+```
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from bot.domain.messages import Choice, Expect, InKind, KeyButton
+from bot.flows import menu
+from bot.flows.base import Ctx
+
+NAME = "onboarding"
+PREFIX = "o1"
+PHONE = re.compile(r"^\+?[\d\- ]{7,20}$")
+
+
+class Step(StrEnum):
+    CONSENT = "consent"
+    COMPOUND = "compound"
+    BUILDING = "building"
+    UNIT = "unit"
+    PHONE = "phone"
+
+
+async def start(ctx: Ctx, code: str = "") -> None:
+    """Redeems an invite code, or welcomes a resident and asks for consent."""
+    if code:
+        user = await ctx.svc.users.redeem(ctx.r, ctx.user, code)
+        if user is not None:
+            ctx.user = user
+            ctx.end()
+            menu.show(ctx, "onboarding.role_bound", role=ctx.t(f"role.{user.role.value}"),
+                      grids=", ".join(user.grids) or "—")
+            return
+        ctx.say(ctx.t("onboarding.bad_code"))
+    if ctx.user.is_registered:
+        ctx.end()
+        menu.show(ctx, "onboarding.welcome_back",
+                  home=ctx.svc.cards.home(ctx.community, ctx.lang, ctx.user))
+        return
+    ask_consent(ctx)
+
+
+def ask_consent(ctx: Ctx) -> None:
+    """Shows the privacy notice and asks for consent."""
+    ctx.go(NAME, Step.CONSENT)
+    ctx.say(ctx.t("onboarding.privacy", community=ctx.community.name.get(ctx.lang)),
+            choices=[[ctx.choice("btn.agree", "o1:consent:yes"),
+                      ctx.choice("btn.disagree", "o1:consent:no")]],
+            remove_keyboard=True, expect=Expect.CHOICE)
+
+
+def ask_compound(ctx: Ctx) -> None:
+    """Asks which compound the resident lives in."""
+    ctx.go(NAME, Step.COMPOUND)
+    rows = [[Choice(label=c.name.get(ctx.lang), data=f"o1:compound:{c.id}")]
+            for c in ctx.community.compounds]
+    ctx.say(ctx.t("onboarding.ask_compound"), choices=rows, expect=Expect.CHOICE)
+
+
+def ask_building(ctx: Ctx) -> None:
+    """Asks for the building within the chosen compound."""
+    ctx.go(NAME, Step.BUILDING)
+    compound = ctx.community.compound(ctx.conv.data["compound"])
+    assert compound is not None
+    buttons = [Choice(label=b.name, data=f"o1:building:{b.id}") for b in compound.buildings]
+    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([ctx.choice("btn.back", "o1:building:back")])
+    ctx.say(ctx.t("onboarding.ask_building", compound=compound.name.get(ctx.lang)),
+            choices=rows, expect=Expect.CHOICE)
+
+
+def ask_unit(ctx: Ctx) -> None:
+    """Asks for the unit (entrance) of the chosen building."""
+    ctx.go(NAME, Step.UNIT)
+    building = ctx.community.building(ctx.conv.data["building"])
+    assert building is not None
+    buttons = [Choice(label=u, data=f"o1:unit:{i}") for i, u in enumerate(building.units)]
+    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([ctx.choice("btn.back", "o1:unit:back")])
+    ctx.say(ctx.t("onboarding.ask_unit", building=building.name), choices=rows,
+            expect=Expect.CHOICE)
+
+
+def ask_phone(ctx: Ctx) -> None:
+    """Offers to share a phone number for the grid worker, skippable."""
+    ctx.go(NAME, Step.PHONE)
+    ctx.say(ctx.t("onboarding.ask_phone"),
+            keyboard=[[KeyButton(label=ctx.t("btn.share_phone"), request_contact=True)]],
+            expect=Expect.CONTACT)
+    ctx.say(ctx.t("onboarding.phone_skip_hint"),
+            choices=[[ctx.choice("btn.skip", "o1:phone:skip")]])
+
+
+async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
+    """Takes a button of the current step; others are stale."""
+    if step != ctx.conv.step:
+        ctx.say(ctx.t("err.stale"))
+        return
+    if step == Step.CONSENT:
+        if value == "yes":
+            await ctx.r.users.update(ctx.user.id, consent_at=ctx.svc.clock.now())
+            ask_compound(ctx)
+        else:
+            ctx.end()
+            ctx.say(ctx.t("onboarding.declined"))
+    elif step == Step.COMPOUND and ctx.community.compound(value):
+        ctx.conv.data["compound"] = value
+        ask_building(ctx)
+    elif step == Step.BUILDING and value == "back":
+        ask_compound(ctx)
+    elif step == Step.BUILDING and _in_compound(ctx, value):
+        ctx.conv.data["building"] = value
+        ask_unit(ctx)
+    elif step == Step.UNIT and value == "back":
+        ask_building(ctx)
+    elif step == Step.UNIT and value.isdigit() and _unit(ctx, int(value)):
+        await ctx.r.users.update(ctx.user.id, compound_id=ctx.conv.data["compound"],
+                                 building_id=ctx.conv.data["building"],
+                                 unit=_unit(ctx, int(value)))
+        ask_phone(ctx)
+    elif step == Step.PHONE and value == "skip":
+        await finish(ctx)
+    else:
+        ctx.say(ctx.t("err.stale"))
+
+
+async def on_input(ctx: Ctx) -> None:
+    """Takes a shared contact or typed phone; anything else re-asks the current step."""
+    inc = ctx.inc
+    if ctx.conv.step == Step.PHONE:
+        phone = inc.phone or (inc.text or "").strip()
+        if inc.kind is InKind.CONTACT or (inc.kind is InKind.TEXT and PHONE.match(phone)):
+            await ctx.r.users.update(ctx.user.id, phone=phone[:40],
+                                     contact_name=(inc.contact_name or "")[:100] or None)
+            await finish(ctx)
+            return
+        ctx.say(ctx.t("onboarding.bad_phone"))
+        return
+    ctx.say(ctx.t("err.use_buttons"))
+    await repeat(ctx)
+
+
+async def repeat(ctx: Ctx) -> None:
+    """Asks the current step's question again."""
+    asks = {Step.CONSENT: ask_consent, Step.COMPOUND: ask_compound,
+            Step.BUILDING: ask_building, Step.UNIT: ask_unit, Step.PHONE: ask_phone}
+    asks.get(Step(ctx.conv.step), ask_consent)(ctx)
+
+
+async def finish(ctx: Ctx) -> None:
+    """Ends onboarding and shows the main menu."""
+    user = await ctx.r.users.get(ctx.user.id)
+    assert user is not None
+    ctx.user = user
+    ctx.end()
+    menu.show(ctx, "onboarding.done", home=ctx.svc.cards.home(ctx.community, ctx.lang, user))
+
+
+def _in_compound(ctx: Ctx, building_id: str) -> bool:
+    compound = ctx.community.compound(ctx.conv.data.get("compound", ""))
+    return bool(compound and any(b.id == building_id for b in compound.buildings))
+
+
+def _unit(ctx: Ctx, index: int) -> str | None:
+    building = ctx.community.building(ctx.conv.data.get("building", ""))
+    if building and 0 <= index < len(building.units):
+        return building.units[index]
+    return None

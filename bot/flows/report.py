@@ -1,0 +1,278 @@
+"""报事报修: category → description → extra question → photos → location → confirm → number.
+
+```mermaid
+stateDiagram-v2
+    [*] --> category
+    category --> description: ordinary category
+    category --> description: emergency (numbers shown first, filed at once after it)
+    description --> extra: category has a question
+    description --> photos
+    extra --> photos
+    photos --> location: 完成 / 跳过 / third photo
+    location --> confirm: registered address / pin / typed text
+    confirm --> [*]: 确认提交 (ticket committed, number shown)
+    confirm --> edit: 修改
+    edit --> category
+    edit --> description
+    edit --> photos
+    edit --> location
+    confirm --> [*]: 取消
+```
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.domain.community import Category
+from bot.domain.messages import Choice, Expect, InKind, KeyButton
+from bot.flows import menu
+from bot.flows.base import Ctx
+from bot.services.tickets import Draft
+
+NAME = "report"
+PREFIX = "r1"
+MAX_PHOTOS = 3
+
+
+class Step(StrEnum):
+    CATEGORY = "category"
+    DESCRIPTION = "description"
+    EXTRA = "extra"
+    PHOTOS = "photos"
+    LOCATION = "location"
+    CONFIRM = "confirm"
+    EDIT = "edit"
+
+
+async def start(ctx: Ctx) -> None:
+    """Asks for the category, ordinary ones first and emergencies last."""
+    ctx.go(NAME, Step.CATEGORY, photos=[], editing=False)
+    ask_category(ctx)
+
+
+def ask_category(ctx: Ctx) -> None:
+    """Shows the categories as buttons."""
+    ctx.conv.step = Step.CATEGORY
+    ordinary = [c for c in ctx.community.categories if not c.emergency]
+    urgent = [c for c in ctx.community.categories if c.emergency]
+    buttons = [Choice(label=c.name.get(ctx.lang), data=f"r1:category:{c.id}") for c in ordinary]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([Choice(label=ctx.t("report.emergency_label", name=c.name.get(ctx.lang)),
+                        data=f"r1:category:{c.id}") for c in urgent])
+    rows.append([ctx.choice("btn.cancel", "r1:cancel:x")])
+    ctx.say(ctx.t("report.ask_category"), choices=rows, expect=Expect.CHOICE)
+
+
+def ask_description(ctx: Ctx) -> None:
+    """Asks what happened, in words or a voice message."""
+    ctx.conv.step = Step.DESCRIPTION
+    ctx.say(ctx.t("report.ask_description", limit=ctx.svc.settings.max_text_length),
+            choices=[[ctx.choice("btn.cancel", "r1:cancel:x")]], expect=Expect.TEXT)
+
+
+def ask_extra(ctx: Ctx, category: Category) -> None:
+    """Asks the category's own question; skippable."""
+    ctx.conv.step = Step.EXTRA
+    assert category.question is not None
+    ctx.say(category.question.get(ctx.lang),
+            choices=[[ctx.choice("btn.skip", "r1:extra:skip")]], expect=Expect.TEXT)
+
+
+def ask_photos(ctx: Ctx) -> None:
+    """Invites up to three photos, with a skip button."""
+    ctx.conv.step = Step.PHOTOS
+    ctx.say(ctx.t("report.ask_photos", max=MAX_PHOTOS),
+            choices=[[ctx.choice("btn.skip", "r1:photos:done")]], expect=Expect.PHOTO)
+
+
+def ask_location(ctx: Ctx) -> None:
+    """Offers the registered address, a location pin, or typed text."""
+    ctx.conv.step = Step.LOCATION
+    home = ctx.svc.cards.home(ctx.community, ctx.lang, ctx.user)
+    ctx.say(ctx.t("report.ask_location"),
+            keyboard=[[KeyButton(label=ctx.t("btn.send_location"), request_location=True)]],
+            expect=Expect.LOCATION)
+    ctx.say(ctx.t("report.location_home_hint", home=home),
+            choices=[[ctx.choice("btn.use_home", "r1:location:home")]])
+
+
+def ask_confirm(ctx: Ctx) -> None:
+    """Shows the summary with confirm / edit / cancel."""
+    ctx.conv.step = Step.CONFIRM
+    data = ctx.conv.data
+    category = ctx.community.category(data["category"])
+    assert category is not None
+    place = data.get("location_text") or (
+        ctx.t("card.pin", lat=f"{data['lat']:.5f}", lon=f"{data['lon']:.5f}")
+        if data.get("lat") is not None else ctx.svc.cards.home(ctx.community, ctx.lang, ctx.user))
+    text = ctx.t("report.summary", category=category.name.get(ctx.lang),
+                 description=data["description"], photos=len(data.get("photos", [])),
+                 place=place)
+    if data.get("extra"):
+        text += "\n" + ctx.t("card.extra", text=data["extra"])
+    ctx.say(text, remove_keyboard=True, choices=[
+        [ctx.choice("btn.submit", "r1:confirm:yes")],
+        [ctx.choice("btn.edit", "r1:confirm:edit"), ctx.choice("btn.cancel", "r1:confirm:no")]],
+        expect=Expect.CHOICE)
+
+
+def ask_edit(ctx: Ctx) -> None:
+    """Asks which part to change."""
+    ctx.conv.step = Step.EDIT
+    ctx.conv.data["editing"] = True
+    ctx.say(ctx.t("report.ask_edit"), choices=[
+        [ctx.choice("report.part_category", "r1:edit:category"),
+         ctx.choice("report.part_description", "r1:edit:description")],
+        [ctx.choice("report.part_photos", "r1:edit:photos"),
+         ctx.choice("report.part_location", "r1:edit:location")]], expect=Expect.CHOICE)
+
+
+def _next_after(ctx: Ctx, done: Step) -> None:
+    """Goes to the step after `done`, or back to the summary while editing."""
+    data = ctx.conv.data
+    category = ctx.community.category(data["category"])
+    assert category is not None
+    if data.get("editing") and done is not Step.CATEGORY:
+        ask_confirm(ctx)
+    elif done is Step.CATEGORY:
+        ask_description(ctx)
+    elif done is Step.DESCRIPTION and category.question and "extra" not in data:
+        ask_extra(ctx, category)
+    elif done in (Step.DESCRIPTION, Step.EXTRA):
+        ask_photos(ctx)
+    elif done is Step.PHOTOS:
+        ask_location(ctx)
+    else:
+        ask_confirm(ctx)
+
+
+async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
+    """Takes a button of the current step; others are stale."""
+    if step == "cancel":
+        return cancel(ctx)
+    if step != ctx.conv.step:
+        ctx.say(ctx.t("err.stale"))
+        return
+    data = ctx.conv.data
+    if step == Step.CATEGORY:
+        category = ctx.community.category(value)
+        if category is None:
+            ctx.say(ctx.t("err.stale"))
+            return
+        data["category"] = value
+        data.pop("extra", None)
+        if category.emergency:
+            ctx.say(emergency_text(ctx, category))
+        _next_after(ctx, Step.CATEGORY)
+    elif step == Step.EXTRA and value == "skip":
+        data["extra"] = None
+        _next_after(ctx, Step.EXTRA)
+    elif step == Step.PHOTOS and value == "done":
+        _next_after(ctx, Step.PHOTOS)
+    elif step == Step.LOCATION and value == "home":
+        data.update(location_text=None, lat=None, lon=None)
+        _next_after(ctx, Step.LOCATION)
+    elif step == Step.CONFIRM and value == "yes":
+        await submit(ctx)
+    elif step == Step.CONFIRM and value == "edit":
+        ask_edit(ctx)
+    elif step == Step.CONFIRM and value == "no":
+        cancel(ctx)
+    elif step == Step.EDIT and value in Step.__members__.values():
+        if value == Step.PHOTOS:
+            data["photos"] = []
+        asks = {Step.CATEGORY: ask_category, Step.DESCRIPTION: ask_description,
+                Step.PHOTOS: ask_photos, Step.LOCATION: ask_location}
+        asks.get(Step(value), ask_confirm)(ctx)
+    else:
+        ctx.say(ctx.t("err.stale"))
+
+
+async def on_input(ctx: Ctx) -> None:
+    """Takes the description, answer, photos or location the current step expects."""
+    inc, data, step = ctx.inc, ctx.conv.data, ctx.conv.step
+    limit = ctx.svc.settings.max_text_length
+    if inc.kind is InKind.TEXT and len(inc.text or "") > limit:
+        ctx.say(ctx.t("err.too_long", limit=limit, length=len(inc.text or "")))
+        return
+    if step == Step.DESCRIPTION and inc.kind is InKind.TEXT and inc.text and inc.text.strip():
+        data["description"] = inc.text.strip()
+    elif step == Step.DESCRIPTION and inc.kind is InKind.VOICE:
+        data["description"] = ctx.t("report.voice_description")
+        data["voice"] = inc.file_id
+    elif step == Step.EXTRA and inc.kind is InKind.TEXT and inc.text and inc.text.strip():
+        data["extra"] = inc.text.strip()
+        return _next_after(ctx, Step.EXTRA)
+    elif step == Step.PHOTOS and inc.kind is InKind.PHOTO and inc.file_id:
+        return add_photo(ctx, inc.file_id)
+    elif step == Step.LOCATION and inc.kind is InKind.LOCATION:
+        data.update(location_text=None, lat=inc.latitude, lon=inc.longitude)
+        return _next_after(ctx, Step.LOCATION)
+    elif step == Step.LOCATION and inc.kind is InKind.TEXT and inc.text and inc.text.strip():
+        data.update(location_text=inc.text.strip(), lat=None, lon=None)
+        return _next_after(ctx, Step.LOCATION)
+    else:
+        return wrong_input(ctx)
+    category = ctx.community.category(data["category"])
+    if category is not None and category.emergency and not data.get("editing"):
+        await submit(ctx)
+    else:
+        _next_after(ctx, Step.DESCRIPTION)
+
+
+def add_photo(ctx: Ctx, file_id: str) -> None:
+    """Keeps a photo; the third one moves on to the location."""
+    photos: list[str] = ctx.conv.data.setdefault("photos", [])
+    photos.append(file_id)
+    if len(photos) >= MAX_PHOTOS:
+        _next_after(ctx, Step.PHOTOS)
+        return
+    ctx.say(ctx.t("report.photo_received", count=len(photos), max=MAX_PHOTOS),
+            choices=[[ctx.choice("btn.done", "r1:photos:done")]])
+
+
+def wrong_input(ctx: Ctx) -> None:
+    """Explains what this step needs, changing nothing."""
+    keys = {Step.DESCRIPTION: "report.need_description", Step.EXTRA: "report.need_text",
+            Step.PHOTOS: "report.need_photo", Step.LOCATION: "report.need_location"}
+    ctx.say(ctx.t(keys.get(Step(ctx.conv.step), "err.use_buttons")))
+
+
+def emergency_text(ctx: Ctx, category: Category) -> str:
+    numbers = {n.key: n for n in ctx.community.emergency_numbers}
+    lines = [ctx.t("report.emergency_call", name=numbers[k].name.get(ctx.lang),
+                   number=numbers[k].number) for k in category.call if k in numbers]
+    return ctx.t("report.emergency_intro", category=category.name.get(ctx.lang),
+                 numbers="\n".join(lines))
+
+
+async def submit(ctx: Ctx) -> None:
+    """Commits the ticket, queues the worker's card, then tells the resident the number."""
+    data = ctx.conv.data
+    draft = Draft(category_id=data["category"], description=data["description"],
+                  extra_answer=data.get("extra"), voice_file_id=data.get("voice"),
+                  photos=list(data.get("photos", [])), location_text=data.get("location_text"),
+                  latitude=data.get("lat"), longitude=data.get("lon"))
+    ticket = await ctx.svc.tickets.create(ctx.r, ctx.community, ctx.user, draft)
+    await ctx.svc.notifier.new_ticket(ctx.r, ctx.community, ticket)
+    category = ctx.community.category(ticket.category_id)
+    assert category is not None
+    ctx.end()
+    key = "report.filed_urgent" if ticket.urgent else "report.filed"
+    menu.show(ctx, key, number=ticket.number, respond=duration(ctx, category.respond_within))
+
+
+def cancel(ctx: Ctx) -> None:
+    """Drops the draft and returns to the menu."""
+    ctx.end()
+    menu.show(ctx, "report.cancelled")
+
+
+def duration(ctx: Ctx, delta) -> str:  # noqa: ANN001
+    minutes = int(delta.total_seconds() // 60)
+    if minutes % 1440 == 0:
+        return ctx.t("time.days", n=minutes // 1440)
+    if minutes % 60 == 0:
+        return ctx.t("time.hours", n=minutes // 60)
+    return ctx.t("time.minutes", n=minutes)

@@ -1,0 +1,222 @@
+"""A grid worker's ticket actions: 接单 / 需补充信息 / 办结 / 转派, /queue and /ticket.
+
+```mermaid
+stateDiagram-v2
+    [*] --> card: new ticket card arrives
+    card --> card: 接单 (accepted)
+    card --> ask: 需补充信息
+    ask --> card: question typed (sent to the resident)
+    card --> resolve: 办结
+    resolve --> card: photo or note (resolved, resident asked to confirm)
+    card --> forward: 转派
+    forward --> card: colleague chosen (card goes to them)
+```
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.domain.messages import Choice, Expect, InKind
+from bot.domain.models import PhotoKind, Ticket, open_states
+from bot.flows.base import Ctx
+from bot.services.tickets import TicketError
+
+NAME = "work"
+PREFIX = "t1"
+
+
+class Step(StrEnum):
+    ASK = "ask"
+    RESOLVE = "resolve"
+
+
+async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
+    """Runs one button of a ticket card; authorisation and staleness are the service's."""
+    if action == "cancel":
+        ctx.end()
+        ctx.say(ctx.t("work.cancelled"))
+        return
+    if not value.isdigit():
+        ctx.say(ctx.t("err.stale"))
+        return
+    ticket_id = int(value)
+    try:
+        if action == "acc":
+            await accept(ctx, ticket_id)
+        elif action in ("ask", "res"):
+            await begin_input(ctx, ticket_id, Step.ASK if action == "ask" else Step.RESOLVE)
+        elif action == "fwd":
+            await choose_colleague(ctx, ticket_id)
+        elif action == "to" and extra.isdigit():
+            await forward(ctx, ticket_id, int(extra))
+        elif action == "show":
+            await show(ctx, ticket_id)
+        else:
+            ctx.say(ctx.t("err.stale"))
+    except TicketError as refusal:
+        ctx.toast = ctx.t(refusal.key)
+        ctx.say(ctx.t(refusal.key))
+
+
+async def accept(ctx: Ctx, ticket_id: int) -> None:
+    """Takes the ticket and tells the resident."""
+    ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "accept")
+    await ctx.svc.notifier.to_reporter(ctx.r, ticket, "notify.accepted")
+    ctx.toast = ctx.t("work.accepted_toast")
+    await refresh_card(ctx, ticket, edit=True)
+
+
+async def begin_input(ctx: Ctx, ticket_id: int, step: Step) -> None:
+    """Asks the worker for the question to the resident, or for the result."""
+    ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
+    if not ctx.svc.tickets.may_work(ctx.user, ticket) or ticket.state not in open_states():
+        raise TicketError("err.stale")
+    ctx.go(NAME, step, ticket=ticket_id)
+    key = "work.ask_question" if step is Step.ASK else "work.ask_result"
+    ctx.say(ctx.t(key, number=ticket.number), choices=[[ctx.choice("btn.cancel", "t1:cancel:x")]],
+            expect=Expect.TEXT if step is Step.ASK else Expect.PHOTO)
+
+
+async def on_input(ctx: Ctx) -> None:
+    """Takes the typed question, or the result photo or note."""
+    inc, ticket_id = ctx.inc, int(ctx.conv.data["ticket"])
+    limit = ctx.svc.settings.max_text_length
+    text = (inc.text or "").strip()
+    if len(text) > limit:
+        ctx.say(ctx.t("err.too_long", limit=limit, length=len(text)))
+        return
+    try:
+        if ctx.conv.step == Step.ASK and inc.kind is InKind.TEXT and text:
+            await ask(ctx, ticket_id, text)
+        elif ctx.conv.step == Step.RESOLVE and inc.kind in (InKind.TEXT, InKind.PHOTO) and (
+                text or inc.file_id):
+            await resolve(ctx, ticket_id, text or None, inc.file_id)
+        else:
+            key = "work.need_question" if ctx.conv.step == Step.ASK else "work.need_result"
+            ctx.say(ctx.t(key))
+    except TicketError as refusal:
+        ctx.end()
+        ctx.say(ctx.t(refusal.key))
+
+
+async def ask(ctx: Ctx, ticket_id: int, question: str) -> None:
+    """Sends the worker's question to the resident and waits for the answer."""
+    ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "ask", note=question)
+    ctx.end()
+    reply = [[Choice(label=ctx.svc.catalog.t(await _reporter_lang(ctx, ticket), "btn.reply"),
+                     data=f"c1:ans:{ticket.id}")]]
+    await ctx.svc.notifier.to_reporter(ctx.r, ticket, "notify.info_request", choices=reply,
+                                       question=question)
+    await _expect_answer(ctx, ticket)
+    ctx.say(ctx.t("work.question_sent", number=ticket.number))
+
+
+async def resolve(ctx: Ctx, ticket_id: int, note: str | None, photo: str | None) -> None:
+    """Marks the ticket resolved and asks the resident to confirm."""
+    ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "resolve",
+                                              note=note, photo=photo)
+    ctx.end()
+    lang = await _reporter_lang(ctx, ticket)
+    t = ctx.svc.catalog.t
+    choices = [[Choice(label=t(lang, "btn.solved"), data=f"c1:ok:{ticket.id}"),
+                Choice(label=t(lang, "btn.unsolved"), data=f"c1:no:{ticket.id}")]]
+    await ctx.svc.notifier.to_reporter(ctx.r, ticket, "notify.resolved", choices=choices,
+                                       photos=[photo] if photo else None,
+                                       note=note or t(lang, "notify.no_note"))
+    ctx.say(ctx.t("work.resolved", number=ticket.number))
+
+
+async def choose_colleague(ctx: Ctx, ticket_id: int) -> None:
+    """Lists who the ticket can be passed to."""
+    ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
+    if not ctx.svc.tickets.may_work(ctx.user, ticket) or ticket.state not in open_states():
+        raise TicketError("err.stale")
+    people = await ctx.svc.tickets.colleagues(ctx.r, ticket, ctx.user)
+    if not people:
+        ctx.say(ctx.t("work.nobody_to_forward"))
+        return
+    rows = [[Choice(label=ctx.t("work.colleague", name=p.display_name or f"#{p.id}",
+                                role=ctx.t(f"role.{p.role.value}")),
+                    data=f"t1:to:{ticket.id}:{p.id}")] for p in people]
+    ctx.say(ctx.t("work.ask_colleague", number=ticket.number), choices=rows)
+
+
+async def forward(ctx: Ctx, ticket_id: int, user_id: int) -> None:
+    """Passes the ticket on; the colleague gets the card, the resident is told."""
+    colleague = await ctx.r.users.get(user_id)
+    if colleague is None:
+        raise TicketError("err.stale")
+    ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "forward",
+                                              assignee=colleague)
+    await ctx.svc.notifier.card_to(ctx.r, ctx.community, ticket, colleague,
+                                   intro_key="notify.forwarded_to_you",
+                                   name=ctx.user.display_name or f"#{ctx.user.id}")
+    await ctx.svc.notifier.to_reporter(ctx.r, ticket, "notify.forwarded")
+    ctx.say(ctx.t("work.forwarded", number=ticket.number,
+                  name=colleague.display_name or f"#{colleague.id}"), edit=True)
+
+
+async def show(ctx: Ctx, ticket_id: int) -> None:
+    """Shows a ticket with its history and, for its workers, the card buttons."""
+    ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
+    await refresh_card(ctx, ticket, edit=False, history=True)
+
+
+async def refresh_card(ctx: Ctx, ticket: Ticket, *, edit: bool, history: bool = False) -> None:
+    reporter = await ctx.r.users.get(ticket.reporter_id) if ticket.reporter_id else None
+    photos = await ctx.r.tickets.photos(ticket.id)
+    report_photos = [p.file_id for p in photos if p.kind is PhotoKind.REPORT]
+    text = ctx.svc.cards.card(ctx.community, ctx.lang, ticket, reporter,
+                              with_contact=ticket.assignee_id == ctx.user.id,
+                              photos=len(report_photos))
+    if history:
+        events = await ctx.r.tickets.events(ticket.id)
+        text += "\n\n" + ctx.svc.cards.history(ctx.community, ctx.lang, ticket, events)
+    choices = (ctx.svc.cards.worker_choices(ctx.lang, ticket)
+               if ctx.svc.tickets.may_work(ctx.user, ticket) else [])
+    ctx.say(text, choices=choices, edit=edit,
+            photos=[] if edit else [p.file_id for p in photos])
+
+
+async def cmd_queue(ctx: Ctx) -> None:
+    """Lists the worker's open tickets, oldest first, each a button."""
+    if not ctx.user.grids and not ctx.user.is_office:
+        ctx.say(ctx.t("err.not_allowed"))
+        return
+    mine = await ctx.r.tickets.find(assignee_id=ctx.user.id, states=open_states(), limit=30)
+    if not mine:
+        ctx.say(ctx.t("work.queue_empty"))
+        return
+    rows = [[Choice(label=ctx.svc.cards.line(ctx.community, ctx.lang, t), data=f"t1:show:{t.id}")]
+            for t in mine]
+    ctx.say(ctx.t("work.queue_title", count=len(mine)), choices=rows)
+
+
+async def cmd_ticket(ctx: Ctx, arg: str) -> None:
+    """Shows one ticket by number (DD-20261123-0007) or id, if the user may see it."""
+    arg = arg.strip()
+    ticket = (await ctx.r.tickets.get(int(arg)) if arg.isdigit()
+              else await ctx.r.tickets.by_number(arg.upper()) if arg else None)
+    if ticket is None:
+        ctx.say(ctx.t("work.ticket_usage"))
+        return
+    try:
+        await show(ctx, ticket.id)
+    except TicketError as refusal:
+        ctx.say(ctx.t(refusal.key))
+
+
+async def _reporter_lang(ctx: Ctx, ticket: Ticket) -> str:
+    reporter = await ctx.r.users.get(ticket.reporter_id) if ticket.reporter_id else None
+    return reporter.lang if reporter else ctx.svc.settings.default_language
+
+
+async def _expect_answer(ctx: Ctx, ticket: Ticket) -> None:
+    """Makes the resident's next message the answer, unless they are in the middle of a flow."""
+    if not ticket.reporter_id:
+        return
+    current = await ctx.r.conversations.get(ticket.reporter_id)
+    if current is None or not current[0]:
+        await ctx.r.conversations.put(ticket.reporter_id, "closure", "answer",
+                                      {"ticket": ticket.id}, ctx.svc.clock.now())

@@ -1,0 +1,1 @@
+"""Domain rules: tickets, routing, users, notifications."""

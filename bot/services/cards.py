@@ -1,0 +1,101 @@
+"""How a ticket reads in chat: the worker's card with its buttons, the history, a list line."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.domain.community import Community
+from bot.domain.messages import Choice
+from bot.domain.models import Ticket, TicketEvent, TicketState, User
+from bot.i18n import Catalog
+
+S = TicketState
+
+
+class Cards:
+    def __init__(self, catalog: Catalog, timezone: str) -> None:
+        self.catalog = catalog
+        self.tz = ZoneInfo(timezone)
+
+    def when(self, ticket_time) -> str:  # noqa: ANN001
+        return f"{ticket_time.astimezone(self.tz):%m-%d %H:%M}"
+
+    def category(self, community: Community, lang: str, category_id: str) -> str:
+        category = community.category(category_id)
+        return category.name.get(lang) if category else category_id
+
+    def state(self, lang: str, state: TicketState) -> str:
+        return self.catalog.t(lang, f"state.{state.value}")
+
+    def address(self, community: Community, lang: str, ticket: Ticket,
+                reporter: User | None) -> str:
+        if ticket.location_text:
+            return ticket.location_text
+        if ticket.latitude is not None and ticket.longitude is not None:
+            return self.catalog.t(lang, "card.pin", lat=f"{ticket.latitude:.5f}",
+                                  lon=f"{ticket.longitude:.5f}")
+        return self.home(community, lang, reporter) if reporter else "—"
+
+    def home(self, community: Community, lang: str, user: User) -> str:
+        compound = community.compound(user.compound_id or "")
+        building = community.building(user.building_id or "")
+        parts = [compound.name.get(lang) if compound else "", building.name if building else "",
+                 user.unit or ""]
+        return " ".join(p for p in parts if p) or "—"
+
+    def card(self, community: Community, lang: str, ticket: Ticket, reporter: User | None,
+             *, with_contact: bool, photos: int = 0) -> str:
+        """The full card a grid worker works from."""
+        t = self.catalog.t
+        lines = [t(lang, "card.title", number=ticket.number,
+                   urgent=t(lang, "card.urgent") if ticket.urgent else "")]
+        lines.append(t(lang, "card.category", category=self.category(
+            community, lang, ticket.category_id)))
+        lines.append(t(lang, "card.state", state=self.state(lang, ticket.state)))
+        lines.append(t(lang, "card.description", text=ticket.description))
+        if ticket.extra_answer:
+            lines.append(t(lang, "card.extra", text=ticket.extra_answer))
+        if ticket.voice_file_id:
+            lines.append(t(lang, "card.voice"))
+        if photos:
+            lines.append(t(lang, "card.photos", count=photos))
+        lines.append(t(lang, "card.location", place=self.address(community, lang, ticket,
+                                                                 reporter)))
+        lines.append(t(lang, "card.time", time=self.when(ticket.created_at)))
+        if with_contact and reporter and (reporter.contact_name or reporter.phone):
+            lines.append(t(lang, "card.contact", name=reporter.contact_name or "",
+                           phone=reporter.phone or ""))
+        return "\n".join(lines)
+
+    def worker_choices(self, lang: str, ticket: Ticket) -> list[list[Choice]]:
+        """The buttons that make sense in the ticket's state."""
+        t = self.catalog.t
+        row: list[Choice] = []
+        if ticket.state in (S.ASSIGNED, S.REOPENED, S.ESCALATED, S.NEW):
+            row.append(Choice(label=t(lang, "btn.accept"), data=f"t1:acc:{ticket.id}"))
+        if ticket.state in (S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.ESCALATED):
+            row.append(Choice(label=t(lang, "btn.ask"), data=f"t1:ask:{ticket.id}"))
+        second: list[Choice] = []
+        if ticket.state not in (S.RESOLVED, S.CLOSED, S.NEW):
+            second.append(Choice(label=t(lang, "btn.resolve"), data=f"t1:res:{ticket.id}"))
+        if ticket.state not in (S.RESOLVED, S.CLOSED):
+            second.append(Choice(label=t(lang, "btn.forward"), data=f"t1:fwd:{ticket.id}"))
+        return [r for r in (row, second) if r]
+
+    def line(self, community: Community, lang: str, ticket: Ticket) -> str:
+        return self.catalog.t(lang, "list.line", number=ticket.number,
+                              category=self.category(community, lang, ticket.category_id),
+                              state=self.state(lang, ticket.state),
+                              time=self.when(ticket.created_at))
+
+    def history(self, community: Community, lang: str, ticket: Ticket,
+                events: list[TicketEvent], *, with_notes: bool = True) -> str:
+        t = self.catalog.t
+        lines = [t(lang, "history.title", number=ticket.number,
+                   category=self.category(community, lang, ticket.category_id),
+                   state=self.state(lang, ticket.state))]
+        for event in events:
+            note = f" — {event.note}" if event.note and with_notes else ""
+            lines.append(t(lang, "history.line", time=self.when(event.at),
+                           what=t(lang, f"event.{event.kind.value}"), note=note))
+        return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""Notifications that must arrive: rendered for each recipient and written to the outbox."""
+
+from __future__ import annotations
+
+from bot.domain.community import Community
+from bot.domain.messages import Address, Choice, Outgoing
+from bot.domain.models import PhotoKind, Role, Ticket, User
+from bot.i18n import Catalog
+from bot.services.cards import Cards
+from bot.services.clock import Clock
+from storage import Repos
+
+
+class Notifier:
+    def __init__(self, catalog: Catalog, cards: Cards, clock: Clock) -> None:
+        self.catalog = catalog
+        self.cards = cards
+        self.clock = clock
+
+    async def send(self, r: Repos, user: User, text: str, *,
+                   choices: list[list[Choice]] | None = None, photos: list[str] | None = None,
+                   voice: str | None = None) -> None:
+        message = Outgoing(to=Address(channel=user.channel, external_id=user.external_id),
+                           text=text, choices=choices or [], photos=photos or [], voice=voice)
+        await r.outbox.add(user.channel, user.external_id, message.model_dump(mode="json"),
+                           self.clock.now())
+
+    async def card_to(self, r: Repos, community: Community, ticket: Ticket, worker: User,
+                      *, intro_key: str | None = None, **intro: str) -> None:
+        """Sends a worker the ticket card with photos and buttons; contact only to its assignee."""
+        reporter = await r.users.get(ticket.reporter_id) if ticket.reporter_id else None
+        photos = [p.file_id for p in await r.tickets.photos(ticket.id, PhotoKind.REPORT)]
+        lang = worker.lang
+        text = self.cards.card(community, lang, ticket, reporter,
+                               with_contact=ticket.assignee_id == worker.id, photos=len(photos))
+        if intro_key:
+            text = self.catalog.t(lang, intro_key, **intro) + "\n\n" + text
+        await self.send(r, worker, text, choices=self.cards.worker_choices(lang, ticket),
+                        photos=photos, voice=ticket.voice_file_id)
+
+    async def new_ticket(self, r: Repos, community: Community, ticket: Ticket) -> None:
+        """The assignee gets the card; an urgent ticket goes to the whole grid chain at once."""
+        recipients: list[User] = []
+        if ticket.assignee_id:
+            assignee = await r.users.get(ticket.assignee_id)
+            if assignee:
+                recipients.append(assignee)
+        if ticket.urgent:
+            for user in await r.users.with_role(community.id, *Role):
+                serves = ticket.grid_id in user.grids if ticket.grid_id else user.is_office
+                if serves and user.role is not Role.GRID_WORKER and user not in recipients:
+                    recipients.append(user)
+        key = "notify.urgent_ticket" if ticket.urgent else "notify.new_ticket"
+        for user in recipients:
+            await self.card_to(r, community, ticket, user, intro_key=key)
+
+    async def to_reporter(self, r: Repos, ticket: Ticket, key: str, *,
+                          choices: list[list[Choice]] | None = None,
+                          photos: list[str] | None = None, **values: str) -> None:
+        if not ticket.reporter_id:
+            return
+        reporter = await r.users.get(ticket.reporter_id)
+        if reporter:
+            text = self.catalog.t(reporter.lang, key, number=ticket.number, **values)
+            await self.send(r, reporter, text, choices=choices, photos=photos)
+
+    async def to_assignee(self, r: Repos, ticket: Ticket, key: str, *,
+                          photos: list[str] | None = None, **values: str) -> None:
+        if not ticket.assignee_id:
+            return
+        worker = await r.users.get(ticket.assignee_id)
+        if worker:
+            text = self.catalog.t(worker.lang, key, number=ticket.number, **values)
+            choices = self.cards.worker_choices(worker.lang, ticket)
+            await self.send(r, worker, text, choices=choices, photos=photos)

@@ -1,0 +1,184 @@
+"""Tickets: creation with a unique number, routing, and every state change as an event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from bot.domain.community import Community
+from bot.domain.models import (
+    Duty,
+    EventKind,
+    PhotoKind,
+    Role,
+    Ticket,
+    TicketState,
+    User,
+    open_states,
+)
+from bot.services.clock import Clock
+from storage import Repos
+
+S = TicketState
+WORKABLE = open_states() - {S.NEW}
+
+# action -> (states it may start from, state it leads to, event recorded)
+TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState, EventKind]] = {
+    "accept": (frozenset({S.ASSIGNED, S.REOPENED, S.ESCALATED}), S.ACCEPTED, EventKind.ACCEPTED),
+    "ask": (WORKABLE - {S.WAITING_INFO}, S.WAITING_INFO, EventKind.INFO_REQUESTED),
+    "info": (frozenset({S.WAITING_INFO}), S.ACCEPTED, EventKind.INFO_RECEIVED),
+    "resolve": (WORKABLE, S.RESOLVED, EventKind.RESOLVED),
+    "forward": (open_states(), S.ASSIGNED, EventKind.FORWARDED),
+    "confirm": (frozenset({S.RESOLVED}), S.CLOSED, EventKind.CONFIRMED),
+    "reopen": (frozenset({S.RESOLVED}), S.REOPENED, EventKind.REOPENED),
+}
+
+
+class TicketError(Exception):
+    """A refused action; `key` names the polite message for the user."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+@dataclass
+class Draft:
+    """A report as the resident composed it."""
+
+    category_id: str
+    description: str
+    extra_answer: str | None = None
+    voice_file_id: str | None = None
+    photos: list[str] = field(default_factory=list)
+    location_text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class TicketService:
+    def __init__(self, clock: Clock, timezone: str) -> None:
+        self.clock = clock
+        self.tz = ZoneInfo(timezone)
+
+    async def create(self, r: Repos, community: Community, reporter: User,
+                     draft: Draft) -> Ticket:
+        """Files a ticket, numbers it and routes it; all in the caller's transaction."""
+        category = community.category(draft.category_id)
+        if category is None:
+            raise TicketError("err.stale")
+        now = self.clock.now()
+        prefix = f"{community.code}-{now.astimezone(self.tz):%Y%m%d}"
+        number = f"{prefix}-{await r.tickets.next_serial(prefix):04d}"
+        grid = community.grid_of(reporter.building_id or "")
+        grid_id = grid.id if grid and category.route == "grid" else None
+        ticket = await r.tickets.insert(
+            number=number, community_id=community.id, grid_id=grid_id,
+            category_id=category.id, state=S.NEW, urgent=category.urgent,
+            description=draft.description, extra_answer=draft.extra_answer,
+            voice_file_id=draft.voice_file_id, location_text=draft.location_text,
+            latitude=draft.latitude, longitude=draft.longitude,
+            building_id=reporter.building_id, reporter_id=reporter.id,
+            created_at=now, updated_at=now)
+        await r.tickets.add_event(ticket.id, reporter.id, now, EventKind.CREATED, None, S.NEW)
+        for file_id in draft.photos:
+            await r.tickets.add_photo(ticket.id, file_id, PhotoKind.REPORT, now)
+        assignee = await self.route(r, community, ticket)
+        if assignee is not None:
+            await r.tickets.update(ticket.id, state=S.ASSIGNED, assignee_id=assignee.id)
+            await r.tickets.add_event(ticket.id, None, now, EventKind.ASSIGNED, S.NEW,
+                                      S.ASSIGNED, note=_name(assignee))
+        result = await r.tickets.get(ticket.id)
+        assert result is not None
+        return result
+
+    async def route(self, r: Repos, community: Community, ticket: Ticket) -> User | None:
+        """The on-duty worker, else the backup, else the instructor, chief, then staff."""
+        if ticket.grid_id:
+            members = [u for u in await r.users.with_role(community.id, *Role)
+                       if ticket.grid_id in u.grids]
+            for role, duty in ((Role.GRID_WORKER, Duty.ON), (Role.GRID_WORKER, Duty.BACKUP),
+                               (Role.INSTRUCTOR, None), (Role.CHIEF, None)):
+                for member in members:
+                    if member.role is role and (duty is None or member.duty is duty):
+                        return member
+        office = await r.users.with_role(community.id, Role.STAFF, Role.ADMIN)
+        return office[0] if office else None
+
+    async def get_for(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
+        """The ticket if the actor may see it, else a refusal."""
+        ticket = await r.tickets.get(ticket_id)
+        if ticket is None or not (self.may_work(actor, ticket) or ticket.reporter_id == actor.id):
+            raise TicketError("err.not_allowed")
+        return ticket
+
+    @staticmethod
+    def may_work(actor: User, ticket: Ticket) -> bool:
+        """Grid members act on their grid's tickets; staff on the community's unrouted ones."""
+        if ticket.grid_id is not None and ticket.grid_id in actor.grids:
+            return True
+        return actor.is_office and actor.community_id == ticket.community_id and (
+            ticket.grid_id is None or actor.role is Role.ADMIN)
+
+    async def transition(self, r: Repos, actor: User, ticket_id: int, action: str, *,
+                         note: str | None = None, photo: str | None = None,
+                         assignee: User | None = None) -> Ticket:
+        """Applies one action with its event, refusing stale or unauthorised ones."""
+        ticket = await r.tickets.get(ticket_id)
+        if ticket is None:
+            raise TicketError("err.not_allowed")
+        resident_action = action in ("info", "confirm", "reopen")
+        allowed = (ticket.reporter_id == actor.id) if resident_action else self.may_work(
+            actor, ticket)
+        if not allowed:
+            raise TicketError("err.not_allowed")
+        sources, target, kind = TRANSITIONS[action]
+        if ticket.state not in sources:
+            raise TicketError("err.stale")
+        now = self.clock.now()
+        changes: dict[str, object] = {"state": target, "updated_at": now}
+        if action == "accept" or (action == "resolve" and ticket.assignee_id is None):
+            changes["assignee_id"] = actor.id
+        if action == "forward":
+            if assignee is None or not self.may_work(assignee, ticket):
+                raise TicketError("err.not_allowed")
+            changes["assignee_id"] = assignee.id
+            note = _name(assignee) + (f" — {note}" if note else "")
+        if action == "resolve":
+            changes["resolved_at"] = now
+        if action == "confirm":
+            changes["closed_at"] = now
+        if action == "reopen":
+            changes["resolved_at"] = None
+        await r.tickets.update(ticket.id, **changes)
+        await r.tickets.add_event(ticket.id, actor.id, now, kind, ticket.state, target, note)
+        if photo:
+            kind_of_photo = PhotoKind.RESOLUTION if action == "resolve" else PhotoKind.INFO
+            await r.tickets.add_photo(ticket.id, photo, kind_of_photo, now)
+        updated = await r.tickets.get(ticket.id)
+        assert updated is not None
+        return updated
+
+    async def rate(self, r: Repos, actor: User, ticket_id: int, rating: int) -> Ticket:
+        """Records the resident's 1–5 rating of a closed ticket, once."""
+        ticket = await r.tickets.get(ticket_id)
+        if ticket is None or ticket.reporter_id != actor.id:
+            raise TicketError("err.not_allowed")
+        if ticket.state is not S.CLOSED or ticket.rating is not None or not 1 <= rating <= 5:
+            raise TicketError("err.stale")
+        await r.tickets.update(ticket.id, rating=rating)
+        await r.tickets.add_event(ticket.id, actor.id, self.clock.now(), EventKind.RATED,
+                                  S.CLOSED, S.CLOSED, note=str(rating))
+        updated = await r.tickets.get(ticket.id)
+        assert updated is not None
+        return updated
+
+    async def colleagues(self, r: Repos, ticket: Ticket, actor: User) -> list[User]:
+        """Who a ticket can be passed to: the grid's other workers, its instructor and chief."""
+        people = await r.users.with_role(ticket.community_id, *Role)
+        return [u for u in people if u.id != actor.id and self.may_work(u, ticket)
+                and u.role is not Role.ADMIN]
+
+
+def _name(user: User) -> str:
+    return user.display_name or user.contact_name or f"#{user.id}"

@@ -1,0 +1,79 @@
+"""People: who a chat user is, the roles invites grant, and their own data."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from bot.domain.community import Community
+from bot.domain.messages import Address
+from bot.domain.models import GRID_ROLES, Duty, Role, User
+from bot.services.clock import Clock
+from storage import Repos
+
+
+class InviteError(ValueError):
+    """An invite that cannot be made; the message names the problem."""
+
+
+class UserService:
+    def __init__(self, clock: Clock, default_lang: str) -> None:
+        self.clock = clock
+        self.default_lang = default_lang
+
+    async def get_or_create(self, r: Repos, address: Address, lang: str | None) -> User:
+        user = await r.users.by_address(address.channel, address.external_id)
+        if user is None:
+            user = await r.users.create(address.channel, address.external_id,
+                                        lang or self.default_lang, self.clock.now())
+        return user
+
+    async def invite(self, r: Repos, community: Community, role: Role,
+                     grid_ids: list[str] | None = None, person_name: str | None = None,
+                     duty: Duty | None = None) -> str:
+        """Creates a one-time code that binds whoever uses it to `role`."""
+        grid_ids = grid_ids or []
+        if role in GRID_ROLES and not grid_ids:
+            raise InviteError(f"--grid is required for role {role.value}")
+        if role is Role.GRID_WORKER and len(grid_ids) != 1:
+            raise InviteError("a grid worker belongs to exactly one grid")
+        for grid_id in grid_ids:
+            if community.grid(grid_id) is None:
+                known = ", ".join(g.id for g in community.grids)
+                raise InviteError(f"unknown grid {grid_id!r} (known: {known})")
+        if role is Role.RESIDENT:
+            raise InviteError("residents register themselves with /start")
+        if role is Role.GRID_WORKER and duty is None:
+            grid = community.grid(grid_ids[0])
+            roster = {w.name: w.duty for w in grid.workers} if grid else {}
+            duty = Duty(roster.get(person_name or "", "on"))
+        code = secrets.token_urlsafe(9)
+        await r.users.add_invite(code, role, community.id, ",".join(grid_ids) or None,
+                                 person_name, duty.value if duty else None, self.clock.now())
+        return code
+
+    async def redeem(self, r: Repos, user: User, code: str) -> User | None:
+        """Binds the user to the invite's role; None when the code is unknown or used."""
+        invite = await r.users.claim_invite(code, user.id, self.clock.now())
+        if invite is None:
+            return None
+        await r.users.update(user.id, role=invite["role"], community_id=invite["community_id"],
+                             grid_id=invite["grid_id"], duty=invite["duty"] or Duty.ON.value,
+                             display_name=invite["person_name"] or user.display_name,
+                             consent_at=user.consent_at or self.clock.now())
+        return await r.users.get(user.id)
+
+    async def export(self, r: Repos, user: User) -> dict[str, Any]:
+        """Everything stored about the user, for their own copy."""
+        tickets = await r.tickets.find(reporter_id=user.id, newest_first=True, limit=1000)
+        profile = user.model_dump(mode="json", exclude={"id"})
+        return {"profile": profile,
+                "tickets": [t.model_dump(mode="json", include={
+                    "number", "category_id", "state", "description", "location_text",
+                    "created_at", "rating"}) for t in tickets]}
+
+    async def forget(self, r: Repos, user: User) -> None:
+        """Deletes the person; their tickets stay as anonymous community records."""
+        await r.tickets.detach_reporter(user.id)
+        await r.conversations.clear(user.id)
+        await r.users.delete(user.id)
