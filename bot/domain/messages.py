@@ -43,6 +43,7 @@ class Incoming(BaseModel):
     language_code: str | None = None
     update_id: int | None = None
     message_ref: str | None = None
+    button_ref: str | None = None
 
 
 class Expect(StrEnum):
@@ -91,3 +92,19 @@ class Channel(Protocol):
     async def answer_button(self, incoming: Incoming, toast: str | None) -> None:
         """Acknowledges a button press, with a short notice if given."""
         ...
+
+
+class DeliveryError(Exception):
+    """A channel could not deliver a message."""
+
+
+class RecipientGone(DeliveryError):
+    """The recipient blocked the bot or no longer exists; do not try again."""
+
+
+class RetryLater(DeliveryError):
+    """The channel asks to wait (rate limit, network); try again after `seconds`."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {seconds}s")
+        self.seconds = seconds

@@ -46,6 +46,11 @@ async def start(ctx: Ctx, code: str = "") -> None:
                       grids=", ".join(user.grids) or "—")
             return
         ctx.say(ctx.t("onboarding.bad_code"))
+    if ctx.user.is_registered and ctx.user.role != "resident":
+        ctx.end()
+        menu.show(ctx, "onboarding.welcome_staff", role=ctx.t(f"role.{ctx.user.role.value}"),
+                  grids=", ".join(ctx.user.grids) or "—")
+        return
     if ctx.user.is_registered:
         ctx.end()
         menu.show(ctx, "onboarding.welcome_back",

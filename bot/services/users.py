@@ -57,11 +57,21 @@ class UserService:
         invite = await r.users.claim_invite(code, user.id, self.clock.now())
         if invite is None:
             return None
-        await r.users.update(user.id, role=invite["role"], community_id=invite["community_id"],
-                             grid_id=invite["grid_id"], duty=invite["duty"] or Duty.ON.value,
-                             display_name=invite["person_name"] or user.display_name,
+        grids = (invite["grid_id"] or "").split(",")
+        return await self.bind(r, user, Role(invite["role"]), invite["community_id"],
+                               [g for g in grids if g], invite["person_name"],
+                               Duty(invite["duty"] or Duty.ON.value))
+
+    async def bind(self, r: Repos, user: User, role: Role, community_id: str,
+                   grid_ids: list[str], person_name: str | None, duty: Duty = Duty.ON) -> User:
+        """Gives a user a role in the community (and grids); staff have no home address."""
+        await r.users.update(user.id, role=role, community_id=community_id,
+                             grid_id=",".join(grid_ids) or None, duty=duty,
+                             display_name=person_name or user.display_name,
                              consent_at=user.consent_at or self.clock.now())
-        return await r.users.get(user.id)
+        bound = await r.users.get(user.id)
+        assert bound is not None
+        return bound
 
     async def export(self, r: Repos, user: User) -> dict[str, Any]:
         """Everything stored about the user, for their own copy."""

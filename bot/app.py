@@ -1,0 +1,92 @@
+"""The composition root: build every service once, wire the Telegram application."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
+
+from bot.config import Settings
+from bot.flows.base import Services
+from bot.flows.router import Desk
+from bot.handlers.telegram import TelegramChannel, TelegramHandler
+from bot.i18n import Catalog
+from bot.services.cards import Cards
+from bot.services.clock import Clock, SystemClock
+from bot.services.community import CommunityService
+from bot.services.notify import Notifier
+from bot.services.outbox import OutboxSender
+from bot.services.tickets import TicketService
+from bot.services.users import UserService
+from storage import Database
+
+log = logging.getLogger(__name__)
+COMMANDS = ("start", "queue", "ticket", "mytickets", "cancel", "help", "lang", "mydata",
+            "deleteme")
+
+
+def build_services(settings: Settings, clock: Clock | None = None,
+                   db: Database | None = None) -> Services:
+    """Everything the flows need, built once."""
+    clock = clock or SystemClock()
+    db = db or Database(settings.database_url)
+    catalog = Catalog()
+    cards = Cards(catalog, settings.timezone)
+    return Services(
+        settings=settings, db=db, clock=clock, catalog=catalog,
+        community=CommunityService(db, clock), users=UserService(clock, settings.default_language),
+        tickets=TicketService(clock, settings.timezone), cards=cards,
+        notifier=Notifier(catalog, cards, clock))
+
+
+async def prepare(svc: Services) -> None:
+    """Migrates the database and makes sure a community is loaded."""
+    version = await svc.db.migrate()
+    community = await svc.community.ensure_loaded(svc.settings.community_file)
+    log.info("database at schema version %d; community %s (%d households)", version,
+             community.id, community.households())
+
+
+def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
+    """The PTB application: one handler into the desk, the outbox drained by a repeating job."""
+    settings = svc.settings
+    assert settings.telegram_bot_token is not None
+    app = (ApplicationBuilder()
+           .token(settings.telegram_bot_token.get_secret_value())
+           .base_url(settings.telegram_api_base_url)
+           .base_file_url(settings.telegram_file_base_url)
+           .rate_limiter(AIORateLimiter(max_retries=0))
+           .post_init(_post_init)
+           .build())
+    sender = OutboxSender(svc.db, svc.clock, TelegramChannel(app.bot))
+
+    def kick() -> None:
+        app.create_task(sender.drain())
+
+    desk = Desk(svc, on_queued=kick)
+    handler = TelegramHandler(desk)
+    app.add_handler(TypeHandler(Update, handler.on_update))
+    app.add_error_handler(handler.on_error)
+    app.bot_data.update(svc=svc, sender=sender, desk=desk)
+    if poll_outbox and app.job_queue is not None:
+        app.job_queue.run_repeating(lambda _ctx: sender.drain(),
+                                    interval=settings.outbox_interval_seconds, first=0.1,
+                                    name="outbox", job_kwargs={"max_instances": 1,
+                                                               "coalesce": True})
+        app.job_queue.run_repeating(lambda _ctx: _prune(svc), interval=3600, first=60,
+                                    name="prune")
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    svc: Services = app.bot_data["svc"]
+    for lang, code in (("zh-Hans", None), ("en", "en")):
+        commands = [BotCommand(c, svc.catalog.t(lang, f"command.{c}")) for c in COMMANDS]
+        await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
+                                      language_code=code)
+
+
+async def _prune(svc: Services) -> None:
+    async with svc.db.tx() as r:
+        await r.conversations.prune_updates(svc.clock.now())

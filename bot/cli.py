@@ -1,0 +1,159 @@
+"""The `linli` command: run, console, load-community, invite, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.domain.community import CommunityFileError
+from bot.domain.models import Role
+from bot.i18n import Catalog
+
+ROLE_ALIASES = {"worker": Role.GRID_WORKER, "grid-worker": Role.GRID_WORKER}
+
+
+def _role(text: str) -> Role:
+    try:
+        return ROLE_ALIASES.get(text) or Role(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"unknown role {text!r}; one of: worker, {', '.join(r.value for r in Role)}") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="linli", description="Linli (邻里) community service desk")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the Telegram bot (long polling)")
+    con = sub.add_parser("console", help="walk every flow in the terminal, without a token")
+    con.add_argument("--as", dest="role", type=_role, default=Role.RESIDENT,
+                     help="resident, worker, instructor, chief, staff or admin")
+    con.add_argument("--user", default="1001", help="console user id (e.g. 1001)")
+    con.add_argument("--grid", help="grid id for a worker, instructor or chief (default: first)")
+    con.add_argument("--name", help="display name for a staff persona")
+    load = sub.add_parser("load-community", help="validate and load a community data file")
+    load.add_argument("file", type=Path)
+    inv = sub.add_parser("invite", help="print a one-time link that binds an account to a role")
+    inv.add_argument("--role", type=_role, required=True)
+    inv.add_argument("--grid", help="grid id(s), comma-separated for an instructor or chief")
+    inv.add_argument("--name", help="the person's name as in the data file's roster")
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    catalog = Catalog()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            key = str(err["loc"][0]).upper() if err["loc"] else "?"
+            print(catalog.t("zh-Hans", "cli.bad_setting", key=key, problem=err["msg"]),
+                  file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command != "console":
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    else:
+        logging.getLogger().setLevel(logging.WARNING)
+    lang = settings.default_language
+    if args.command == "run" and settings.telegram_bot_token is None:
+        print(catalog.t(lang, "cli.no_token"), file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_main(args, settings, catalog))
+    except CommunityFileError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) -> int:
+    from bot.app import build_services, prepare
+
+    svc = build_services(settings)
+    lang = settings.default_language
+    try:
+        await prepare(svc)
+        if args.command == "migrate":
+            return 0
+        if args.command == "load-community":
+            c = await svc.community.load_file(args.file)
+            print(catalog.t(lang, "cli.community_loaded", name=c.name.get(lang),
+                            compounds=len(c.compounds), households=c.households(),
+                            buildings=sum(len(x.buildings) for x in c.compounds),
+                            grids=len(c.grids), categories=len(c.categories)))
+            return 0
+        if args.command == "invite":
+            return await _invite(svc, args, catalog)
+        if args.command == "console":
+            from bot.handlers.console import run_console
+
+            await run_console(svc, args.role, args.user, grid_id=args.grid, name=args.name)
+            return 0
+        return await _run_telegram(svc)
+    finally:
+        await svc.db.dispose()
+
+
+async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001
+    from bot.services.users import InviteError
+
+    community = await svc.community.current()
+    grids = [g.strip() for g in (args.grid or "").split(",") if g.strip()]
+    try:
+        async with svc.db.tx() as r:
+            code = await svc.users.invite(r, community, args.role, grids, args.name)
+    except InviteError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    username = svc.settings.bot_username or await _bot_username(svc) or "<bot>"
+    lang = svc.settings.default_language
+    print(catalog.t(lang, "cli.invite", role=catalog.t(lang, f"role.{args.role.value}"),
+                    link=f"https://t.me/{username}?start={code}", code=code))
+    return 0
+
+
+async def _bot_username(svc) -> str | None:  # noqa: ANN001
+    if svc.settings.telegram_bot_token is None:
+        return None
+    from telegram import Bot
+
+    try:
+        async with Bot(svc.settings.telegram_bot_token.get_secret_value(),
+                       base_url=svc.settings.telegram_api_base_url) as bot:
+            return bot.username
+    except Exception:  # offline: the code still works in the console and by hand
+        logging.getLogger(__name__).warning("could not ask Telegram for the bot's username")
+        return None
+
+
+async def _run_telegram(svc) -> int:  # noqa: ANN001
+    from telegram import Update
+
+    from bot.app import build_telegram
+
+    app = build_telegram(svc)
+    async with app:
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await app.start()
+        stop = asyncio.Event()
+        _on_signals(stop)
+        await stop.wait()
+        await app.updater.stop()
+        await app.stop()
+    return 0
+
+
+def _on_signals(stop: asyncio.Event) -> None:
+    import signal
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,1 @@
+"""Transport adapters: Telegram, console. Thin: parse, call the desk, render."""

@@ -1,0 +1,150 @@
+"""The console channel: every flow in a terminal, choices as numbered options answered by digit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Callable
+
+from bot.domain.community import Community
+from bot.domain.messages import Address, Incoming, InKind, Outgoing
+from bot.domain.models import Duty, Role
+from bot.flows.base import Services
+from bot.flows.router import Desk
+from bot.services.outbox import OutboxSender
+
+CHANNEL = "console"
+_files = itertools.count(1)
+
+
+class ConsoleChannel:
+    """Prints messages; remembers the last numbered options so a digit can answer them."""
+
+    name = CHANNEL
+
+    def __init__(self, svc: Services, lang: str, write: Callable[[str], None] = print) -> None:
+        self.svc = svc
+        self.lang = lang
+        self.write = write
+        self.options: list[tuple[InKind, str]] = []
+
+    async def send(self, message: Outgoing) -> str | None:
+        t = self.svc.catalog.t
+        for photo in message.photos:
+            self.write(t(self.lang, "cli.console_photo", file=photo))
+        if message.voice:
+            self.write(t(self.lang, "cli.console_voice", file=message.voice))
+        lines = [message.text]
+        options: list[tuple[InKind, str]] = []
+        for row in message.choices:
+            for choice in row:
+                options.append((InKind.BUTTON, choice.data))
+                lines.append(f"  {len(options)}. {choice.label}")
+        for row in message.keyboard or []:
+            for key in row:
+                if key.request_location or key.request_contact:
+                    continue  # a terminal has no pin or contact card: /loc and /phone instead
+                options.append((InKind.TEXT, key.label))
+                lines.append(f"  {len(options)}. {key.label}")
+        if options:
+            self.options = options
+        self.write("\n".join(lines) + "\n")
+        return None
+
+    async def answer_button(self, incoming: Incoming, toast: str | None) -> None:
+        if toast:
+            self.write(f"({toast})")
+
+    def parse(self, line: str, sender: Address) -> Incoming | None:
+        """Reads one typed line: a digit picks an option; /photo, /voice, /loc, /phone simulate."""
+        line = line.strip()
+        if not line:
+            return None
+        head, _, rest = line.partition(" ")
+        if line.isdigit() and 1 <= int(line) <= len(self.options):
+            kind, value = self.options[int(line) - 1]
+            if kind is InKind.BUTTON:
+                return Incoming(sender=sender, kind=kind, data=value)
+            return Incoming(sender=sender, kind=InKind.TEXT, text=value)
+        if head == "/photo":
+            return Incoming(sender=sender, kind=InKind.PHOTO,
+                            file_id=f"console-photo-{rest or next(_files)}")
+        if head == "/voice":
+            return Incoming(sender=sender, kind=InKind.VOICE, file_id=f"console-voice-{next(_files)}")
+        if head == "/loc":
+            with contextlib.suppress(ValueError):
+                lat, lon = (float(x) for x in rest.replace("，", ",").split(","))
+                return Incoming(sender=sender, kind=InKind.LOCATION, latitude=lat, longitude=lon)
+        if head == "/phone":
+            return Incoming(sender=sender, kind=InKind.CONTACT, phone=rest.strip()[:40])
+        if line.startswith("/"):
+            return Incoming(sender=sender, kind=InKind.COMMAND, command=head[1:], args=rest,
+                            text=line)
+        return Incoming(sender=sender, kind=InKind.TEXT, text=line)
+
+
+async def ensure_persona(svc: Services, community: Community, address: Address, role: Role,
+                         grid_id: str | None, name: str | None) -> None:
+    """Gives a console user the role asked for (the operator runs the console, so no invite)."""
+    if role is Role.RESIDENT:
+        return
+    grid = community.grid(grid_id) if grid_id else community.grids[0]
+    if grid is None:
+        raise SystemExit(f"unknown grid {grid_id!r}: {', '.join(g.id for g in community.grids)}")
+    roster = {Role.GRID_WORKER: grid.workers[0].name, Role.INSTRUCTOR: grid.instructor.name,
+              Role.CHIEF: grid.chief.name}
+    grids = [grid.id] if role in roster else []
+    async with svc.db.tx() as r:
+        user = await svc.users.get_or_create(r, address, svc.settings.default_language)
+        await svc.users.bind(r, user, role, community.id, grids, name or roster.get(role),
+                             Duty.ON)
+
+
+async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str | None = None,
+                      name: str | None = None, read: Callable[[str], str] = input,
+                      write: Callable[[str], None] = print, poll: float = 0.5) -> None:
+    """Runs a terminal session until /quit or end of input, showing notifications as they come."""
+    community = await svc.community.current()
+    address = Address(channel=CHANNEL, external_id=str(user_id))
+    await ensure_persona(svc, community, address, role, grid_id, name)
+    lang = svc.settings.default_language
+    channel = ConsoleChannel(svc, lang, write)
+    desk = Desk(svc)
+    sender = OutboxSender(svc.db, svc.clock, channel, external_id=address.external_id)
+    write(svc.catalog.t(lang, "cli.console_intro", role=svc.catalog.t(lang, f"role.{role.value}"),
+                        user=user_id))
+
+    async def watch() -> None:
+        while True:
+            await sender.drain()
+            await asyncio.sleep(poll)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        await _say(desk, channel, Incoming(sender=address, kind=InKind.COMMAND, command="start"))
+        while True:
+            try:
+                line = await asyncio.to_thread(read, "> ")
+            except EOFError:
+                break
+            if line.strip() in ("/quit", "/exit"):
+                break
+            incoming = channel.parse(line, address)
+            if incoming is not None:
+                await _say(desk, channel, incoming)
+                await sender.drain()
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        await sender.drain()
+        write(svc.catalog.t(lang, "cli.console_bye"))
+
+
+async def _say(desk: Desk, channel: ConsoleChannel, incoming: Incoming) -> None:
+    result = await desk.handle(incoming)
+    if incoming.kind is InKind.BUTTON:
+        await channel.answer_button(incoming, result.toast)
+    for reply in result.replies:
+        await channel.send(reply)

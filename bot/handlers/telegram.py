@@ -1,0 +1,159 @@
+"""Telegram: Update -> Incoming, Outgoing -> Bot API calls, and the PTB handler that joins them."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ContextTypes
+
+from bot.domain.messages import (
+    Address,
+    Incoming,
+    InKind,
+    Outgoing,
+    RecipientGone,
+    RetryLater,
+)
+from bot.flows.router import Desk
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """Reads what a private-chat user did; None for anything we do not serve."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    common = {"sender": Address(channel=CHANNEL, external_id=str(user.id)),
+              "language_code": user.language_code, "update_id": update.update_id}
+    query = update.callback_query
+    if query is not None:
+        ref = str(query.message.message_id) if query.message else None
+        return Incoming(kind=InKind.BUTTON, data=query.data, message_ref=ref,
+                        button_ref=query.id, **common)
+    msg = update.message
+    if msg is None or (update.effective_chat and update.effective_chat.type != "private"):
+        return None
+    if msg.text and msg.text.startswith("/"):
+        head, _, args = msg.text[1:].partition(" ")
+        return Incoming(kind=InKind.COMMAND, command=head.split("@")[0], args=args,
+                        text=msg.text, **common)
+    if msg.text:
+        return Incoming(kind=InKind.TEXT, text=msg.text, **common)
+    if msg.photo:
+        return Incoming(kind=InKind.PHOTO, file_id=msg.photo[-1].file_id, text=msg.caption,
+                        **common)
+    if msg.voice or msg.audio:
+        media = msg.voice or msg.audio
+        return Incoming(kind=InKind.VOICE, file_id=media.file_id, **common)
+    if msg.location:
+        return Incoming(kind=InKind.LOCATION, latitude=msg.location.latitude,
+                        longitude=msg.location.longitude, **common)
+    if msg.contact:
+        own = msg.contact.user_id in (None, user.id)
+        return Incoming(kind=InKind.CONTACT if own else InKind.OTHER,
+                        phone=msg.contact.phone_number, contact_name=msg.contact.first_name,
+                        **common)
+    if msg.sticker:
+        return Incoming(kind=InKind.STICKER, **common)
+    if msg.document:
+        return Incoming(kind=InKind.DOCUMENT, text=msg.caption, **common)
+    return Incoming(kind=InKind.OTHER, text=msg.caption, **common)
+
+
+def markup(message: Outgoing):  # noqa: ANN201
+    if message.choices:
+        return InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.data)
+                                      for c in row] for row in message.choices])
+    if message.keyboard:
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(b.label, request_location=b.request_location or None,
+                             request_contact=b.request_contact or None) for b in row]
+             for row in message.keyboard], resize_keyboard=True)
+    if message.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return None
+
+
+class TelegramChannel:
+    """Sends Outgoing messages with a PTB Bot; errors become RecipientGone / RetryLater."""
+
+    name = CHANNEL
+
+    def __init__(self, bot) -> None:  # noqa: ANN001
+        self.bot = bot
+
+    async def send(self, message: Outgoing) -> str | None:
+        try:
+            return await self._send(message)
+        except Forbidden as exc:
+            raise RecipientGone(str(exc)) from exc
+        except RetryAfter as exc:
+            seconds = exc.retry_after
+            raise RetryLater(getattr(seconds, "total_seconds", lambda: seconds)(), str(exc)) from exc
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest):
+                raise
+            raise RetryLater(5.0, str(exc)) from exc
+
+    async def _send(self, message: Outgoing) -> str | None:
+        chat_id = int(message.to.external_id)
+        if message.edit_ref and not message.photos:
+            try:
+                edited = await self.bot.edit_message_text(
+                    message.text, chat_id=chat_id, message_id=int(message.edit_ref),
+                    reply_markup=markup(message) if message.choices else None)
+                return str(getattr(edited, "message_id", message.edit_ref))
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return message.edit_ref
+                log.info("could not edit message %s (%s); sending anew", message.edit_ref, exc)
+        for photo in message.photos:
+            await self.bot.send_photo(chat_id, photo=photo)
+        if message.voice:
+            await self.bot.send_voice(chat_id, voice=message.voice)
+        sent = await self.bot.send_message(chat_id, message.text, reply_markup=markup(message))
+        return str(sent.message_id)
+
+    async def answer_button(self, incoming: Incoming, toast: str | None) -> None:
+        if incoming.button_ref:
+            try:
+                await self.bot.answer_callback_query(incoming.button_ref, text=toast)
+            except (BadRequest, NetworkError) as exc:  # an old query: harmless
+                log.info("could not answer callback %s: %s", incoming.button_ref, exc)
+
+
+class TelegramHandler:
+    """The one PTB handler: every update goes through the desk; replies go out directly."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Turns the update into an Incoming, handles it and sends the replies."""
+        incoming = to_incoming(update)
+        if incoming is None:
+            return
+        channel = TelegramChannel(context.bot)
+        result = await self.desk.handle(incoming)
+        if incoming.kind is InKind.BUTTON:
+            await channel.answer_button(incoming, result.toast)
+        for reply in result.replies:
+            try:
+                await channel.send(reply)
+            except Exception:
+                log.exception("could not send a reply to %s", reply.to.external_id)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Logs errors with the update; users never see a traceback."""
+        log.error("error while handling %r", update, exc_info=context.error)

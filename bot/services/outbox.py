@@ -1,0 +1,70 @@
+"""Drains the outbox through a channel: claims due rows, sends, records each delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from bot.domain.messages import Channel, Outgoing, RecipientGone, RetryLater
+from bot.services.clock import Clock
+from storage import Database
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+
+
+class OutboxSender:
+    """One sender per channel (and, for a console, per user); safe to run in several processes."""
+
+    def __init__(self, db: Database, clock: Clock, channel: Channel, *,
+                 external_id: str | None = None, batch: int = 30) -> None:
+        self.db = db
+        self.clock = clock
+        self.channel = channel
+        self.external_id = external_id
+        self.batch = batch
+        self._lock = asyncio.Lock()
+
+    async def drain(self) -> int:
+        """Sends everything due now; returns how many were delivered."""
+        if self._lock.locked():
+            return 0
+        async with self._lock:
+            delivered = 0
+            while True:
+                async with self.db.tx() as r:
+                    items = await r.outbox.claim(self.channel.name, self.clock.now(),
+                                                 limit=self.batch, external_id=self.external_id)
+                if not items:
+                    return delivered
+                for item in items:
+                    delivered += await self._deliver(item.id, item.payload, item.attempts)
+
+    async def _deliver(self, item_id: int, payload: dict, attempts: int) -> int:
+        try:
+            ref = await self.channel.send(Outgoing.model_validate(payload))
+        except RecipientGone as gone:
+            async with self.db.tx() as r:
+                await r.outbox.failed(item_id, self.clock.now(), f"gone: {gone}")
+            log.warning("outbox %s: recipient gone (%s)", item_id, gone)
+            return 0
+        except RetryLater as wait:
+            await self._retry(item_id, attempts, wait.seconds, str(wait))
+            return 0
+        except Exception as exc:  # a bug or an unexpected API answer: retry, then give up
+            log.exception("outbox %s: delivery failed", item_id)
+            await self._retry(item_id, attempts, 5.0 * attempts, repr(exc))
+            return 0
+        async with self.db.tx() as r:
+            await r.outbox.sent(item_id, self.clock.now(), ref)
+        return 1
+
+    async def _retry(self, item_id: int, attempts: int, seconds: float, error: str) -> None:
+        async with self.db.tx() as r:
+            if attempts >= MAX_ATTEMPTS:
+                await r.outbox.failed(item_id, self.clock.now(), error)
+                log.error("outbox %s: giving up after %d attempts: %s", item_id, attempts, error)
+            else:
+                await r.outbox.retry(item_id, self.clock.now() + timedelta(seconds=seconds),
+                                     error)
