@@ -1,0 +1,107 @@
+"""Shared fixtures: a fresh SQLite (or PostgreSQL) database, services on a manual clock."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.app import build_services, prepare
+from bot.config import SAMPLE_COMMUNITY, Settings
+from bot.flows.base import Services
+from bot.services.clock import ManualClock
+from storage import Database
+from tests.factories import Town
+
+PG_URL = os.environ.get("LINLI_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def make_settings(db_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {"database_url": db_url, "community_file": SAMPLE_COMMUNITY,
+                                 "telegram_bot_token": None, "outbox_interval_seconds": 0.05}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def _pg_reachable() -> str | None:
+    engine = create_async_engine(PG_URL)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}"
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A PostgreSQL URL whose connections use a fresh schema, dropped afterwards."""
+    reason = await _pg_reachable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (CI must run the PostgreSQL tests)")
+        pytest.skip(reason)
+    schema = f"linli_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_URL}?{_SCHEMA_MARK}={schema}"
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+_SCHEMA_MARK = "linli_schema"
+
+
+def open_database(url: str) -> Database:
+    """A Database for a test URL; a PostgreSQL URL may carry the schema to use."""
+    if _SCHEMA_MARK in url:
+        base, schema = url.split(f"?{_SCHEMA_MARK}=")
+        return Database(base, connect_args={"server_settings": {"search_path": schema}})
+    return Database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def any_db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
+    """Runs a test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'linli.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:  # noqa: ANN001
+    return f"sqlite+aiosqlite:///{tmp_path / 'linli.db'}"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+async def make_services(url: str, clock: ManualClock, **overrides: object) -> Services:
+    svc = build_services(make_settings(url, **overrides), clock=clock, db=open_database(url))
+    await prepare(svc)
+    return svc
+
+
+@pytest.fixture
+async def svc(sqlite_url: str, clock: ManualClock) -> AsyncIterator[Services]:
+    services = await make_services(sqlite_url, clock)
+    yield services
+    await services.db.dispose()
+
+
+@pytest.fixture
+async def town(svc: Services) -> Town:
+    """The sample community with a resident registered in G1 and its grid people bound."""
+    return await Town.build(svc)
