@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -27,36 +28,30 @@ def make_settings(db_url: str, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-async def _pg_reachable() -> str | None:
+async def _pg_admin(statement: str | None = None) -> str | None:
+    """Runs one statement on the test server; returns why it failed, if it did."""
     engine = create_async_engine(PG_URL)
     try:
-        async with engine.connect() as conn:
-            await conn.execute(sa.text("SELECT 1"))
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(statement or "SELECT 1"))
         return None
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-        return f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}"
+        return f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}: {exc}"
     finally:
         await engine.dispose()
 
 
 @pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
+def pg_url() -> Iterator[str]:
     """A PostgreSQL URL whose connections use a fresh schema, dropped afterwards."""
-    reason = await _pg_reachable()
+    schema = f"linli_{uuid.uuid4().hex[:10]}"
+    reason = asyncio.run(_pg_admin(f'CREATE SCHEMA "{schema}"'))
     if reason:
         if os.environ.get("CI"):
             pytest.fail(reason + " (CI must run the PostgreSQL tests)")
         pytest.skip(reason)
-    schema = f"linli_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?{_SCHEMA_MARK}={schema}"
-    finally:
-        async with admin.begin() as conn:
-            await conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+    yield f"{PG_URL}?{_SCHEMA_MARK}={schema}"
+    asyncio.run(_pg_admin(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 _SCHEMA_MARK = "linli_schema"
@@ -71,7 +66,7 @@ def open_database(url: str) -> Database:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def any_db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
+def any_db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
     """Runs a test once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'linli.db'}"

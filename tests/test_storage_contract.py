@@ -1,0 +1,177 @@
+"""One storage contract, run against real SQLite and real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.domain.messages import InKind
+from bot.domain.models import EventKind, PhotoKind, Role, TicketState
+from bot.flows.base import Services
+from bot.services.clock import ManualClock
+from bot.services.tickets import Draft
+from storage import Database
+from tests.conftest import make_services, open_database
+from tests.factories import Town
+
+NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(any_db_url: str) -> AsyncIterator[Database]:
+    database = open_database(any_db_url)
+    await database.migrate()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def services(any_db_url: str) -> AsyncIterator[Services]:
+    svc = await make_services(any_db_url, ManualClock(NOW))
+    yield svc
+    await svc.db.dispose()
+
+
+async def test_migrations_are_idempotent(db: Database) -> None:
+    assert await db.migrate() == await db.migrate() == 1
+
+
+async def test_users_round_trip_and_addresses_are_unique(db: Database) -> None:
+    async with db.tx() as r:
+        user = await r.users.create("telegram", "42", "zh-Hans", NOW)
+        await r.users.update(user.id, role=Role.GRID_WORKER, grid_id="G1", phone="139")
+    async with db.tx() as r:
+        again = await r.users.by_address("telegram", "42")
+    assert again is not None and again.role is Role.GRID_WORKER and again.grids == ["G1"]
+    assert again.created_at == NOW
+    with pytest.raises(Exception):  # noqa: B017 - each driver raises its own IntegrityError
+        async with db.tx() as r:
+            await r.users.create("telegram", "42", "en", NOW)
+
+
+async def test_invites_are_single_use(db: Database) -> None:
+    async with db.tx() as r:
+        a = await r.users.create("telegram", "1", "zh-Hans", NOW)
+        b = await r.users.create("telegram", "2", "zh-Hans", NOW)
+        await r.users.add_invite("code1", Role.CHIEF, "daidong", "G1,G2", "刘", None, NOW)
+    async with db.tx() as r:
+        assert (await r.users.claim_invite("code1", a.id, NOW))["grid_id"] == "G1,G2"
+        assert await r.users.claim_invite("code1", b.id, NOW) is None
+        assert await r.users.claim_invite("nope", b.id, NOW) is None
+
+
+async def test_conversation_state_and_update_ids(db: Database) -> None:
+    async with db.tx() as r:
+        user = await r.users.create("telegram", "7", "zh-Hans", NOW)
+        await r.conversations.put(user.id, "report", "photos", {"photos": ["a"], "n": 1}, NOW)
+        await r.conversations.put(user.id, "report", "location", {"photos": ["a", "b"]}, NOW)
+        assert await r.conversations.first_time("telegram", 100, NOW)
+        assert not await r.conversations.first_time("telegram", 100, NOW)
+        assert await r.conversations.first_time("console", 100, NOW)
+    async with db.tx() as r:
+        assert await r.conversations.get(user.id) == ("report", "location",
+                                                      {"photos": ["a", "b"]})
+        await r.conversations.prune_updates(NOW + timedelta(days=4))
+        assert await r.conversations.first_time("telegram", 100, NOW)
+        await r.conversations.clear(user.id)
+        assert await r.conversations.get(user.id) is None
+
+
+async def test_tickets_events_and_photos(services: Services) -> None:
+    town = await Town.build(services)
+    amy = await town.resident("1001")
+    community = await services.community.current()
+    user = await amy.user()
+    async with services.db.tx() as r:
+        ticket = await services.tickets.create(r, community, user, Draft(
+            category_id="sanitation", description="垃圾", photos=["p1", "p2"]))
+    async with services.db.tx() as r:
+        assert (await r.tickets.by_number(ticket.number)).id == ticket.id
+        assert [p.file_id for p in await r.tickets.photos(ticket.id, PhotoKind.REPORT)] == [
+            "p1", "p2"]
+        assert [e.kind for e in await r.tickets.events(ticket.id)] == [
+            EventKind.CREATED, EventKind.ASSIGNED]
+        found = await r.tickets.find(grid_id="G1", states=[TicketState.ASSIGNED])
+        assert [t.id for t in found] == [ticket.id]
+        assert await r.tickets.find(reporter_id=user.id + 99) == []
+
+
+async def test_ticket_numbers_stay_unique_under_concurrent_reports(services: Services) -> None:
+    town = await Town.build(services)
+    residents = [await town.resident(str(5000 + i)) for i in range(8)]
+    users = [await p.user() for p in residents]
+    community = await services.community.current()
+
+    async def report(user, n: int) -> str:  # noqa: ANN001
+        async with services.db.tx() as r:
+            ticket = await services.tickets.create(r, community, user, Draft(
+                category_id="other", description=f"#{n}"))
+            await services.notifier.new_ticket(r, community, ticket)
+            return ticket.number
+
+    numbers = await asyncio.gather(*(report(users[n % 8], n) for n in range(60)))
+    assert len(set(numbers)) == 60
+    assert sorted(numbers)[-1] == "DD-20261123-0060"
+
+
+async def test_concurrent_reports_through_the_desk(services: Services) -> None:
+    town = await Town.build(services)
+    people = [await town.resident(str(6000 + i)) for i in range(10)]
+    for p in people:
+        await p.taps("报事报修")
+        await p.taps("其他")
+        await p.says("路面坑洼")
+        await p.taps("跳过")
+        await p.taps("使用登记地址")
+    await asyncio.gather(*(p.taps("确认提交") for p in people))
+    async with services.db.tx() as r:
+        tickets = await r.tickets.find(limit=100)
+    assert len({t.number for t in tickets}) == 10
+    assert all("已提交" in p.last.text or "已提交" in p.text() for p in people)
+
+
+async def test_outbox_claims_are_exclusive_and_recorded(db: Database) -> None:
+    async with db.tx() as r:
+        for n in range(5):
+            await r.outbox.add("telegram", "9", {"n": n}, NOW)
+    async with db.tx() as r:
+        first = await r.outbox.claim("telegram", NOW, limit=3)
+    async with db.tx() as r:
+        second = await r.outbox.claim("telegram", NOW, limit=10)
+    assert [i.payload["n"] for i in first] == [0, 1, 2]
+    assert [i.payload["n"] for i in second] == [3, 4]
+    async with db.tx() as r:
+        await r.outbox.sent(first[0].id, NOW, "m1")
+        await r.outbox.failed(first[1].id, NOW, "gone")
+        await r.outbox.retry(first[2].id, NOW + timedelta(seconds=30), "429")
+        assert await r.outbox.pending_count() == 3
+        assert await r.outbox.claim("telegram", NOW + timedelta(seconds=10)) == []
+        later = await r.outbox.claim("telegram", NOW + timedelta(minutes=2))
+    assert [i.payload["n"] for i in later] == [2, 3, 4]
+    assert later[0].attempts == 2
+
+
+async def test_a_restart_mid_flow_continues_the_conversation(any_db_url: str) -> None:
+    first = await make_services(any_db_url, ManualClock(NOW))
+    town = await Town.build(first)
+    amy = await town.resident("1001")
+    await amy.taps("报事报修")
+    await amy.taps("环境卫生")
+    await amy.says("垃圾堆在楼道")
+    await first.db.dispose()
+
+    second = await make_services(any_db_url, ManualClock(NOW))  # a new process, same database
+    again = Town(second)
+    amy_again = again.person("1001")
+    await amy_again.sends(InKind.PHOTO, file_id="p-after-restart")
+    assert "第1张" in amy_again.last.text
+    await amy_again.taps("完成")
+    await amy_again.taps("使用登记地址")
+    await amy_again.taps("确认提交")
+    ticket = await again.only_ticket()
+    assert ticket.description == "垃圾堆在楼道" and ticket.state is TicketState.ASSIGNED
+    assert "DD-20261123-0001" in again.person("2001").last.text
+    await second.db.dispose()
