@@ -27,7 +27,7 @@ def _role(text: str) -> Role:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="linli", description="Linli (邻里) community service desk")
+    p = argparse.ArgumentParser(prog="linli", description="Linli community service desk")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the Telegram bot (long polling)")
     con = sub.add_parser("console", help="walk every flow in the terminal, without a token")
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         for err in exc.errors():
             key = str(err["loc"][0]).upper() if err["loc"] else "?"
-            print(catalog.t("zh-Hans", "cli.bad_setting", key=key, problem=err["msg"]),
+            print(catalog.t("zh-Hans", "cli.bad_setting", setting=key, problem=err["msg"]),
                   file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level.upper(),
