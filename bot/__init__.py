@@ -1,3 +1,3 @@
-"""Linli (邻里): a chat-first service desk for an urban residential community."""
+"""Linli: a chat-first service desk for an urban residential community."""
 
 __version__ = "0.1.0"

@@ -57,7 +57,6 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
            .base_url(settings.telegram_api_base_url)
            .base_file_url(settings.telegram_file_base_url)
            .rate_limiter(AIORateLimiter(max_retries=0))
-           .post_init(_post_init)
            .build())
     sender = OutboxSender(svc.db, svc.clock, TelegramChannel(app.bot))
 
@@ -68,7 +67,7 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
     handler = TelegramHandler(desk)
     app.add_handler(TypeHandler(Update, handler.on_update))
     app.add_error_handler(handler.on_error)
-    app.bot_data.update(svc=svc, sender=sender, desk=desk)
+    app.bot_data.update(svc=svc, sender=sender, desk=desk, handler=handler)
     if poll_outbox and app.job_queue is not None:
         app.job_queue.run_repeating(lambda _ctx: sender.drain(),
                                     interval=settings.outbox_interval_seconds, first=0.1,
@@ -79,12 +78,26 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
     return app
 
 
-async def _post_init(app: Application) -> None:
+async def start_polling(app: Application, *, poll_interval: float = 0.0,
+                        poll_timeout: int = 10) -> None:
+    """Starts the bot as `linli run` does: commands menu, long polling, handlers, jobs."""
+    await app.initialize()
     svc: Services = app.bot_data["svc"]
     for lang, code in (("zh-Hans", None), ("en", "en")):
         commands = [BotCommand(c, svc.catalog.t(lang, f"command.{c}")) for c in COMMANDS]
         await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
                                       language_code=code)
+    await app.updater.start_polling(poll_interval=poll_interval, timeout=poll_timeout,
+                                    allowed_updates=Update.ALL_TYPES)
+    await app.start()
+    log.info("polling as @%s", app.bot.username)
+
+
+async def stop_polling(app: Application) -> None:
+    """Stops polling and handlers; unfinished work stays in the database for the next start."""
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
 
 
 async def _prune(svc: Services) -> None:

@@ -135,19 +135,16 @@ async def _bot_username(svc) -> str | None:  # noqa: ANN001
 
 
 async def _run_telegram(svc) -> int:  # noqa: ANN001
-    from telegram import Update
-
-    from bot.app import build_telegram
+    from bot.app import build_telegram, start_polling, stop_polling
 
     app = build_telegram(svc)
-    async with app:
-        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        await app.start()
-        stop = asyncio.Event()
-        _on_signals(stop)
+    stop = asyncio.Event()
+    _on_signals(stop)
+    await start_polling(app)
+    try:
         await stop.wait()
-        await app.updater.stop()
-        await app.stop()
+    finally:
+        await stop_polling(app)
     return 0
 
 

@@ -17,7 +17,7 @@ from bot.domain.models import (
     TicketState,
 )
 from storage.base import Repo, row_dict
-from storage.schema import ticket_counters, ticket_events, ticket_photos, tickets
+from storage.schema import ticket_events, ticket_photos, tickets
 
 _NEXT = sa.text(
     "INSERT INTO ticket_counters (prefix, last) VALUES (:prefix, 1) "

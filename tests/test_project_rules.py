@@ -76,8 +76,8 @@ def test_the_sample_community_is_the_real_shape_of_daidong() -> None:
     assert sum(len(c.buildings) for c in community.compounds) == 15
     assert community.households() == 863
     names = {c.name.zh for c in community.categories}
-    assert {"水电气暖维修", "环境卫生", "公共设施损坏", "违章搭建/占道", "停车", "噪音扰民", "治安隐患",
-            "邻里纠纷", "物业服务", "其他", "燃气泄漏", "火情", "人身安全"} <= names
+    assert {"水电气暖维修", "环境卫生", "公共设施损坏", "违章搭建/占道", "停车", "噪音扰民",
+            "治安隐患", "邻里纠纷", "物业服务", "其他", "燃气泄漏", "火情", "人身安全"} <= names
     assert {c.id for c in community.categories if c.emergency} == {"gas_leak", "fire",
                                                                    "personal_safety"}
 

@@ -1,4 +1,4 @@
-"""The main menu: large reply-keyboard buttons, different for residents and for grid/office staff."""
+"""The main menu: large reply-keyboard buttons, one set for residents, one for staff."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""我的工单: the resident's tickets, newest first; one tap shows a ticket's history."""
+"""My tickets: the resident's tickets, newest first; one tap shows a ticket's history."""
 
 from __future__ import annotations
 

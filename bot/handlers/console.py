@@ -71,7 +71,8 @@ class ConsoleChannel:
             return Incoming(sender=sender, kind=InKind.PHOTO,
                             file_id=f"console-photo-{rest or next(_files)}")
         if head == "/voice":
-            return Incoming(sender=sender, kind=InKind.VOICE, file_id=f"console-voice-{next(_files)}")
+            return Incoming(sender=sender, kind=InKind.VOICE,
+                            file_id=f"console-voice-{next(_files)}")
         if head == "/loc":
             with contextlib.suppress(ValueError):
                 lat, lon = (float(x) for x in rest.replace("，", ",").split(","))

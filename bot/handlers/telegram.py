@@ -99,8 +99,9 @@ class TelegramChannel:
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from exc
         except RetryAfter as exc:
-            seconds = exc.retry_after
-            raise RetryLater(getattr(seconds, "total_seconds", lambda: seconds)(), str(exc)) from exc
+            wait = exc.retry_after  # an int, or a timedelta in newer PTB
+            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            raise RetryLater(seconds, str(exc)) from exc
         except (TimedOut, NetworkError) as exc:
             if isinstance(exc, BadRequest):
                 raise
@@ -138,9 +139,16 @@ class TelegramHandler:
 
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
+        self.last_update_id = 0  # the newest update fully handled, replies sent (for monitoring)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Turns the update into an Incoming, handles it and sends the replies."""
+        try:
+            await self._on_update(update, context)
+        finally:
+            self.last_update_id = max(self.last_update_id, update.update_id)
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = to_incoming(update)
         if incoming is None:
             return

@@ -1,0 +1,282 @@
+"""End to end: the real PTB Application polling the project's fake Bot API over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+import sqlalchemy as sa
+from telegram.ext import Application
+
+from bot.app import build_services, build_telegram, prepare, start_polling, stop_polling
+from bot.domain.messages import Address
+from bot.domain.models import Duty, Role, TicketState
+from bot.flows.base import Services
+from tests.conftest import make_settings
+from tests.fakebotapi import FakeBotAPI, SentMessage
+
+RESIDENT, WORKER, OTHER_WORKER, INSTRUCTOR = 1001, 2001, 2101, 3001
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as server:
+        yield server
+
+
+def services_for(api: FakeBotAPI, db_url: str) -> Services:
+    return build_services(make_settings(
+        db_url, telegram_bot_token=api.token, telegram_api_base_url=api.base_url,
+        telegram_file_base_url=api.base_file_url))
+
+
+@asynccontextmanager
+async def running_bot(api: FakeBotAPI, svc: Services) -> AsyncIterator[Application]:
+    """Starts the bot exactly as `linli run` does, with long polling against the fake."""
+    await prepare(svc)
+    app = build_telegram(svc)
+    await start_polling(app, poll_timeout=1)
+    try:
+        yield app
+    finally:
+        await stop_polling(app)
+
+
+@pytest.fixture
+async def svc(api: FakeBotAPI, sqlite_url: str) -> AsyncIterator[Services]:
+    services = services_for(api, sqlite_url)
+    await prepare(services)
+    for external_id, role, grids, name in (
+            (WORKER, Role.GRID_WORKER, ["G1"], "王秀兰"),
+            (OTHER_WORKER, Role.GRID_WORKER, ["G2"], "陈静"),
+            (INSTRUCTOR, Role.INSTRUCTOR, ["G1", "G2"], "张建华")):
+        async with services.db.tx() as r:
+            user = await services.users.get_or_create(
+                r, Address(channel="telegram", external_id=str(external_id)), "zh-Hans")
+            await services.users.bind(r, user, role, "daidong", grids, name, Duty.ON)
+    yield services
+    await services.db.dispose()
+
+
+class Chat:
+    """Drives the running bot through the fake API and waits until each update is handled."""
+
+    def __init__(self, api: FakeBotAPI) -> None:
+        self.api = api
+        self.app: Application | None = None
+
+    async def settle(self, update: dict) -> None:
+        assert self.app is not None
+        handler = self.app.bot_data["handler"]
+        await self.api.wait_for(lambda _a: handler.last_update_id >= update["update_id"])
+
+    async def do(self, user: int, push) -> SentMessage:  # noqa: ANN001
+        """Pushes one update, waits until it is handled; returns the user's newest message."""
+        await self.settle(push())
+        return newest(self.api, user)
+
+    async def say(self, user: int, text: str) -> SentMessage:
+        return await self.do(user, lambda: self.api.user_sends(user, text))
+
+    async def press(self, user: int, label: str) -> SentMessage:
+        """Presses the newest inline button whose label contains `label`."""
+        for message in reversed(self.api.messages_to(user)):
+            for text, data in message.buttons:
+                if label in text and data:
+                    return await self.do(user, lambda m=message, d=data: self.api.user_presses(
+                        user, m, d))
+        raise AssertionError(f"no button {label!r} for {user}\n{self.api.dump()}")
+
+
+def newest(api: FakeBotAPI, user: int) -> SentMessage:
+    """The newest message to the user; an edit makes the edited message the newest."""
+    messages = api.messages_to(user)
+    assert messages, api.dump()
+    for method, params in reversed(api.calls):
+        if str(params.get("chat_id")) == str(user) and method.startswith(("send", "edit")):
+            if method.startswith("edit"):
+                return next(m for m in messages if m.message_id == int(params["message_id"]))
+            break
+    return messages[-1]
+
+
+@pytest.fixture
+def chat(api: FakeBotAPI) -> Chat:
+    return Chat(api)
+
+
+@asynccontextmanager
+async def bot_for(chat: Chat, svc: Services) -> AsyncIterator[Application]:
+    async with running_bot(chat.api, svc) as app:
+        chat.app = app
+        yield app
+
+
+async def onboard(chat: Chat, user: int = RESIDENT) -> None:
+    await chat.say(user, "/start")
+    await chat.press(user, "同意")
+    await chat.press(user, "地质六队")
+    await chat.press(user, "1号楼")
+    await chat.press(user, "1单元")
+    await chat.press(user, "跳过")
+
+
+async def report_with_photo(chat: Chat) -> str:
+    """Files a sanitation ticket with one photo; returns the photo's file id."""
+    api = chat.api
+    assert "📝 报事报修" in api.last_to(RESIDENT).keyboard
+    await chat.say(RESIDENT, "📝 报事报修")
+    await chat.press(RESIDENT, "环境卫生")
+    await chat.say(RESIDENT, "楼下垃圾三天没人收")
+    photo: dict = {}
+
+    def send_photo() -> dict:
+        photo.update(api.user_sends_photo(RESIDENT))
+        return photo
+
+    await chat.do(RESIDENT, send_photo)
+    await chat.press(RESIDENT, "完成")
+    await chat.press(RESIDENT, "使用登记地址")
+    filed = await chat.press(RESIDENT, "确认提交")
+    assert "DD-" in filed.text and "已提交" in filed.text
+    return photo["message"]["photo"][-1]["file_id"]
+
+
+async def test_onboarding_and_commands_over_http(chat: Chat, svc: Services) -> None:
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        menu = chat.api.last_to(RESIDENT)
+        assert "登记完成" in menu.text
+        assert menu.keyboard == ["📝 报事报修", "📖 政策咨询", "🎉 社区活动", "📋 我的工单"]
+        commands = chat.api.commands
+        assert any(c["command"] == "queue" for cmds in commands.values() for c in cmds)
+
+
+async def test_the_whole_loop_report_accept_ask_answer_resolve_confirm_rate(
+        chat: Chat, svc: Services) -> None:
+    api = chat.api
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        photo = await report_with_photo(chat)
+        await api.wait_for_message(WORKER, contains="新工单")
+        assert any(m.photo == photo for m in api.messages_to(WORKER))
+
+        accepted = await chat.press(WORKER, "接单")
+        assert "处理中" in accepted.text and accepted.edits, "the card is edited in place"
+        await api.wait_for_message(RESIDENT, contains="已被网格员受理")
+
+        await chat.press(WORKER, "需补充信息")
+        await chat.say(WORKER, "是哪个单元门口？")
+        question = await api.wait_for_message(RESIDENT, contains="哪个单元门口")
+        assert question.button("回复")
+        mark = api.mark()
+        await chat.say(RESIDENT, "1单元门口")
+        await api.wait_for_message(WORKER, contains="1单元门口", after=mark)
+
+        await chat.press(WORKER, "办结")
+        mark = api.mark()
+        await chat.do(WORKER, lambda: api.user_sends_photo(WORKER, caption="已清运完毕"))
+        asked = await api.wait_for_message(RESIDENT, contains="已处理完毕", after=mark)
+        assert any(m.method == "sendPhoto" for m in api.sent[mark:] if m.chat_id == RESIDENT)
+        assert asked.button("已解决")
+
+        await chat.press(RESIDENT, "已解决")
+        thanks = await chat.press(RESIDENT, "⭐⭐⭐⭐⭐")
+        assert "5星" in thanks.text
+        await api.wait_for_message(WORKER, contains="打了 5 星")
+    async with svc.db.tx() as r:
+        [ticket] = await r.tickets.find()
+    assert ticket.state is TicketState.CLOSED and ticket.rating == 5
+
+
+async def test_not_solved_reopens_and_another_grid_is_refused(
+        chat: Chat, svc: Services) -> None:
+    api = chat.api
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        await report_with_photo(chat)
+        card = await api.wait_for_message(WORKER, contains="新工单")
+        forged = SentMessage(message_id=card.message_id, chat_id=OTHER_WORKER,
+                             method=card.method, text=card.text, reply_markup=card.reply_markup)
+        forged.raw = {**card.raw, "chat": {"id": OTHER_WORKER, "type": "private",
+                                           "first_name": "x"}}
+        refusal = await chat.do(OTHER_WORKER, lambda: api.user_presses(
+            OTHER_WORKER, forged, card.button("接单")))
+        assert "没有权限" in refusal.text
+        assert "没有权限" in (api.answered_callbacks[-1].get("text") or "")
+
+        await chat.press(WORKER, "接单")
+        await chat.press(WORKER, "办结")
+        await chat.say(WORKER, "已处理")
+        await api.wait_for_message(RESIDENT, contains="已处理完毕")
+        await chat.press(RESIDENT, "未解决")
+        await chat.say(RESIDENT, "还是有垃圾")
+        await api.wait_for_message(WORKER, contains="还是有垃圾")
+    async with svc.db.tx() as r:
+        [ticket] = await r.tickets.find()
+    assert ticket.state is TicketState.REOPENED
+
+
+async def test_bad_input_over_http(chat: Chat, svc: Services) -> None:
+    api = chat.api
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        await chat.say(RESIDENT, "📝 报事报修")
+        wrong = await chat.say(RESIDENT, "随便说点什么")
+        assert "请点上面的按钮" in wrong.text
+        await chat.press(RESIDENT, "环境卫生")
+        long = await chat.say(RESIDENT, "吵" * 10_000)
+        assert "太长" in long.text
+        await chat.say(RESIDENT, "垃圾没人收")
+        sticker = await chat.do(RESIDENT, lambda: api.user_sends_sticker(RESIDENT))
+        assert "需要照片" in sticker.text
+        document = await chat.do(RESIDENT, lambda: api.user_sends_document(RESIDENT))
+        assert "需要照片" in document.text
+        stale = await chat.do(RESIDENT, lambda: api.user_presses(
+            RESIDENT, api.messages_to(RESIDENT)[0], "o1:consent:yes"))
+        assert "过期" in stale.text
+        cancelled = await chat.say(RESIDENT, "/cancel")
+        assert "已取消" in cancelled.text
+    async with svc.db.tx() as r:
+        assert await r.tickets.find() == []
+
+
+async def test_a_restart_in_the_middle_of_a_report(chat: Chat, svc: Services,
+                                                   sqlite_url: str) -> None:
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        await chat.say(RESIDENT, "📝 报事报修")
+        await chat.press(RESIDENT, "停车")
+        await chat.say(RESIDENT, "车堵了消防通道")
+    await svc.db.dispose()
+
+    fresh = services_for(chat.api, sqlite_url)  # a new process: nothing kept in memory
+    async with bot_for(chat, fresh):
+        await chat.press(RESIDENT, "跳过")
+        await chat.press(RESIDENT, "使用登记地址")
+        filed = await chat.press(RESIDENT, "确认提交")
+        assert "DD-" in filed.text
+        await chat.api.wait_for_message(WORKER, contains="车堵了消防通道")
+    await fresh.db.dispose()
+
+
+async def test_a_blocked_worker_is_marked_failed_and_the_rest_still_arrives(
+        chat: Chat, svc: Services) -> None:
+    chat.api.blocked_users.add(WORKER)
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        await report_with_photo(chat)
+        await chat.api.wait_for(lambda a: any(
+            c[0] == "sendPhoto" and str(c[1].get("chat_id")) == str(WORKER) for c in a.calls))
+        for _ in range(100):
+            async with svc.db.tx() as r:
+                if await r.outbox.pending_count() == 0:
+                    break
+            await asyncio.sleep(0.05)
+    async with svc.db.tx() as r:
+        assert await r.outbox.pending_count() == 0
+        failed = (await r.conn.execute(sa.text(
+            "SELECT external_id, error FROM outbox WHERE failed_at IS NOT NULL"))).all()
+    assert [(row.external_id, row.error[:5]) for row in failed] == [(str(WORKER), "gone:")]
