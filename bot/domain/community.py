@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import yaml
@@ -68,6 +68,22 @@ class Grid(_Strict):
     chief: Person
 
 
+class ServiceHours(_Strict):
+    """When the clock runs for a category, in the community's time zone (e.g. 08:30–17:30 Mon–Sat)."""
+
+    days: list[int] = Field(default=[1, 2, 3, 4, 5, 6], min_length=1)  # ISO weekdays, 1 = Monday
+    start: time = time(8, 30)
+    end: time = time(17, 30)
+
+    @model_validator(mode="after")
+    def _sane(self) -> ServiceHours:
+        if not all(1 <= d <= 7 for d in self.days):
+            raise ValueError("days are ISO weekdays 1 (Monday) to 7 (Sunday)")
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
 class Category(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")
     name: Text
@@ -78,6 +94,7 @@ class Category(_Strict):
     question: Text | None = None
     route: str = Field(default="grid", pattern="^(grid|staff)$")
     call: list[str] = Field(default_factory=list)
+    service_hours: ServiceHours | None = None  # None: the clock runs 24/7
 
     @field_validator("respond_within", "resolve_within", mode="before")
     @classmethod
@@ -85,6 +102,20 @@ class Category(_Strict):
         if isinstance(value, int | float) or (isinstance(value, str) and _DURATION.match(value)):
             return parse_duration(value)
         return value  # a timedelta or an ISO 8601 duration, as stored in the database
+
+
+class Escalation(_Strict):
+    """How long the instructor has before an overdue ticket climbs to the chief."""
+
+    instructor_within: timedelta = timedelta(hours=8)
+    reminders: list[float] = Field(default=[0.5, 0.9])
+
+    @field_validator("instructor_within", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if isinstance(value, int | float) or (isinstance(value, str) and _DURATION.match(value)):
+            return parse_duration(value)
+        return value
 
 
 class EmergencyNumber(_Strict):
@@ -102,6 +133,7 @@ class Community(_Strict):
     street: Text | None = None
     service_station: Text | None = None
     emergency_numbers: list[EmergencyNumber] = Field(default_factory=list)
+    escalation: Escalation = Field(default_factory=Escalation)
     compounds: list[Compound] = Field(min_length=1)
     grids: list[Grid] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
