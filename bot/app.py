@@ -15,9 +15,11 @@ from bot.i18n import Catalog
 from bot.services.cards import Cards
 from bot.services.clock import Clock, SystemClock
 from bot.services.community import CommunityService
+from bot.services.escalation import SlaService
 from bot.services.notify import Notifier
 from bot.services.outbox import OutboxSender
 from bot.services.tickets import TicketService
+from bot.services.timers import TimerService
 from bot.services.users import UserService
 from storage import Database
 
@@ -33,11 +35,16 @@ def build_services(settings: Settings, clock: Clock | None = None,
     db = db or Database(settings.database_url)
     catalog = Catalog()
     cards = Cards(catalog, settings.timezone)
+    notifier = Notifier(catalog, cards, clock)
+    communities = CommunityService(db, clock)
+    sla = SlaService(clock, settings.timezone, notifier, catalog)
+    timers = TimerService(db, clock, communities)
+    timers.register("sla/", sla.fire)
     return Services(
-        settings=settings, db=db, clock=clock, catalog=catalog,
-        community=CommunityService(db, clock), users=UserService(clock, settings.default_language),
-        tickets=TicketService(clock, settings.timezone), cards=cards,
-        notifier=Notifier(catalog, cards, clock))
+        settings=settings, db=db, clock=clock, catalog=catalog, community=communities,
+        users=UserService(clock, settings.default_language),
+        tickets=TicketService(clock, settings.timezone, communities, sla), cards=cards,
+        notifier=notifier, sla=sla, timers=timers)
 
 
 async def prepare(svc: Services) -> None:
@@ -64,6 +71,7 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
         app.create_task(sender.drain())
 
     desk = Desk(svc, on_queued=kick)
+    svc.timers.on_queued = kick
     handler = TelegramHandler(desk)
     app.add_handler(TypeHandler(Update, handler.on_update))
     app.add_error_handler(handler.on_error)
@@ -72,6 +80,10 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
         app.job_queue.run_repeating(lambda _ctx: sender.drain(),
                                     interval=settings.outbox_interval_seconds, first=0.1,
                                     name="outbox", job_kwargs={"max_instances": 1,
+                                                               "coalesce": True})
+        app.job_queue.run_repeating(lambda _ctx: svc.timers.run_due(),
+                                    interval=settings.timer_interval_seconds, first=1,
+                                    name="timers", job_kwargs={"max_instances": 1,
                                                                "coalesce": True})
         app.job_queue.run_repeating(lambda _ctx: _prune(svc), interval=3600, first=60,
                                     name="prune")

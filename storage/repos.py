@@ -8,6 +8,7 @@ from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.outbox import OutboxRepo
 from storage.tickets import TicketRepo
+from storage.timers import TimerRepo
 from storage.users import UserRepo
 
 
@@ -21,3 +22,4 @@ class Repos:
         self.tickets = TicketRepo(conn)
         self.outbox = OutboxRepo(conn)
         self.communities = CommunityRepo(conn)
+        self.timers = TimerRepo(conn)

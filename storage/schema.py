@@ -39,6 +39,8 @@ users = sa.Table(
     sa.Column("unit", sa.String(40)),
     sa.Column("consent_at", TS),
     sa.Column("created_at", TS, nullable=False),
+    sa.Column("leave_from", TS),
+    sa.Column("leave_until", TS),
     sa.UniqueConstraint("channel", "external_id", name="uq_users_address"),
 )
 
@@ -101,6 +103,13 @@ tickets = sa.Table(
     sa.Column("resolved_at", TS),
     sa.Column("closed_at", TS),
     sa.Column("rating", sa.Integer),
+    sa.Column("tier", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("respond_due", TS),
+    sa.Column("resolve_due", TS),
+    sa.Column("paused_at", TS),
+    sa.Column("escalate_due", TS),
+    sa.Column("accepted_at", TS),
+    sa.Column("merged_into", sa.Integer),
     sa.Index("ix_tickets_grid_state", "grid_id", "state"),
     sa.Index("ix_tickets_reporter", "reporter_id"),
     sa.Index("ix_tickets_assignee_state", "assignee_id", "state"),
@@ -142,4 +151,30 @@ outbox = sa.Table(
     sa.Column("message_ref", sa.String(40)),
     sa.Column("error", sa.String(300)),
     sa.Index("ix_outbox_pending", "channel", "sent_at", "failed_at", "due_at"),
+)
+
+ticket_followers = sa.Table(
+    "ticket_followers", metadata,
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("at", TS, nullable=False),
+)
+
+timers = sa.Table(
+    "timers", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("ref_id", sa.Integer),
+    sa.Column("key", sa.String(120), unique=True),  # a singleton (e.g. one digest per week)
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("due_at", TS, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("claimed_until", TS),
+    sa.Column("done_at", TS),
+    sa.Column("cancelled_at", TS),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("error", sa.String(300)),
+    sa.Index("ix_timers_due", "done_at", "cancelled_at", "due_at"),
+    sa.Index("ix_timers_ref", "kind", "ref_id"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.domain.messages import Address, Incoming, InKind, Outgoing
 from bot.domain.models import Duty, Role, Ticket, User
@@ -63,6 +64,9 @@ class Person:
             await self.town.channel.send(reply)
         await self.town.sender.drain()
         return self.inbox[start:]
+
+    def since(self, mark: int) -> list[Outgoing]:
+        return self.inbox[mark:]
 
     async def says(self, text: str) -> list[Outgoing]:
         if text.startswith("/"):
@@ -159,6 +163,13 @@ class Town:
         await person.taps(unit)
         await person.taps("跳过")
         return person
+
+    async def tick(self, delta: timedelta) -> int:
+        """Moves the clock on, runs due timers and delivers what they queued."""
+        self.svc.clock.advance(delta)  # type: ignore[attr-defined]
+        handled = await self.svc.timers.run_due()
+        await self.sender.drain()
+        return handled
 
     async def ticket(self, number_or_id: str | int) -> Ticket:
         async with self.svc.db.tx() as r:

@@ -61,9 +61,11 @@ async def test_not_solved_reopens_to_the_same_worker_with_the_reason(town: Town)
     await amy.taps("未解决")
     await amy.says("旁边还有一堆没清")
     ticket = await town.only_ticket()
-    assert ticket.state is TicketState.REOPENED and ticket.assignee_id == (await wang.user()).id
+    assert ticket.assignee_id == (await wang.user()).id
+    assert ticket.state is TicketState.ESCALATED and ticket.tier == 1, "❌ climbs one tier"
     assert "旁边还有一堆没清" in wang.last.text and "接单" in str(wang.last.choices)
-    assert "重新交给网格员" in amy.last.text
+    assert amy.heard("重新交给网格员") and "升级至网格指导员" in amy.last.text
+    assert "居民反馈未解决" in town.person("3001").last.text
     await amy.presses(f"c1:ok:{ticket.id}")
     assert "过期" in amy.last.text, "the old ✅ button no longer works"
 

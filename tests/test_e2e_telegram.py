@@ -216,7 +216,7 @@ async def test_not_solved_reopens_and_another_grid_is_refused(
         await api.wait_for_message(WORKER, contains="还是有垃圾")
     async with svc.db.tx() as r:
         [ticket] = await r.tickets.find()
-    assert ticket.state is TicketState.REOPENED
+    assert ticket.state is TicketState.ESCALATED and ticket.tier == 1
 
 
 async def test_bad_input_over_http(chat: Chat, svc: Services) -> None:

@@ -44,6 +44,14 @@ class User(BaseModel):
     unit: str | None = None
     consent_at: datetime | None = None
     created_at: datetime
+    leave_from: datetime | None = None
+    leave_until: datetime | None = None
+
+    def available(self, now: datetime) -> bool:
+        """On duty or backup, and not on leave right now."""
+        on_leave = (self.leave_from is not None and self.leave_until is not None
+                    and self.leave_from <= now < self.leave_until)
+        return self.duty is not Duty.OFF and not on_leave
 
     @property
     def is_registered(self) -> bool:
@@ -95,6 +103,13 @@ class EventKind(StrEnum):
     RATED = "rated"
     FORWARDED = "forwarded"
     CLOSED = "closed"
+    ESCALATED = "escalated"
+    TAKEN_OVER = "taken_over"
+    URGED = "urged"
+    MOVED = "moved"
+    RECATEGORISED = "recategorised"
+    MERGED = "merged"
+    FOLLOWED = "followed"
 
 
 class PhotoKind(StrEnum):
@@ -125,6 +140,13 @@ class Ticket(BaseModel):
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     rating: int | None = Field(default=None, ge=1, le=5)
+    tier: int = 0  # 0 grid worker, 1 instructor, 2 chief
+    respond_due: datetime | None = None
+    resolve_due: datetime | None = None
+    paused_at: datetime | None = None
+    escalate_due: datetime | None = None
+    accepted_at: datetime | None = None
+    merged_into: int | None = None
 
     @property
     def is_open(self) -> bool:

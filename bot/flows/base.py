@@ -13,8 +13,10 @@ from bot.i18n import Catalog
 from bot.services.cards import Cards
 from bot.services.clock import Clock
 from bot.services.community import CommunityService
+from bot.services.escalation import SlaService
 from bot.services.notify import Notifier
 from bot.services.tickets import TicketService
+from bot.services.timers import TimerService
 from bot.services.users import UserService
 from storage import Database, Repos
 
@@ -32,6 +34,8 @@ class Services:
     tickets: TicketService
     cards: Cards
     notifier: Notifier
+    sla: SlaService
+    timers: TimerService
 
 
 @dataclass

@@ -21,6 +21,7 @@ from bot.flows.base import Ctx
 from bot.services.tickets import TicketError
 
 NAME = "closure"
+LOW_RATING = 2  # a rating at or below this climbs one tier
 PREFIX = "c1"
 
 
@@ -81,6 +82,8 @@ async def rate(ctx: Ctx, ticket_id: int, rating: int) -> None:
     """Records the rating and thanks the resident."""
     ticket = await ctx.svc.tickets.rate(ctx.r, ctx.user, ticket_id, rating)
     await ctx.svc.notifier.to_assignee(ctx.r, ticket, "notify.rated", rating=str(rating))
+    if rating <= LOW_RATING:
+        await ctx.svc.sla.escalate(ctx.r, ctx.community, ticket, "low_rating", actor=ctx.user)
     ctx.say(ctx.t("closure.thanks", number=ticket.number, rating=rating), edit=True)
 
 
@@ -116,6 +119,7 @@ async def reopen(ctx: Ctx, ticket_id: int, reason: str) -> None:
         if worker:
             await ctx.svc.notifier.card_to(ctx.r, ctx.community, ticket, worker,
                                            intro_key="notify.reopened_worker", reason=reason)
+    await ctx.svc.sla.escalate(ctx.r, ctx.community, ticket, "unsolved", actor=ctx.user)
     menu.show(ctx, "closure.reopened", number=ticket.number)
 
 

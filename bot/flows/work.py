@@ -52,6 +52,10 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
             await forward(ctx, ticket_id, int(extra))
         elif action == "show":
             await show(ctx, ticket_id)
+        elif action == "urge":
+            await urge(ctx, ticket_id)
+        elif action == "take":
+            await take_over(ctx, ticket_id)
         else:
             ctx.say(ctx.t("err.stale"))
     except TicketError as refusal:
@@ -65,6 +69,27 @@ async def accept(ctx: Ctx, ticket_id: int) -> None:
     await ctx.svc.notifier.to_reporter(ctx.r, ticket, "notify.accepted")
     ctx.toast = ctx.t("work.accepted_toast")
     await refresh_card(ctx, ticket, edit=True)
+
+
+async def urge(ctx: Ctx, ticket_id: int) -> None:
+    """A supervisor presses the assignee to act; recorded in the history."""
+    ticket = await ctx.svc.tickets.urge(ctx.r, ctx.user, ticket_id)
+    await ctx.svc.notifier.to_assignee(ctx.r, ticket, "notify.urged",
+                                       name=ctx.user.display_name or f"#{ctx.user.id}")
+    ctx.toast = ctx.t("work.urged", number=ticket.number)
+    ctx.say(ctx.t("work.urged", number=ticket.number))
+
+
+async def take_over(ctx: Ctx, ticket_id: int) -> None:
+    """A supervisor takes the ticket over; the previous assignee and the resident are told."""
+    before = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
+    ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "take")
+    if before.assignee_id and before.assignee_id != ctx.user.id:
+        await ctx.svc.notifier.to_assignee(ctx.r, before, "notify.taken_over",
+                                           name=ctx.user.display_name or f"#{ctx.user.id}")
+    await ctx.svc.notifier.to_reporter(ctx.r, ticket, "notify.accepted")
+    ctx.toast = ctx.t("work.taken_over", number=ticket.number)
+    await refresh_card(ctx, ticket, edit=False)
 
 
 async def begin_input(ctx: Ctx, ticket_id: int, step: Step) -> None:

@@ -118,6 +118,7 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
 
     async def watch() -> None:
         while True:
+            await svc.timers.run_due()
             await sender.drain()
             await asyncio.sleep(poll)
 

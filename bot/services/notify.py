@@ -26,7 +26,8 @@ class Notifier:
                            self.clock.now())
 
     async def card_to(self, r: Repos, community: Community, ticket: Ticket, worker: User,
-                      *, intro_key: str | None = None, **intro: str) -> None:
+                      *, intro_key: str | None = None,
+                      extra: list[list[Choice]] | None = None, **intro: str) -> None:
         """Sends a worker the ticket card with photos and buttons; contact only to its assignee."""
         reporter = await r.users.get(ticket.reporter_id) if ticket.reporter_id else None
         photos = [p.file_id for p in await r.tickets.photos(ticket.id, PhotoKind.REPORT)]
@@ -35,8 +36,9 @@ class Notifier:
                                with_contact=ticket.assignee_id == worker.id, photos=len(photos))
         if intro_key:
             text = self.catalog.t(lang, intro_key, **intro) + "\n\n" + text
-        await self.send(r, worker, text, choices=self.cards.worker_choices(lang, ticket),
-                        photos=photos, voice=ticket.voice_file_id)
+        choices = self.cards.worker_choices(lang, ticket) + (extra or [])
+        await self.send(r, worker, text, choices=choices, photos=photos,
+                        voice=ticket.voice_file_id)
 
     async def new_ticket(self, r: Repos, community: Community, ticket: Ticket) -> None:
         """The assignee gets the card; an urgent ticket goes to the whole grid chain at once."""

@@ -17,6 +17,8 @@ from bot.domain.models import (
     open_states,
 )
 from bot.services.clock import Clock
+from bot.services.community import CommunityService
+from bot.services.escalation import SlaService
 from storage import Repos
 
 S = TicketState
@@ -31,7 +33,9 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState, EventKind]] = 
     "forward": (open_states(), S.ASSIGNED, EventKind.FORWARDED),
     "confirm": (frozenset({S.RESOLVED}), S.CLOSED, EventKind.CONFIRMED),
     "reopen": (frozenset({S.RESOLVED}), S.REOPENED, EventKind.REOPENED),
+    "take": (open_states(), S.ACCEPTED, EventKind.TAKEN_OVER),
 }
+SUPERVISORS = (Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN)
 
 
 class TicketError(Exception):
@@ -57,9 +61,12 @@ class Draft:
 
 
 class TicketService:
-    def __init__(self, clock: Clock, timezone: str) -> None:
+    def __init__(self, clock: Clock, timezone: str, communities: CommunityService,
+                 sla: SlaService) -> None:
         self.clock = clock
         self.tz = ZoneInfo(timezone)
+        self.communities = communities
+        self.sla = sla
 
     async def create(self, r: Repos, community: Community, reporter: User,
                      draft: Draft) -> Ticket:
@@ -88,6 +95,7 @@ class TicketService:
             await r.tickets.update(ticket.id, state=S.ASSIGNED, assignee_id=assignee.id)
             await r.tickets.add_event(ticket.id, None, now, EventKind.ASSIGNED, S.NEW,
                                       S.ASSIGNED, note=_name(assignee))
+        await self.sla.start(r, community, ticket)
         result = await r.tickets.get(ticket.id)
         assert result is not None
         return result
@@ -137,8 +145,12 @@ class TicketService:
             raise TicketError("err.stale")
         now = self.clock.now()
         changes: dict[str, object] = {"state": target, "updated_at": now}
-        if action == "accept" or (action == "resolve" and ticket.assignee_id is None):
+        if action in ("accept", "take") or (action == "resolve" and ticket.assignee_id is None):
             changes["assignee_id"] = actor.id
+        if action in ("accept", "take"):
+            changes["accepted_at"] = ticket.accepted_at or now
+        if action == "take" and actor.role not in SUPERVISORS:
+            raise TicketError("err.not_allowed")
         if action == "forward":
             if assignee is None or not self.may_work(assignee, ticket):
                 raise TicketError("err.not_allowed")
@@ -157,7 +169,33 @@ class TicketService:
             await r.tickets.add_photo(ticket.id, photo, kind_of_photo, now)
         updated = await r.tickets.get(ticket.id)
         assert updated is not None
-        return updated
+        await self._clocks(r, action, updated)
+        return await r.tickets.get(ticket.id)  # type: ignore[return-value]
+
+    async def _clocks(self, r: Repos, action: str, ticket: Ticket) -> None:
+        """Keeps the SLA clocks in step with the state."""
+        community = await self.communities.current()
+        if action in ("accept", "take"):
+            await self.sla.responded(r, ticket)
+        elif action == "ask":
+            await self.sla.pause(r, ticket)
+        elif action == "info":
+            await self.sla.resume(r, community, ticket)
+        elif action in ("resolve", "confirm"):
+            await self.sla.stop(r, ticket)
+        elif action == "reopen":
+            await self.sla.start(r, community, ticket)
+
+    async def urge(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
+        """Records a supervisor's reminder to the assignee (no state change)."""
+        ticket = await r.tickets.get(ticket_id)
+        if ticket is None or not self.may_work(actor, ticket) or actor.role not in SUPERVISORS:
+            raise TicketError("err.not_allowed")
+        if ticket.state not in open_states() or ticket.assignee_id in (None, actor.id):
+            raise TicketError("err.stale")
+        await r.tickets.add_event(ticket.id, actor.id, self.clock.now(), EventKind.URGED,
+                                  ticket.state, ticket.state)
+        return ticket
 
     async def rate(self, r: Repos, actor: User, ticket_id: int, rating: int) -> Ticket:
         """Records the resident's 1–5 rating of a closed ticket, once."""
