@@ -69,9 +69,9 @@ class Grid(_Strict):
 
 
 class ServiceHours(_Strict):
-    """When the clock runs for a category, in the community's time zone (e.g. 08:30–17:30 Mon–Sat)."""
+    """When a category's clock runs, in the community's time zone (08:30–17:30 Mon–Sat)."""
 
-    days: list[int] = Field(default=[1, 2, 3, 4, 5, 6], min_length=1)  # ISO weekdays, 1 = Monday
+    days: list[int] = Field(default=[1, 2, 3, 4, 5, 6], min_length=1)  # ISO weekdays, Monday 1
     start: time = time(8, 30)
     end: time = time(17, 30)
 
