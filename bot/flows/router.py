@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from bot.domain.messages import Address, Incoming, InKind, Outgoing
-from bot.flows import account, closure, menu, mytickets, onboarding, report, work
+from bot.flows import account, closure, grid, menu, mytickets, onboarding, report, work
 from bot.flows.base import Conversation, Ctx, Services
 from bot.i18n import normalise_language
 
@@ -175,6 +175,12 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
         return await commands[name](ctx)
     if name == "ticket":
         return await work.cmd_ticket(ctx, args)
+    with_args = {"duty": grid.cmd_duty, "leave": grid.cmd_leave, "move": grid.cmd_move,
+                 "category": grid.cmd_category, "history": grid.cmd_history}
+    if name in with_args:
+        return await with_args[name](ctx, args)
+    if name == "overdue":
+        return await grid.cmd_overdue(ctx)
     if name == "lang":
         return await account.cmd_lang(ctx, args)
     ctx.say(ctx.t("err.unknown_command", command=name[:30]))

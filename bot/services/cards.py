@@ -88,6 +88,30 @@ class Cards:
                               state=self.state(lang, ticket.state),
                               time=self.when(ticket.created_at))
 
+    def person(self, lang: str, user: User | None) -> str:
+        if user is None:
+            return self.catalog.t(lang, "history.someone")
+        return self.catalog.t(lang, "history.person",
+                              name=user.display_name or user.contact_name or f"#{user.id}",
+                              role=self.catalog.t(lang, f"role.{user.role.value}"))
+
+    def audit(self, community: Community, lang: str, ticket: Ticket, events: list[TicketEvent],
+              names: dict[int, str]) -> str:
+        """Every event with its actor and the states it moved between."""
+        t = self.catalog.t
+        lines = [t(lang, "history.title", number=ticket.number,
+                   category=self.category(community, lang, ticket.category_id),
+                   state=self.state(lang, ticket.state))]
+        for event in events:
+            moved = (f" {self.state(lang, event.from_state) if event.from_state else '∅'} → "
+                     f"{self.state(lang, event.to_state)}"
+                     if event.to_state and event.from_state != event.to_state else "")
+            lines.append(t(lang, "history.audit_line", time=self.when(event.at),
+                           what=t(lang, f"event.{event.kind.value}"),
+                           who=names.get(event.actor_id or 0, t(lang, "history.system")),
+                           moved=moved, note=f" — {event.note}" if event.note else ""))
+        return "\n".join(lines)
+
     def history(self, community: Community, lang: str, ticket: Ticket,
                 events: list[TicketEvent], *, with_notes: bool = True) -> str:
         t = self.catalog.t

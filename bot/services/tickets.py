@@ -105,10 +105,12 @@ class TicketService:
         if ticket.grid_id:
             members = [u for u in await r.users.with_role(community.id, *Role)
                        if ticket.grid_id in u.grids]
+            now = self.clock.now()
             for role, duty in ((Role.GRID_WORKER, Duty.ON), (Role.GRID_WORKER, Duty.BACKUP),
                                (Role.INSTRUCTOR, None), (Role.CHIEF, None)):
                 for member in members:
-                    if member.role is role and (duty is None or member.duty is duty):
+                    if member.role is role and (duty is None or member.duty is duty) and (
+                            duty is None or member.available(now)):
                         return member
         office = await r.users.with_role(community.id, Role.STAFF, Role.ADMIN)
         return office[0] if office else None
@@ -185,6 +187,52 @@ class TicketService:
             await self.sla.stop(r, ticket)
         elif action == "reopen":
             await self.sla.start(r, community, ticket)
+
+    async def move(self, r: Repos, community: Community, actor: User, ticket_id: int,
+                   grid_id: str) -> Ticket:
+        """An instructor or chief moves a ticket to the right grid; it is routed there anew."""
+        ticket = await self._supervised(r, actor, ticket_id)
+        grid = community.grid(grid_id)
+        if grid is None or grid.id == ticket.grid_id:
+            raise TicketError("grid.bad_grid")
+        moved = ticket.model_copy(update={"grid_id": grid.id})
+        assignee = await self.route(r, community, moved)
+        now = self.clock.now()
+        state = S.ASSIGNED if assignee else S.NEW
+        await r.tickets.update(ticket.id, grid_id=grid.id, state=state, tier=0, updated_at=now,
+                               assignee_id=assignee.id if assignee else None)
+        await r.tickets.add_event(ticket.id, actor.id, now, EventKind.MOVED, ticket.state, state,
+                                  note=f"{ticket.grid_id} → {grid.id}")
+        await self.sla.stop(r, ticket)
+        await self.sla.start(r, community, ticket)
+        return await r.tickets.get(ticket.id)  # type: ignore[return-value]
+
+    async def recategorise(self, r: Repos, community: Community, actor: User, ticket_id: int,
+                           category_id: str) -> Ticket:
+        """An instructor or chief corrects the category; the clocks restart with its times."""
+        ticket = await self._supervised(r, actor, ticket_id)
+        category = community.category(category_id)
+        if category is None or category.id == ticket.category_id:
+            raise TicketError("grid.bad_category")
+        now = self.clock.now()
+        await r.tickets.update(ticket.id, category_id=category.id, urgent=category.urgent,
+                               updated_at=now)
+        await r.tickets.add_event(ticket.id, actor.id, now, EventKind.RECATEGORISED,
+                                  ticket.state, ticket.state,
+                                  note=f"{ticket.category_id} → {category.id}")
+        updated = await r.tickets.get(ticket.id)
+        assert updated is not None
+        await self.sla.stop(r, updated)
+        await self.sla.start(r, community, updated)
+        return updated
+
+    async def _supervised(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
+        ticket = await r.tickets.get(ticket_id)
+        if ticket is None or not self.may_work(actor, ticket) or actor.role not in SUPERVISORS:
+            raise TicketError("err.not_allowed")
+        if ticket.state not in open_states():
+            raise TicketError("err.stale")
+        return ticket
 
     async def urge(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
         """Records a supervisor's reminder to the assignee (no state change)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 
 from bot.domain.community import Community
@@ -72,6 +73,15 @@ class UserService:
         bound = await r.users.get(user.id)
         assert bound is not None
         return bound
+
+    async def set_duty(self, r: Repos, user: User, duty: Duty) -> User:
+        await r.users.update(user.id, duty=duty)
+        return user.model_copy(update={"duty": duty})
+
+    async def set_leave(self, r: Repos, user: User, start: datetime | None,
+                        end: datetime | None) -> User:
+        await r.users.update(user.id, leave_from=start, leave_until=end)
+        return user.model_copy(update={"leave_from": start, "leave_until": end})
 
     async def export(self, r: Repos, user: User) -> dict[str, Any]:
         """Everything stored about the user, for their own copy."""

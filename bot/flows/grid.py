@@ -1,0 +1,147 @@
+"""Grid management commands: duty rota and leave, moving and re-categorising, history, overdue."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.models import GRID_ROLES, Duty, Role, Ticket, open_states
+from bot.flows.base import Ctx
+from bot.services.tickets import TicketError
+
+NAME = "grid"
+
+
+async def find_ticket(ctx: Ctx, arg: str) -> Ticket | None:
+    """A ticket by its number (DD-20261123-0007) or database id."""
+    arg = arg.strip()
+    if arg.isdigit():
+        return await ctx.r.tickets.get(int(arg))
+    return await ctx.r.tickets.by_number(arg.upper()) if arg else None
+
+
+async def cmd_duty(ctx: Ctx, arg: str) -> None:
+    """Turns a grid worker's duty on or off (off: new tickets go to the backup)."""
+    if ctx.user.role is not Role.GRID_WORKER:
+        ctx.say(ctx.t("err.not_allowed_command"))
+        return
+    choice = arg.strip().lower()
+    if choice not in ("on", "off", "backup"):
+        ctx.say(ctx.t("grid.duty_usage", duty=ctx.t(f"duty.{ctx.user.duty.value}")))
+        return
+    user = await ctx.svc.users.set_duty(ctx.r, ctx.user, Duty(choice))
+    ctx.say(ctx.t("grid.duty_set", duty=ctx.t(f"duty.{user.duty.value}")))
+
+
+async def cmd_leave(ctx: Ctx, arg: str) -> None:
+    """Records a leave period (`/leave 2026-11-25 2026-11-27`, inclusive) or clears it."""
+    if ctx.user.role not in GRID_ROLES:
+        ctx.say(ctx.t("err.not_allowed_command"))
+        return
+    parts = arg.split()
+    if parts == ["off"]:
+        await ctx.svc.users.set_leave(ctx.r, ctx.user, None, None)
+        ctx.say(ctx.t("grid.leave_cleared"))
+        return
+    tz = ZoneInfo(ctx.svc.settings.timezone)
+    try:
+        first = datetime.strptime(parts[0], "%Y-%m-%d").date()
+        last = datetime.strptime(parts[-1], "%Y-%m-%d").date()
+    except (ValueError, IndexError):
+        first = last = None
+    if first is None or last is None or last < first or len(parts) > 2:
+        ctx.say(ctx.t("grid.leave_usage"))
+        return
+    start = datetime.combine(first, time(0), tz)
+    end = datetime.combine(last + timedelta(days=1), time(0), tz)
+    await ctx.svc.users.set_leave(ctx.r, ctx.user, start, end)
+    ctx.say(ctx.t("grid.leave_set", first=str(first), last=str(last)))
+
+
+async def cmd_move(ctx: Ctx, arg: str) -> None:
+    """Moves a ticket to another grid: `/move DD-20261123-0007 G2`."""
+    parts = arg.split()
+    ticket = await find_ticket(ctx, parts[0]) if len(parts) == 2 else None
+    if ticket is None:
+        ctx.say(ctx.t("grid.move_usage", grids=", ".join(g.id for g in ctx.community.grids)))
+        return
+    try:
+        moved = await ctx.svc.tickets.move(ctx.r, ctx.community, ctx.user, ticket.id,
+                                           parts[1].upper())
+    except TicketError as refusal:
+        ctx.say(ctx.t(refusal.key))
+        return
+    if moved.assignee_id:
+        assignee = await ctx.r.users.get(moved.assignee_id)
+        if assignee:
+            await ctx.svc.notifier.card_to(ctx.r, ctx.community, moved, assignee,
+                                           intro_key="notify.new_ticket")
+    ctx.say(ctx.t("grid.moved", number=moved.number, grid=moved.grid_id or ""))
+
+
+async def cmd_category(ctx: Ctx, arg: str) -> None:
+    """Changes a ticket's category: `/category DD-20261123-0007 parking`."""
+    parts = arg.split()
+    ticket = await find_ticket(ctx, parts[0]) if len(parts) == 2 else None
+    if ticket is None:
+        ids = ", ".join(f"{c.id} ({c.name.get(ctx.lang)})" for c in ctx.community.categories)
+        ctx.say(ctx.t("grid.category_usage", categories=ids))
+        return
+    try:
+        changed = await ctx.svc.tickets.recategorise(ctx.r, ctx.community, ctx.user, ticket.id,
+                                                     parts[1].lower())
+    except TicketError as refusal:
+        ctx.say(ctx.t(refusal.key))
+        return
+    ctx.say(ctx.t("grid.recategorised", number=changed.number,
+                  category=ctx.svc.cards.category(ctx.community, ctx.lang, changed.category_id)))
+
+
+async def cmd_history(ctx: Ctx, arg: str) -> None:
+    """The full audit trail of a ticket: who did what, when, from which state to which."""
+    ticket = await find_ticket(ctx, arg)
+    if ticket is None:
+        ctx.say(ctx.t("grid.history_usage"))
+        return
+    try:
+        ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket.id)
+    except TicketError as refusal:
+        ctx.say(ctx.t(refusal.key))
+        return
+    events = await ctx.r.tickets.events(ticket.id)
+    names: dict[int, str] = {}
+    for event in events:
+        if event.actor_id and event.actor_id not in names:
+            actor = await ctx.r.users.get(event.actor_id)
+            names[event.actor_id] = ctx.svc.cards.person(ctx.lang, actor)
+    ctx.say(ctx.svc.cards.audit(ctx.community, ctx.lang, ticket, events, names))
+
+
+async def cmd_overdue(ctx: Ctx) -> None:
+    """Breached tickets per grid, for instructors, chiefs and staff."""
+    if ctx.user.role not in (Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN):
+        ctx.say(ctx.t("err.not_allowed_command"))
+        return
+    now = ctx.svc.clock.now()
+    grids = ctx.user.grids if ctx.user.role in GRID_ROLES else [g.id for g in ctx.community.grids]
+    lines = []
+    tickets = await ctx.r.tickets.find(states=open_states(), limit=1000)
+    for grid_id in [*grids, None]:
+        late = [t for t in tickets if t.grid_id == grid_id and _overdue(t, now)]
+        if grid_id is None and ctx.user.role in GRID_ROLES:
+            continue
+        if late:
+            grid = ctx.community.grid(grid_id) if grid_id else None
+            lines.append(ctx.t("grid.overdue_grid", grid=grid.name.get(ctx.lang) if grid
+                               else ctx.t("grid.no_grid"), count=len(late)))
+            lines += [ctx.t("grid.overdue_line", line=ctx.svc.cards.line(ctx.community, ctx.lang, t),
+                            tier=ctx.t(f"tier.{t.tier}")) for t in late]
+    ctx.say("\n".join([ctx.t("grid.overdue_title")] + lines) if lines
+            else ctx.t("grid.overdue_none"))
+
+
+def _overdue(ticket: Ticket, now: datetime) -> bool:
+    if ticket.paused_at is not None:
+        return False
+    return any(due is not None and due < now for due in (ticket.respond_due, ticket.resolve_due)) \
+        or ticket.tier > 0
