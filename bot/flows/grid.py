@@ -134,8 +134,8 @@ async def cmd_overdue(ctx: Ctx) -> None:
             grid = ctx.community.grid(grid_id) if grid_id else None
             lines.append(ctx.t("grid.overdue_grid", grid=grid.name.get(ctx.lang) if grid
                                else ctx.t("grid.no_grid"), count=len(late)))
-            lines += [ctx.t("grid.overdue_line", line=ctx.svc.cards.line(ctx.community, ctx.lang, t),
-                            tier=ctx.t(f"tier.{t.tier}")) for t in late]
+            lines += [ctx.t("grid.overdue_line", tier=ctx.t(f"tier.{t.tier}"),
+                            line=ctx.svc.cards.line(ctx.community, ctx.lang, t)) for t in late]
     ctx.say("\n".join([ctx.t("grid.overdue_title")] + lines) if lines
             else ctx.t("grid.overdue_none"))
 
