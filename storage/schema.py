@@ -132,6 +132,7 @@ tickets = sa.Table(
     sa.Column("escalate_due", TS),
     sa.Column("accepted_at", TS),
     sa.Column("merged_into", sa.Integer),
+    sa.Column("proxy_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Index("ix_tickets_grid_state", "grid_id", "state"),
     sa.Index("ix_tickets_reporter", "reporter_id"),
     sa.Index("ix_tickets_assignee_state", "assignee_id", "state"),

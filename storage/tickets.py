@@ -16,8 +16,8 @@ from bot.domain.models import (
     TicketPhoto,
     TicketState,
 )
-from storage.base import Repo, row_dict
-from storage.schema import ticket_events, ticket_photos, tickets
+from storage.base import Repo, insert_ignore, row_dict
+from storage.schema import ticket_events, ticket_followers, ticket_photos, tickets
 
 _NEXT = sa.text(
     "INSERT INTO ticket_counters (prefix, last) VALUES (:prefix, 1) "
@@ -76,8 +76,16 @@ class TicketRepo(Repo):
 
     async def find(self, *, reporter_id: int | None = None, assignee_id: int | None = None,
                    grid_id: str | None = None, states: Iterable[TicketState] | None = None,
-                   newest_first: bool = False, limit: int = 50) -> list[Ticket]:
+                   category_id: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None, newest_first: bool = False,
+                   limit: int = 50) -> list[Ticket]:
         query = sa.select(tickets)
+        if category_id is not None:
+            query = query.where(tickets.c.category_id == category_id)
+        if since is not None:
+            query = query.where(tickets.c.created_at >= since)
+        if until is not None:
+            query = query.where(tickets.c.created_at < until)
         if reporter_id is not None:
             query = query.where(tickets.c.reporter_id == reporter_id)
         if assignee_id is not None:
@@ -89,6 +97,15 @@ class TicketRepo(Repo):
         order = tickets.c.id.desc() if newest_first else tickets.c.id
         rows = (await self.conn.execute(query.order_by(order).limit(limit))).all()
         return [Ticket(**row_dict(r)) for r in rows]
+
+    async def follow(self, ticket_id: int, user_id: int, at: datetime) -> bool:
+        return await insert_ignore(self.conn, ticket_followers,
+                                   {"ticket_id": ticket_id, "user_id": user_id, "at": at})
+
+    async def followers(self, ticket_id: int) -> list[int]:
+        rows = (await self.conn.execute(sa.select(ticket_followers.c.user_id).where(
+            ticket_followers.c.ticket_id == ticket_id).order_by(ticket_followers.c.at))).all()
+        return [r.user_id for r in rows]
 
     async def detach_reporter(self, user_id: int) -> None:
         await self.conn.execute(

@@ -147,6 +147,7 @@ class Ticket(BaseModel):
     escalate_due: datetime | None = None
     accepted_at: datetime | None = None
     merged_into: int | None = None
+    proxy_id: int | None = None
 
     @property
     def is_open(self) -> bool:

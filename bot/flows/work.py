@@ -66,7 +66,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
 async def accept(ctx: Ctx, ticket_id: int) -> None:
     """Takes the ticket and tells the resident."""
     ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "accept")
-    await ctx.svc.notifier.to_reporter(ctx.r, ticket, "notify.accepted")
+    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.accepted")
     ctx.toast = ctx.t("work.accepted_toast")
     await refresh_card(ctx, ticket, edit=True)
 
@@ -87,7 +87,7 @@ async def take_over(ctx: Ctx, ticket_id: int) -> None:
     if before.assignee_id and before.assignee_id != ctx.user.id:
         await ctx.svc.notifier.to_assignee(ctx.r, before, "notify.taken_over",
                                            name=ctx.user.display_name or f"#{ctx.user.id}")
-    await ctx.svc.notifier.to_reporter(ctx.r, ticket, "notify.accepted")
+    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.accepted")
     ctx.toast = ctx.t("work.taken_over", number=ticket.number)
     await refresh_card(ctx, ticket, edit=False)
 
@@ -129,10 +129,11 @@ async def ask(ctx: Ctx, ticket_id: int, question: str) -> None:
     """Sends the worker's question to the resident and waits for the answer."""
     ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "ask", note=question)
     ctx.end()
-    reply = [[Choice(label=ctx.svc.catalog.t(await _reporter_lang(ctx, ticket), "btn.reply"),
-                     data=f"c1:ans:{ticket.id}")]]
-    await ctx.svc.notifier.to_reporter(ctx.r, ticket, "notify.info_request", choices=reply,
-                                       question=question)
+    def reply(lang: str) -> list[list[Choice]]:
+        return [[Choice(label=ctx.svc.catalog.t(lang, "btn.reply"), data=f"c1:ans:{ticket.id}")]]
+
+    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.info_request", choices=reply,
+                                        question=question)
     await _expect_answer(ctx, ticket)
     ctx.say(ctx.t("work.question_sent", number=ticket.number))
 
@@ -142,13 +143,15 @@ async def resolve(ctx: Ctx, ticket_id: int, note: str | None, photo: str | None)
     ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "resolve",
                                               note=note, photo=photo)
     ctx.end()
-    lang = await _reporter_lang(ctx, ticket)
     t = ctx.svc.catalog.t
-    choices = [[Choice(label=t(lang, "btn.solved"), data=f"c1:ok:{ticket.id}"),
-                Choice(label=t(lang, "btn.unsolved"), data=f"c1:no:{ticket.id}")]]
-    await ctx.svc.notifier.to_reporter(ctx.r, ticket, "notify.resolved", choices=choices,
-                                       photos=[photo] if photo else None,
-                                       note=note or t(lang, "notify.no_note"))
+
+    def choices(lang: str) -> list[list[Choice]]:
+        return [[Choice(label=t(lang, "btn.solved"), data=f"c1:ok:{ticket.id}"),
+                 Choice(label=t(lang, "btn.unsolved"), data=f"c1:no:{ticket.id}")]]
+
+    key = "notify.resolved" if note else "notify.resolved_photo"
+    await ctx.svc.notifier.to_residents(ctx.r, ticket, key, choices=choices,
+                                        photos=[photo] if photo else None, note=note or "")
     ctx.say(ctx.t("work.resolved", number=ticket.number))
 
 
@@ -177,7 +180,7 @@ async def forward(ctx: Ctx, ticket_id: int, user_id: int) -> None:
     await ctx.svc.notifier.card_to(ctx.r, ctx.community, ticket, colleague,
                                    intro_key="notify.forwarded_to_you",
                                    name=ctx.user.display_name or f"#{ctx.user.id}")
-    await ctx.svc.notifier.to_reporter(ctx.r, ticket, "notify.forwarded")
+    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.forwarded")
     ctx.say(ctx.t("work.forwarded", number=ticket.number,
                   name=colleague.display_name or f"#{colleague.id}"), edit=True)
 
@@ -230,11 +233,6 @@ async def cmd_ticket(ctx: Ctx, arg: str) -> None:
         await show(ctx, ticket.id)
     except TicketError as refusal:
         ctx.say(ctx.t(refusal.key))
-
-
-async def _reporter_lang(ctx: Ctx, ticket: Ticket) -> str:
-    reporter = await ctx.r.users.get(ticket.reporter_id) if ticket.reporter_id else None
-    return reporter.lang if reporter else ctx.svc.settings.default_language
 
 
 async def _expect_answer(ctx: Ctx, ticket: Ticket) -> None:

@@ -44,7 +44,7 @@ class Cards:
         return " ".join(p for p in parts if p) or "—"
 
     def card(self, community: Community, lang: str, ticket: Ticket, reporter: User | None,
-             *, with_contact: bool, photos: int = 0) -> str:
+             *, with_contact: bool, photos: int = 0, followers: int = 0) -> str:
         """The full card a grid worker works from."""
         t = self.catalog.t
         lines = [t(lang, "card.title", number=ticket.number,
@@ -62,6 +62,8 @@ class Cards:
         lines.append(t(lang, "card.location", place=self.address(community, lang, ticket,
                                                                  reporter)))
         lines.append(t(lang, "card.time", time=self.when(ticket.created_at)))
+        if followers:
+            lines.append(t(lang, "card.followers", count=followers))
         if with_contact and reporter and (reporter.contact_name or reporter.phone):
             lines.append(t(lang, "card.contact", name=reporter.contact_name or "",
                            phone=reporter.phone or ""))

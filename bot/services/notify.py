@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.domain.community import Community
 from bot.domain.messages import Address, Choice, Outgoing
 from bot.domain.models import PhotoKind, Role, Ticket, User
@@ -33,7 +35,8 @@ class Notifier:
         photos = [p.file_id for p in await r.tickets.photos(ticket.id, PhotoKind.REPORT)]
         lang = worker.lang
         text = self.cards.card(community, lang, ticket, reporter,
-                               with_contact=ticket.assignee_id == worker.id, photos=len(photos))
+                               with_contact=ticket.assignee_id == worker.id, photos=len(photos),
+                               followers=len(await r.tickets.followers(ticket.id)))
         if intro_key:
             text = self.catalog.t(lang, intro_key, **intro) + "\n\n" + text
         choices = self.cards.worker_choices(lang, ticket) + (extra or [])
@@ -56,15 +59,19 @@ class Notifier:
         for user in recipients:
             await self.card_to(r, community, ticket, user, intro_key=key)
 
-    async def to_reporter(self, r: Repos, ticket: Ticket, key: str, *,
-                          choices: list[list[Choice]] | None = None,
-                          photos: list[str] | None = None, **values: str) -> None:
-        if not ticket.reporter_id:
-            return
-        reporter = await r.users.get(ticket.reporter_id)
-        if reporter:
-            text = self.catalog.t(reporter.lang, key, number=ticket.number, **values)
-            await self.send(r, reporter, text, choices=choices, photos=photos)
+    async def to_residents(self, r: Repos, ticket: Ticket, key: str, *,
+                           choices: Callable[[str], list[list[Choice]]] | None = None,
+                           photos: list[str] | None = None, **values: str) -> None:
+        """Tells the reporter and every follower, each in their language."""
+        ids = ([ticket.reporter_id] if ticket.reporter_id else []) + [
+            f for f in await r.tickets.followers(ticket.id) if f != ticket.reporter_id]
+        for user_id in ids:
+            resident = await r.users.get(user_id)
+            if resident:
+                text = self.catalog.t(resident.lang, key, number=ticket.number, **values)
+                await self.send(r, resident, text,
+                                choices=choices(resident.lang) if choices else None,
+                                photos=photos)
 
     async def to_assignee(self, r: Repos, ticket: Ticket, key: str, *,
                           photos: list[str] | None = None, **values: str) -> None:
