@@ -97,6 +97,24 @@ async def cmd_category(ctx: Ctx, arg: str) -> None:
                   category=ctx.svc.cards.category(ctx.community, ctx.lang, changed.category_id)))
 
 
+async def cmd_merge(ctx: Ctx, arg: str) -> None:
+    """Merges a duplicate into another ticket: `/merge DUPLICATE TARGET`."""
+    parts = arg.split()
+    found = [await find_ticket(ctx, p) for p in parts] if len(parts) == 2 else []
+    if len(found) != 2 or None in found:
+        ctx.say(ctx.t("grid.merge_usage"))
+        return
+    source, target = found
+    assert source is not None and target is not None
+    try:
+        merged = await ctx.svc.tickets.merge(ctx.r, ctx.user, source.id, target.id)
+    except TicketError as refusal:
+        ctx.say(ctx.t(refusal.key))
+        return
+    await ctx.svc.notifier.to_residents(ctx.r, source, "notify.merged", target=merged.number)
+    ctx.say(ctx.t("grid.merged", source=source.number, target=merged.number))
+
+
 async def cmd_history(ctx: Ctx, arg: str) -> None:
     """The full audit trail of a ticket: who did what, when, from which state to which."""
     ticket = await find_ticket(ctx, arg)

@@ -3,6 +3,9 @@
 ```mermaid
 stateDiagram-v2
     [*] --> category
+    category --> duplicate: an open report of it in the building
+    duplicate --> [*]: 关注它 (follow that ticket)
+    duplicate --> description: 仍然新建
     category --> description: ordinary category
     category --> description: emergency (numbers shown first, filed at once after it)
     description --> extra: category has a question
@@ -26,6 +29,7 @@ from enum import StrEnum
 
 from bot.domain.community import Category
 from bot.domain.messages import Choice, Expect, InKind, KeyButton
+from bot.domain.models import PhotoKind
 from bot.flows import menu
 from bot.flows.base import Ctx
 from bot.services.tickets import Draft
@@ -43,6 +47,7 @@ class Step(StrEnum):
     LOCATION = "location"
     CONFIRM = "confirm"
     EDIT = "edit"
+    DUPLICATE = "duplicate"
 
 
 async def start(ctx: Ctx) -> None:
@@ -164,7 +169,16 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
         data.pop("extra", None)
         if category.emergency:
             ctx.say(emergency_text(ctx, category))
+        elif await offer_duplicate(ctx, Step.CATEGORY):
+            return
         _next_after(ctx, Step.CATEGORY)
+    elif step == Step.DUPLICATE and value == "new":
+        data.setdefault("declined", []).extend(data.pop("offered", []))
+        _next_after(ctx, Step(data.pop("after")))
+    elif step == Step.DUPLICATE and value.isdigit() and int(value) in data.get("offered", []):
+        ticket = await ctx.svc.tickets.follow(ctx.r, ctx.user, int(value))
+        ctx.end()
+        menu.show(ctx, "notify.followed", number=ticket.number)
     elif step == Step.EXTRA and value == "skip":
         data["extra"] = None
         _next_after(ctx, Step.EXTRA)
@@ -208,6 +222,8 @@ async def on_input(ctx: Ctx) -> None:
         return add_photo(ctx, inc.file_id)
     elif step == Step.LOCATION and inc.kind is InKind.LOCATION:
         data.update(location_text=None, lat=inc.latitude, lon=inc.longitude)
+        if await offer_duplicate(ctx, Step.LOCATION):
+            return None
         return _next_after(ctx, Step.LOCATION)
     elif step == Step.LOCATION and inc.kind is InKind.TEXT and inc.text and inc.text.strip():
         data.update(location_text=inc.text.strip(), lat=None, lon=None)
@@ -219,6 +235,30 @@ async def on_input(ctx: Ctx) -> None:
         await submit(ctx)
     else:
         _next_after(ctx, Step.DESCRIPTION)
+
+
+async def offer_duplicate(ctx: Ctx, after: Step) -> bool:
+    """Offers to follow an open report of the same problem nearby, before filing another."""
+    data = ctx.conv.data
+    if data.get("editing"):
+        return False
+    found = await ctx.svc.tickets.similar(ctx.r, data["category"], ctx.user.building_id,
+                                          data.get("lat"), data.get("lon"))
+    seen = set(data.get("declined", []))
+    mine = {t.id for t in found if await ctx.svc.tickets.is_resident_of(ctx.r, ctx.user, t)}
+    candidates = [t for t in found if t.id not in seen | mine]
+    if not candidates:
+        return False
+    ticket = candidates[0]
+    photos = await ctx.r.tickets.photos(ticket.id, PhotoKind.REPORT)
+    ctx.conv.step = Step.DUPLICATE
+    data.update(offered=[ticket.id], after=after.value)
+    ctx.say(ctx.t("report.duplicate", number=ticket.number, description=ticket.description[:200],
+                  time=ctx.svc.cards.when(ticket.created_at)),
+            photos=[p.file_id for p in photos[:1]],
+            choices=[[ctx.choice("btn.follow", f"r1:duplicate:{ticket.id}")],
+                     [ctx.choice("btn.report_anyway", "r1:duplicate:new")]], expect=Expect.CHOICE)
+    return True
 
 
 def add_photo(ctx: Ctx, file_id: str) -> None:

@@ -197,7 +197,8 @@ async def refresh_card(ctx: Ctx, ticket: Ticket, *, edit: bool, history: bool = 
     report_photos = [p.file_id for p in photos if p.kind is PhotoKind.REPORT]
     text = ctx.svc.cards.card(ctx.community, ctx.lang, ticket, reporter,
                               with_contact=ticket.assignee_id == ctx.user.id,
-                              photos=len(report_photos))
+                              photos=len(report_photos),
+                              followers=len(await ctx.r.tickets.followers(ticket.id)))
     if history:
         events = await ctx.r.tickets.events(ticket.id)
         text += "\n\n" + ctx.svc.cards.history(ctx.community, ctx.lang, ticket, events)

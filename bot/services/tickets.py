@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.community import Community
@@ -22,6 +24,8 @@ from bot.services.escalation import SlaService
 from storage import Repos
 
 S = TicketState
+SIMILAR_WITHIN = timedelta(days=7)
+SIMILAR_RADIUS_M = 100.0
 WORKABLE = open_states() - {S.NEW}
 
 # action -> (states it may start from, state it leads to, event recorded)
@@ -118,9 +122,64 @@ class TicketService:
     async def get_for(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
         """The ticket if the actor may see it, else a refusal."""
         ticket = await r.tickets.get(ticket_id)
-        if ticket is None or not (self.may_work(actor, ticket) or ticket.reporter_id == actor.id):
+        if ticket is None or not (self.may_work(actor, ticket) or self.may_supervise(actor, ticket)
+                                  or await self.is_resident_of(r, actor, ticket)):
             raise TicketError("err.not_allowed")
         return ticket
+
+    def may_supervise(self, actor: User, ticket: Ticket) -> bool:
+        """Instructors and chiefs of the ticket's grid, and the community's office staff."""
+        if actor.is_office:
+            return actor.community_id == ticket.community_id
+        return actor.role in SUPERVISORS and self.may_work(actor, ticket)
+
+    @staticmethod
+    async def is_resident_of(r: Repos, actor: User, ticket: Ticket) -> bool:
+        """The reporter, or a resident who follows the ticket ("me too")."""
+        return ticket.reporter_id == actor.id or actor.id in await r.tickets.followers(ticket.id)
+
+    async def similar(self, r: Repos, category_id: str, building_id: str | None,
+                      lat: float | None = None, lon: float | None = None) -> list[Ticket]:
+        """Open tickets of the category from the last 7 days in the building or within 100 m."""
+        since = self.clock.now() - SIMILAR_WITHIN
+        found = await r.tickets.find(category_id=category_id, states=open_states(), since=since,
+                                     newest_first=True, limit=20)
+        return [t for t in found if (building_id and t.building_id == building_id) or (
+            lat is not None and lon is not None and t.latitude is not None
+            and t.longitude is not None
+            and distance_m(lat, lon, t.latitude, t.longitude) <= SIMILAR_RADIUS_M)]
+
+    async def follow(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
+        """A resident follows an open ticket instead of filing the same problem again."""
+        ticket = await r.tickets.get(ticket_id)
+        if ticket is None or ticket.state not in open_states():
+            raise TicketError("err.stale")
+        if await r.tickets.follow(ticket.id, actor.id, self.clock.now()) and \
+                ticket.reporter_id != actor.id:
+            await r.tickets.add_event(ticket.id, actor.id, self.clock.now(), EventKind.FOLLOWED,
+                                      ticket.state, ticket.state)
+        return ticket
+
+    async def merge(self, r: Repos, actor: User, source_id: int, target_id: int) -> Ticket:
+        """Staff merge a duplicate into another ticket; its residents follow the target."""
+        source, target = await r.tickets.get(source_id), await r.tickets.get(target_id)
+        if source is None or target is None or source.id == target.id:
+            raise TicketError("grid.bad_merge")
+        if not (self.may_supervise(actor, source) and self.may_supervise(actor, target)):
+            raise TicketError("err.not_allowed")
+        if source.state not in open_states() or target.state not in open_states():
+            raise TicketError("err.stale")
+        now = self.clock.now()
+        for user_id in {source.reporter_id, *await r.tickets.followers(source.id)} - {None}:
+            await r.tickets.follow(target.id, user_id, now)  # type: ignore[arg-type]
+        await r.tickets.update(source.id, state=S.CLOSED, merged_into=target.id, closed_at=now,
+                               updated_at=now)
+        await r.tickets.add_event(source.id, actor.id, now, EventKind.MERGED, source.state,
+                                  S.CLOSED, note=f"→ {target.number}")
+        await r.tickets.add_event(target.id, actor.id, now, EventKind.MERGED, target.state,
+                                  target.state, note=f"← {source.number}")
+        await self.sla.stop(r, source)
+        return target
 
     @staticmethod
     def may_work(actor: User, ticket: Ticket) -> bool:
@@ -138,8 +197,8 @@ class TicketService:
         if ticket is None:
             raise TicketError("err.not_allowed")
         resident_action = action in ("info", "confirm", "reopen")
-        allowed = (ticket.reporter_id == actor.id) if resident_action else self.may_work(
-            actor, ticket)
+        allowed = (await self.is_resident_of(r, actor, ticket)) if resident_action \
+            else self.may_work(actor, ticket)
         if not allowed:
             raise TicketError("err.not_allowed")
         sources, target, kind = TRANSITIONS[action]
@@ -248,7 +307,7 @@ class TicketService:
     async def rate(self, r: Repos, actor: User, ticket_id: int, rating: int) -> Ticket:
         """Records the resident's 1–5 rating of a closed ticket, once."""
         ticket = await r.tickets.get(ticket_id)
-        if ticket is None or ticket.reporter_id != actor.id:
+        if ticket is None or not await self.is_resident_of(r, actor, ticket):
             raise TicketError("err.not_allowed")
         if ticket.state is not S.CLOSED or ticket.rating is not None or not 1 <= rating <= 5:
             raise TicketError("err.stale")
@@ -268,3 +327,11 @@ class TicketService:
 
 def _name(user: User) -> str:
     return user.display_name or user.contact_name or f"#{user.id}"
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
