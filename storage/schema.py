@@ -114,7 +114,7 @@ tickets = sa.Table(
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("extra_answer", sa.Text),
     sa.Column("voice_file_id", sa.String(200)),
-    sa.Column("location_text", sa.String(300)),
+    sa.Column("location_text", sa.Text),
     sa.Column("latitude", sa.Float),
     sa.Column("longitude", sa.Float),
     sa.Column("building_id", sa.String(40)),

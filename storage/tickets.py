@@ -37,8 +37,13 @@ class TicketRepo(Repo):
         assert ticket is not None
         return ticket
 
-    async def get(self, ticket_id: int) -> Ticket | None:
-        row = (await self.conn.execute(sa.select(tickets).where(tickets.c.id == ticket_id))).first()
+    async def get(self, ticket_id: int, *, lock: bool = False) -> Ticket | None:
+        """One ticket; `lock` holds its row until the transaction ends (PostgreSQL; SQLite's
+        write transactions are serial already)."""
+        query = sa.select(tickets).where(tickets.c.id == ticket_id)
+        if lock and self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = (await self.conn.execute(query)).first()
         return Ticket(**row_dict(row)) if row else None
 
     async def by_number(self, number: str) -> Ticket | None:

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.domain.models import Role, User
-from storage.base import Repo, row_dict
+from storage.base import Repo, insert_ignore, row_dict
 from storage.schema import invites, users
 
 
@@ -24,12 +24,19 @@ class UserRepo(Repo):
 
     async def create(self, channel: str, external_id: str, lang: str, now: datetime,
                      display_name: str | None = None) -> User:
-        result = await self.conn.execute(users.insert().values(
-            channel=channel, external_id=external_id, lang=lang, role=Role.RESIDENT.value,
-            duty="on", display_name=display_name, created_at=now).returning(users.c.id))
-        user = await self.get(result.scalar_one())
+        await insert_ignore(self.conn, users, {
+            "channel": channel, "external_id": external_id, "lang": lang,
+            "role": Role.RESIDENT.value, "duty": "on", "display_name": display_name,
+            "created_at": now})  # two first messages at once: the second finds the first's row
+        user = await self.by_address(channel, external_id)
         assert user is not None
         return user
+
+    async def lock(self, user_id: int) -> None:
+        """Serialises one user's updates across instances (PostgreSQL row lock)."""
+        if self.conn.dialect.name == "postgresql":
+            await self.conn.execute(
+                sa.select(users.c.id).where(users.c.id == user_id).with_for_update())
 
     async def update(self, user_id: int, **values: Any) -> None:
         values = {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}

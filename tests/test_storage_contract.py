@@ -14,6 +14,7 @@ from bot.flows.base import Services
 from bot.services.clock import ManualClock
 from bot.services.tickets import Draft
 from storage import Database
+from storage.schema import users
 from tests.conftest import make_services, open_database
 from tests.factories import Town
 
@@ -47,9 +48,14 @@ async def test_users_round_trip_and_addresses_are_unique(db: Database) -> None:
         again = await r.users.by_address("telegram", "42")
     assert again is not None and again.role is Role.GRID_WORKER and again.grids == ["G1"]
     assert again.created_at == NOW
+    async with db.tx() as r:  # a second first message finds the same person
+        same = await r.users.create("telegram", "42", "en", NOW)
+    assert (same.id, same.lang) == (again.id, "zh-Hans")
     with pytest.raises(Exception):  # noqa: B017 - each driver raises its own IntegrityError
         async with db.tx() as r:
-            await r.users.create("telegram", "42", "en", NOW)
+            await r.conn.execute(users.insert().values(
+                channel="telegram", external_id="42", lang="en", role="resident",
+                created_at=NOW))
 
 
 async def test_invites_are_single_use(db: Database) -> None:

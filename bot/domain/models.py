@@ -110,6 +110,7 @@ class EventKind(StrEnum):
     RECATEGORISED = "recategorised"
     MERGED = "merged"
     FOLLOWED = "followed"
+    REPORTER_REMOVED = "reporter_removed"
 
 
 class PhotoKind(StrEnum):

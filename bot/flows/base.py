@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
 from bot.domain.community import Community
 from bot.domain.messages import Address, Choice, Expect, Incoming, KeyButton, Outgoing
-from bot.domain.models import User
+from bot.domain.models import Ticket, User
 from bot.i18n import Catalog
 from bot.services.cards import Cards
 from bot.services.clock import Clock
@@ -19,6 +20,13 @@ from bot.services.tickets import TicketService
 from bot.services.timers import TimerService
 from bot.services.users import UserService
 from storage import Database, Repos
+
+_ID = re.compile(r"[0-9]{1,9}")
+
+
+def parse_id(text: str | None) -> int | None:
+    """A small non-negative id from button data or a command (ASCII digits only), else None."""
+    return int(text) if text and _ID.fullmatch(text) else None
 
 
 @dataclass
@@ -96,3 +104,11 @@ class Ctx:
     @property
     def address(self) -> Address:
         return self.inc.sender
+
+
+async def find_ticket(ctx: Ctx, arg: str) -> Ticket | None:
+    """A ticket by its number (DD-20261123-0007) or database id, from a command argument."""
+    arg = arg.strip()
+    if (ticket_id := parse_id(arg)) is not None:
+        return await ctx.r.tickets.get(ticket_id)
+    return await ctx.r.tickets.by_number(arg.upper()[:30]) if arg else None

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from bot.domain.messages import Choice, Expect, InKind
 from bot.flows import menu
-from bot.flows.base import Ctx
+from bot.flows.base import Ctx, parse_id
 from bot.services.tickets import TicketError
 
 NAME = "closure"
@@ -33,13 +33,16 @@ class Step(StrEnum):
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     """Runs a resident's button on one of their tickets."""
     if action == "cancel":
+        if ctx.conv.flow != NAME:
+            ctx.say(ctx.t("err.stale"))
+            return
         ctx.end()
         menu.show(ctx, "closure.cancelled")
         return
-    if not value.isdigit():
+    ticket_id = parse_id(value)
+    if ticket_id is None:
         ctx.say(ctx.t("err.stale"))
         return
-    ticket_id = int(value)
     try:
         ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
         if not await ctx.svc.tickets.is_resident_of(ctx.r, ctx.user, ticket):
@@ -52,8 +55,8 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         elif action == "ans":
             await begin(ctx, ticket_id, Step.ANSWER, "closure.ask_answer",
                         ticket.state.value == "waiting_info")
-        elif action == "rt" and extra.isdigit():
-            await rate(ctx, ticket_id, int(extra))
+        elif action == "rt" and parse_id(extra) is not None:
+            await rate(ctx, ticket_id, parse_id(extra))  # type: ignore[arg-type]
         else:
             ctx.say(ctx.t("err.stale"))
     except TicketError as refusal:
@@ -72,6 +75,8 @@ async def begin(ctx: Ctx, ticket_id: int, step: Step, key: str, valid: bool) -> 
 async def confirm(ctx: Ctx, ticket_id: int) -> None:
     """Closes the ticket and asks for a rating."""
     ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "confirm")
+    if ctx.conv.flow == NAME:
+        ctx.end()  # a ❌ reason half-typed on the same ticket is no longer wanted
     await ctx.svc.notifier.to_assignee(ctx.r, ticket, "notify.confirmed")
     stars = [Choice(label="⭐" * n, data=f"c1:rt:{ticket.id}:{n}") for n in range(1, 6)]
     ctx.say(ctx.t("closure.ask_rating", number=ticket.number),

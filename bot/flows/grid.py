@@ -6,18 +6,10 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.models import GRID_ROLES, Duty, Role, Ticket, open_states
-from bot.flows.base import Ctx
+from bot.flows.base import Ctx, find_ticket
 from bot.services.tickets import TicketError
 
 NAME = "grid"
-
-
-async def find_ticket(ctx: Ctx, arg: str) -> Ticket | None:
-    """A ticket by its number (DD-20261123-0007) or database id."""
-    arg = arg.strip()
-    if arg.isdigit():
-        return await ctx.r.tickets.get(int(arg))
-    return await ctx.r.tickets.by_number(arg.upper()) if arg else None
 
 
 async def cmd_duty(ctx: Ctx, arg: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.messages import Choice
 from bot.domain.models import PhotoKind
-from bot.flows.base import Ctx
+from bot.flows.base import Ctx, parse_id
 from bot.services.tickets import TicketError
 
 NAME = "mytickets"
@@ -24,11 +24,12 @@ async def start(ctx: Ctx) -> None:
 
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     """Shows one of the user's tickets with its history."""
-    if action != "show" or not value.isdigit():
+    ticket_id = parse_id(value)
+    if action != "show" or ticket_id is None:
         ctx.say(ctx.t("err.stale"))
         return
     try:
-        ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, int(value))
+        ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
     except TicketError as refusal:
         ctx.say(ctx.t(refusal.key))
         return

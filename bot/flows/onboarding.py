@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from bot.domain.messages import Choice, Expect, InKind, KeyButton
 from bot.flows import menu
-from bot.flows.base import Ctx
+from bot.flows.base import Ctx, parse_id
 
 NAME = "onboarding"
 PREFIX = "o1"
@@ -132,10 +132,9 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
         ask_unit(ctx)
     elif step == Step.UNIT and value == "back":
         ask_building(ctx)
-    elif step == Step.UNIT and value.isdigit() and _unit(ctx, int(value)):
+    elif step == Step.UNIT and (unit := _unit(ctx, parse_id(value))):
         await ctx.r.users.update(ctx.user.id, compound_id=ctx.conv.data["compound"],
-                                 building_id=ctx.conv.data["building"],
-                                 unit=_unit(ctx, int(value)))
+                                 building_id=ctx.conv.data["building"], unit=unit)
         ask_phone(ctx)
     elif step == Step.PHONE and value == "skip":
         await finish(ctx)
@@ -180,8 +179,8 @@ def _in_compound(ctx: Ctx, building_id: str) -> bool:
     return bool(compound and any(b.id == building_id for b in compound.buildings))
 
 
-def _unit(ctx: Ctx, index: int) -> str | None:
+def _unit(ctx: Ctx, index: int | None) -> str | None:
     building = ctx.community.building(ctx.conv.data.get("building", ""))
-    if building and 0 <= index < len(building.units):
+    if building and index is not None and 0 <= index < len(building.units):
         return building.units[index]
     return None

@@ -31,7 +31,7 @@ from bot.domain.community import Category
 from bot.domain.messages import Choice, Expect, InKind, KeyButton
 from bot.domain.models import PhotoKind
 from bot.flows import menu
-from bot.flows.base import Ctx
+from bot.flows.base import Ctx, parse_id
 from bot.services.tickets import Draft
 
 NAME = "report"
@@ -175,7 +175,7 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
     elif step == Step.DUPLICATE and value == "new":
         data.setdefault("declined", []).extend(data.pop("offered", []))
         _next_after(ctx, Step(data.pop("after")))
-    elif step == Step.DUPLICATE and value.isdigit() and int(value) in data.get("offered", []):
+    elif step == Step.DUPLICATE and parse_id(value) in data.get("offered", []):
         ticket = await ctx.svc.tickets.follow(ctx.r, ctx.user, int(value))
         ctx.end()
         menu.show(ctx, "notify.followed", number=ticket.number)

@@ -83,6 +83,7 @@ class Desk:
                 log.info("ignoring repeated update %s", inc.update_id)
                 return Result()
             user = await svc.users.get_or_create(r, inc.sender, lang)
+            await r.users.lock(user.id)
             stored = await r.conversations.get(user.id)
             conv = Conversation(*stored) if stored else Conversation()
             ctx = Ctx(svc=svc, r=r, community=community, user=user, inc=inc, conv=conv)
@@ -105,6 +106,8 @@ async def route(ctx: Ctx) -> None:
     inc = ctx.inc
     if inc.kind is InKind.COMMAND:
         return await command(ctx, (inc.command or "").lower(), inc.args)
+    if inc.kind is InKind.BUTTON and (inc.data or "").startswith(f"{account.PREFIX}:"):
+        return await button(ctx, inc.data or "")
     if not ctx.user.is_registered and ctx.conv.flow != onboarding.NAME:
         return await onboarding.start(ctx)
     if inc.kind is InKind.BUTTON:

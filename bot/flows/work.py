@@ -18,9 +18,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.domain.messages import Choice, Expect, InKind
-from bot.domain.models import PhotoKind, Ticket, open_states
-from bot.flows.base import Ctx
-from bot.services.tickets import TicketError
+from bot.domain.models import EventKind, PhotoKind, Ticket, TicketState, open_states
+from bot.flows.base import Ctx, find_ticket, parse_id
+from bot.services.tickets import TRANSITIONS, TicketError
 
 NAME = "work"
 PREFIX = "t1"
@@ -34,13 +34,16 @@ class Step(StrEnum):
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     """Runs one button of a ticket card; authorisation and staleness are the service's."""
     if action == "cancel":
+        if ctx.conv.flow != NAME:
+            ctx.say(ctx.t("err.stale"))
+            return
         ctx.end()
         ctx.say(ctx.t("work.cancelled"))
         return
-    if not value.isdigit():
+    ticket_id = parse_id(value)
+    if ticket_id is None:
         ctx.say(ctx.t("err.stale"))
         return
-    ticket_id = int(value)
     try:
         if action == "acc":
             await accept(ctx, ticket_id)
@@ -48,8 +51,8 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
             await begin_input(ctx, ticket_id, Step.ASK if action == "ask" else Step.RESOLVE)
         elif action == "fwd":
             await choose_colleague(ctx, ticket_id)
-        elif action == "to" and extra.isdigit():
-            await forward(ctx, ticket_id, int(extra))
+        elif action == "to" and parse_id(extra) is not None:
+            await forward(ctx, ticket_id, parse_id(extra))  # type: ignore[arg-type]
         elif action == "show":
             await show(ctx, ticket_id)
         elif action == "urge":
@@ -95,9 +98,11 @@ async def take_over(ctx: Ctx, ticket_id: int) -> None:
 async def begin_input(ctx: Ctx, ticket_id: int, step: Step) -> None:
     """Asks the worker for the question to the resident, or for the result."""
     ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
-    if not ctx.svc.tickets.may_work(ctx.user, ticket) or ticket.state not in open_states():
+    if not ctx.svc.tickets.may_work(ctx.user, ticket):
+        raise TicketError("err.not_allowed")
+    if ticket.state not in TRANSITIONS["ask" if step is Step.ASK else "resolve"][0]:
         raise TicketError("err.stale")
-    ctx.go(NAME, step, ticket=ticket_id)
+    ctx.go(NAME, step, ticket=ticket_id, version=await _version(ctx, ticket_id))
     key = "work.ask_question" if step is Step.ASK else "work.ask_result"
     ctx.say(ctx.t(key, number=ticket.number), choices=[[ctx.choice("btn.cancel", "t1:cancel:x")]],
             expect=Expect.TEXT if step is Step.ASK else Expect.PHOTO)
@@ -110,6 +115,11 @@ async def on_input(ctx: Ctx) -> None:
     text = (inc.text or "").strip()
     if len(text) > limit:
         ctx.say(ctx.t("err.too_long", limit=limit, length=len(text)))
+        return
+    current = await ctx.r.tickets.get(ticket_id)
+    if current is None or await _version(ctx, ticket_id) != ctx.conv.data.get("version"):
+        ctx.end()  # the ticket moved on (resolved by someone else, passed on …) meanwhile
+        ctx.say(ctx.t("work.ticket_changed", number=current.number if current else ""))
         return
     try:
         if ctx.conv.step == Step.ASK and inc.kind is InKind.TEXT and text:
@@ -214,6 +224,9 @@ async def cmd_queue(ctx: Ctx) -> None:
         ctx.say(ctx.t("err.not_allowed"))
         return
     mine = await ctx.r.tickets.find(assignee_id=ctx.user.id, states=open_states(), limit=30)
+    for grid_id in ctx.user.grids:  # tickets nobody could be given yet: anyone may take them
+        mine += await ctx.r.tickets.find(grid_id=grid_id, states=[TicketState.NEW], limit=10)
+    mine.sort(key=lambda t: t.id)
     if not mine:
         ctx.say(ctx.t("work.queue_empty"))
         return
@@ -224,9 +237,7 @@ async def cmd_queue(ctx: Ctx) -> None:
 
 async def cmd_ticket(ctx: Ctx, arg: str) -> None:
     """Shows one ticket by number (DD-20261123-0007) or id, if the user may see it."""
-    arg = arg.strip()
-    ticket = (await ctx.r.tickets.get(int(arg)) if arg.isdigit()
-              else await ctx.r.tickets.by_number(arg.upper()) if arg else None)
+    ticket = await find_ticket(ctx, arg)
     if ticket is None:
         ctx.say(ctx.t("work.ticket_usage"))
         return
@@ -244,3 +255,13 @@ async def _expect_answer(ctx: Ctx, ticket: Ticket) -> None:
     if current is None or not current[0]:
         await ctx.r.conversations.put(ticket.reporter_id, "closure", "answer",
                                       {"ticket": ticket.id}, ctx.svc.clock.now())
+
+
+# Events that do not change who works on what: a prompt begun before them is still valid.
+_BACKGROUND = {EventKind.ESCALATED, EventKind.URGED, EventKind.FOLLOWED, EventKind.RATED}
+
+
+async def _version(ctx: Ctx, ticket_id: int) -> int:
+    """The id of the ticket's last event that changed its work, to spot a stale prompt."""
+    events = await ctx.r.tickets.events(ticket_id)
+    return max((e.id for e in events if e.kind not in _BACKGROUND), default=0)

@@ -30,7 +30,8 @@ WORKABLE = open_states() - {S.NEW}
 
 # action -> (states it may start from, state it leads to, event recorded)
 TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState, EventKind]] = {
-    "accept": (frozenset({S.ASSIGNED, S.REOPENED, S.ESCALATED}), S.ACCEPTED, EventKind.ACCEPTED),
+    "accept": (frozenset({S.NEW, S.ASSIGNED, S.REOPENED, S.ESCALATED}), S.ACCEPTED,
+               EventKind.ACCEPTED),
     "ask": (WORKABLE - {S.WAITING_INFO}, S.WAITING_INFO, EventKind.INFO_REQUESTED),
     "info": (frozenset({S.WAITING_INFO}), S.ACCEPTED, EventKind.INFO_RECEIVED),
     "resolve": (WORKABLE, S.RESOLVED, EventKind.RESOLVED),
@@ -162,7 +163,9 @@ class TicketService:
 
     async def merge(self, r: Repos, actor: User, source_id: int, target_id: int) -> Ticket:
         """Staff merge a duplicate into another ticket; its residents follow the target."""
-        source, target = await r.tickets.get(source_id), await r.tickets.get(target_id)
+        first, second = sorted((source_id, target_id))  # lock in id order: no deadlock
+        locked = {i: await r.tickets.get(i, lock=True) for i in (first, second)}
+        source, target = locked[source_id], locked[target_id]
         if source is None or target is None or source.id == target.id:
             raise TicketError("grid.bad_merge")
         if not (self.may_supervise(actor, source) and self.may_supervise(actor, target)):
@@ -193,7 +196,7 @@ class TicketService:
                          note: str | None = None, photo: str | None = None,
                          assignee: User | None = None) -> Ticket:
         """Applies one action with its event, refusing stale or unauthorised ones."""
-        ticket = await r.tickets.get(ticket_id)
+        ticket = await r.tickets.get(ticket_id, lock=True)
         if ticket is None:
             raise TicketError("err.not_allowed")
         resident_action = action in ("info", "confirm", "reopen")
@@ -204,6 +207,8 @@ class TicketService:
         sources, target, kind = TRANSITIONS[action]
         if ticket.state not in sources:
             raise TicketError("err.stale")
+        if action == "forward" and ticket.state is S.WAITING_INFO:
+            target = S.WAITING_INFO  # the resident's answer still goes to whoever holds it
         now = self.clock.now()
         changes: dict[str, object] = {"state": target, "updated_at": now}
         if action in ("accept", "take") or (action == "resolve" and ticket.assignee_id is None):
@@ -286,7 +291,7 @@ class TicketService:
         return updated
 
     async def _supervised(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
-        ticket = await r.tickets.get(ticket_id)
+        ticket = await r.tickets.get(ticket_id, lock=True)
         if ticket is None or not self.may_work(actor, ticket) or actor.role not in SUPERVISORS:
             raise TicketError("err.not_allowed")
         if ticket.state not in open_states():
@@ -306,7 +311,7 @@ class TicketService:
 
     async def rate(self, r: Repos, actor: User, ticket_id: int, rating: int) -> Ticket:
         """Records the resident's 1–5 rating of a closed ticket, once."""
-        ticket = await r.tickets.get(ticket_id)
+        ticket = await r.tickets.get(ticket_id, lock=True)
         if ticket is None or not await self.is_resident_of(r, actor, ticket):
             raise TicketError("err.not_allowed")
         if ticket.state is not S.CLOSED or ticket.rating is not None or not 1 <= rating <= 5:

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.community import Community
 from bot.domain.messages import Address
-from bot.domain.models import GRID_ROLES, Duty, Role, User
+from bot.domain.models import GRID_ROLES, Duty, EventKind, Role, User
 from bot.services.clock import Clock
 from storage import Repos
 
@@ -94,6 +94,10 @@ class UserService:
 
     async def forget(self, r: Repos, user: User) -> None:
         """Deletes the person; their tickets stay as anonymous community records."""
+        now = self.clock.now()
+        for ticket in await r.tickets.find(reporter_id=user.id, limit=100_000):
+            await r.tickets.add_event(ticket.id, None, now, EventKind.REPORTER_REMOVED,
+                                      ticket.state, ticket.state)
         await r.tickets.detach_reporter(user.id)
         await r.conversations.clear(user.id)
         await r.users.delete(user.id)
