@@ -32,16 +32,22 @@ class OutboxRepo(Repo):
                     lease: timedelta = timedelta(seconds=60),
                     external_id: str | None = None) -> list[OutboxItem]:
         """Takes due, unsent rows for a while so a second sender does not take them too."""
+        earlier = outbox.alias("earlier")
         pending = sa.and_(
             outbox.c.channel == channel, outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None),
             outbox.c.due_at <= now,
-            sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+            sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            # one recipient's messages go out in order: only the oldest undelivered one is due
+            ~sa.exists().where(earlier.c.channel == outbox.c.channel,
+                               earlier.c.external_id == outbox.c.external_id,
+                               earlier.c.id < outbox.c.id, earlier.c.sent_at.is_(None),
+                               earlier.c.failed_at.is_(None)))
         if external_id is not None:
             pending = sa.and_(pending, outbox.c.external_id == external_id)
         query = sa.select(outbox.c.id, outbox.c.channel, outbox.c.external_id, outbox.c.payload,
                           outbox.c.attempts).where(pending).order_by(outbox.c.id).limit(limit)
         if self.conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update(of=outbox, skip_locked=True)
         rows = (await self.conn.execute(query)).all()
         if not rows:
             return []

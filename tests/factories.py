@@ -104,6 +104,10 @@ class Person:
         assert self.inbox, f"nothing reached {self.external_id}"
         return self.inbox[-1]
 
+    def media(self) -> list[str]:
+        """Every photo and voice file that reached me, in order."""
+        return [f for m in self.inbox for f in [*m.photos, *([m.voice] if m.voice else [])]]
+
     def heard(self, fragment: str) -> bool:
         return any(fragment in m.text for m in self.inbox)
 

@@ -39,7 +39,7 @@ async def test_accept_ask_answer_resolve_confirm_and_rate(town: Town) -> None:
     await wang.taps("办结")
     await wang.sends_photo("photo-clean", caption="已清运")
     resolved = amy.last
-    assert "已处理完毕" in resolved.text and resolved.photos == ["photo-clean"]
+    assert "已处理完毕" in resolved.text and amy.media() == ["photo-clean"]
     await amy.taps("已解决")
     assert "打分" in amy.last.text
     await amy.taps("⭐⭐⭐⭐⭐")

@@ -30,7 +30,8 @@ async def test_full_report_with_photo_reaches_the_on_duty_worker(town: Town) -> 
     assert ticket.description == "2单元门口垃圾三天没人清运了"
     card = wang.last
     assert "DD-20261123-0001" in card.text and "垃圾三天" in card.text
-    assert card.photos == ["photo-garbage-1"]
+    assert wang.media() == ["photo-garbage-1"], "the photo comes just before the card"
+    assert wang.inbox[-2].photos == ["photo-garbage-1"]
     assert [c.label for row in card.choices for c in row] == [
         "✋ 接单", "❓ 需补充信息", "✅ 办结", "🔁 转派"]
     async with town.svc.db.tx() as r:
@@ -55,7 +56,7 @@ async def test_category_question_pin_location_and_voice(town: Town) -> None:
     ticket = await town.only_ticket()
     assert ticket.voice_file_id == "voice-1" and ticket.extra_answer == "水管，还在漏"
     assert (ticket.latitude, ticket.longitude) == (34.3801, 109.2102)
-    assert town.person("2001").last.voice == "voice-1"
+    assert town.person("2001").media() == ["voice-1"]
 
 
 async def test_typed_location_and_three_photos_move_on_by_themselves(town: Town) -> None:

@@ -142,7 +142,7 @@ async def test_concurrent_reports_through_the_desk(services: Services) -> None:
 async def test_outbox_claims_are_exclusive_and_recorded(db: Database) -> None:
     async with db.tx() as r:
         for n in range(5):
-            await r.outbox.add("telegram", "9", {"n": n}, NOW)
+            await r.outbox.add("telegram", str(n), {"n": n}, NOW)
     async with db.tx() as r:
         first = await r.outbox.claim("telegram", NOW, limit=3)
     async with db.tx() as r:
@@ -158,6 +158,25 @@ async def test_outbox_claims_are_exclusive_and_recorded(db: Database) -> None:
         later = await r.outbox.claim("telegram", NOW + timedelta(minutes=2))
     assert [i.payload["n"] for i in later] == [2, 3, 4]
     assert later[0].attempts == 2
+
+
+async def test_one_recipients_messages_go_out_in_order(db: Database) -> None:
+    async with db.tx() as r:
+        for n in range(3):
+            await r.outbox.add("telegram", "7", {"n": n}, NOW)
+        await r.outbox.add("telegram", "8", {"n": 9}, NOW)
+    async with db.tx() as r:
+        batch = await r.outbox.claim("telegram", NOW)
+    assert [i.payload["n"] for i in batch] == [0, 9], "only the head of each queue"
+    async with db.tx() as r:
+        await r.outbox.sent(batch[1].id, NOW, "m")
+        await r.outbox.retry(batch[0].id, NOW + timedelta(seconds=30), "429")
+        assert await r.outbox.claim("telegram", NOW + timedelta(seconds=10)) == [], \
+            "the second message waits behind the first one's retry"
+        again = await r.outbox.claim("telegram", NOW + timedelta(seconds=31))
+        assert [i.payload["n"] for i in again] == [0]
+        await r.outbox.sent(again[0].id, NOW, "m")
+        assert [i.payload["n"] for i in await r.outbox.claim("telegram", NOW)] == [1]
 
 
 async def test_a_restart_mid_flow_continues_the_conversation(any_db_url: str) -> None:

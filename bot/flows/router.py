@@ -56,10 +56,12 @@ class Desk:
         self.svc = svc
         self.on_queued = on_queued or (lambda: None)
         self.flood = FloodGuard(svc.settings.flood_messages, svc.settings.flood_window_seconds)
+        self.languages: dict[Address, str] = {}  # chosen languages seen here, for error replies
 
     async def handle(self, inc: Incoming) -> Result:
         """Handles one update exactly once; a failure changes nothing and says sorry."""
-        lang = normalise_language(inc.language_code, self.svc.settings.default_language)
+        lang = self.languages.get(inc.sender) or normalise_language(
+            inc.language_code, self.svc.settings.default_language)
         verdict = self.flood.check(inc.sender)
         if verdict != "ok":
             text = self.svc.catalog.t(lang, "err.flood")
@@ -98,6 +100,9 @@ class Desk:
             queued = await r.outbox.pending_count() > pending
         if queued:
             self.on_queued()
+        if len(self.languages) > 100_000:
+            self.languages.clear()
+        self.languages[inc.sender] = ctx.user.lang
         return Result(ctx.out, ctx.toast, queued)
 
 

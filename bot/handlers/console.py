@@ -35,6 +35,8 @@ class ConsoleChannel:
             self.write(t(self.lang, "cli.console_photo", file=photo))
         if message.voice:
             self.write(t(self.lang, "cli.console_voice", file=message.voice))
+        if not message.text:
+            return None
         lines = [message.text]
         options: list[tuple[InKind, str]] = []
         for row in message.choices:

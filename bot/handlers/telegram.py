@@ -85,6 +85,30 @@ def markup(message: Outgoing):  # noqa: ANN201
     return None
 
 
+TEXT_LIMIT = 4096
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Splits a long text at line breaks into Telegram-sized messages."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    chunks.append(current)
+    return [c for c in chunks if c] or [text[:limit]]
+
+
 class TelegramChannel:
     """Sends Outgoing messages with a PTB Bot; errors become RecipientGone / RetryLater."""
 
@@ -109,7 +133,7 @@ class TelegramChannel:
 
     async def _send(self, message: Outgoing) -> str | None:
         chat_id = int(message.to.external_id)
-        if message.edit_ref and not message.photos:
+        if message.edit_ref and not message.photos and len(message.text) <= TEXT_LIMIT:
             try:
                 edited = await self.bot.edit_message_text(
                     message.text, chat_id=chat_id, message_id=int(message.edit_ref),
@@ -123,7 +147,12 @@ class TelegramChannel:
             await self.bot.send_photo(chat_id, photo=photo)
         if message.voice:
             await self.bot.send_voice(chat_id, voice=message.voice)
-        sent = await self.bot.send_message(chat_id, message.text, reply_markup=markup(message))
+        if not message.text:
+            return None
+        chunks = split_text(message.text)
+        for chunk in chunks[:-1]:
+            await self.bot.send_message(chat_id, chunk)
+        sent = await self.bot.send_message(chat_id, chunks[-1], reply_markup=markup(message))
         return str(sent.message_id)
 
     async def answer_button(self, incoming: Incoming, toast: str | None) -> None:

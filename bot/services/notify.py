@@ -22,10 +22,15 @@ class Notifier:
     async def send(self, r: Repos, user: User, text: str, *,
                    choices: list[list[Choice]] | None = None, photos: list[str] | None = None,
                    voice: str | None = None) -> None:
-        message = Outgoing(to=Address(channel=user.channel, external_id=user.external_id),
-                           text=text, choices=choices or [], photos=photos or [], voice=voice)
-        await r.outbox.add(user.channel, user.external_id, message.model_dump(mode="json"),
-                           self.clock.now())
+        to = Address(channel=user.channel, external_id=user.external_id)
+        # each photo is its own row, so a retried text never sends the photos again
+        parts = [Outgoing(to=to, text="", photos=[p]) for p in photos or []]
+        if voice:
+            parts.append(Outgoing(to=to, text="", voice=voice))
+        parts.append(Outgoing(to=to, text=text, choices=choices or []))
+        for part in parts:
+            await r.outbox.add(user.channel, user.external_id, part.model_dump(mode="json"),
+                               self.clock.now())
 
     async def card_to(self, r: Repos, community: Community, ticket: Ticket, worker: User,
                       *, intro_key: str | None = None,

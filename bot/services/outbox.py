@@ -11,7 +11,8 @@ from bot.services.clock import Clock
 from storage import Database
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 8  # for unexpected errors; rate limits and outages are retried without limit
+MAX_BACKOFF = 300.0
 
 
 class OutboxSender:
@@ -49,8 +50,11 @@ class OutboxSender:
                 await r.outbox.failed(item_id, self.clock.now(), f"gone: {gone}")
             log.warning("outbox %s: recipient gone (%s)", item_id, gone)
             return 0
-        except RetryLater as wait:
-            await self._retry(item_id, attempts, wait.seconds, str(wait))
+        except RetryLater as wait:  # rate limit or network: wait, however long it takes
+            backoff = max(wait.seconds, min(MAX_BACKOFF, 2.0 ** min(attempts, 16)))
+            async with self.db.tx() as r:
+                await r.outbox.retry(item_id, self.clock.now() + timedelta(seconds=backoff),
+                                     str(wait))
             return 0
         except Exception as exc:  # a bug or an unexpected API answer: retry, then give up
             log.exception("outbox %s: delivery failed", item_id)
