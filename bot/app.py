@@ -15,6 +15,7 @@ from bot.i18n import Catalog
 from bot.services.cards import Cards
 from bot.services.clock import Clock, SystemClock
 from bot.services.community import CommunityService
+from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
 from bot.services.notify import Notifier
 from bot.services.outbox import OutboxSender
@@ -40,17 +41,21 @@ def build_services(settings: Settings, clock: Clock | None = None,
     sla = SlaService(clock, settings.timezone, notifier, catalog)
     timers = TimerService(db, clock, communities)
     timers.register("sla/", sla.fire)
+    digest = DigestService(clock, settings.timezone, catalog, notifier)
+    timers.register("digest/", digest.fire)
     return Services(
         settings=settings, db=db, clock=clock, catalog=catalog, community=communities,
         users=UserService(clock, settings.default_language),
         tickets=TicketService(clock, settings.timezone, communities, sla), cards=cards,
-        notifier=notifier, sla=sla, timers=timers)
+        notifier=notifier, sla=sla, timers=timers, digest=digest)
 
 
 async def prepare(svc: Services) -> None:
     """Migrates the database and makes sure a community is loaded."""
     version = await svc.db.migrate()
     community = await svc.community.ensure_loaded(svc.settings.community_file)
+    async with svc.db.tx() as r:
+        await svc.digest.schedule(r)
     log.info("database at schema version %d; community %s (%d households)", version,
              community.id, community.households())
 

@@ -23,7 +23,8 @@ PG_URL = os.environ.get("LINLI_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.
 
 def make_settings(db_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {"database_url": db_url, "community_file": SAMPLE_COMMUNITY,
-                                 "telegram_bot_token": None, "outbox_interval_seconds": 0.05}
+                                 "telegram_bot_token": None, "outbox_interval_seconds": 0.05,
+                                 "flood_messages": 10_000}  # tests type faster than people
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -65,6 +65,14 @@ class KeyButton(BaseModel, frozen=True):
     request_contact: bool = False
 
 
+class Attachment(BaseModel, frozen=True):
+    """A file made by the bot (a chart, a spreadsheet), carried base64-encoded."""
+
+    filename: str
+    data_b64: str
+    as_photo: bool = False
+
+
 class Outgoing(BaseModel):
     """One message: text, optional photos or voice, and inline choices or a reply keyboard."""
 
@@ -75,6 +83,7 @@ class Outgoing(BaseModel):
     remove_keyboard: bool = False
     photos: list[str] = Field(default_factory=list)
     voice: str | None = None
+    files: list[Attachment] = Field(default_factory=list)
     expect: Expect | None = None
     edit_ref: str | None = None
     toast: str | None = None

@@ -154,6 +154,13 @@ class Ticket(BaseModel):
     def is_open(self) -> bool:
         return self.state in open_states()
 
+    def is_overdue(self, now: datetime) -> bool:
+        """Open, not waiting for the resident, and past a deadline (or already escalated)."""
+        if not self.is_open or self.paused_at is not None:
+            return False
+        return self.tier > 0 or any(due is not None and due < now
+                                    for due in (self.respond_due, self.resolve_due))
+
 
 class TicketEvent(BaseModel):
     id: int

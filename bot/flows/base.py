@@ -14,6 +14,7 @@ from bot.i18n import Catalog
 from bot.services.cards import Cards
 from bot.services.clock import Clock
 from bot.services.community import CommunityService
+from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
 from bot.services.notify import Notifier
 from bot.services.tickets import TicketService
@@ -44,6 +45,7 @@ class Services:
     notifier: Notifier
     sla: SlaService
     timers: TimerService
+    digest: DigestService
 
 
 @dataclass

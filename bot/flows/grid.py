@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.models import GRID_ROLES, Duty, Role, Ticket, open_states
+from bot.domain.models import GRID_ROLES, Duty, Role, open_states
 from bot.flows.base import Ctx, find_ticket
+from bot.services.stats import compute
 from bot.services.tickets import TicketError
 
 NAME = "grid"
+PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30)}
 
 
 async def cmd_duty(ctx: Ctx, arg: str) -> None:
@@ -137,7 +139,7 @@ async def cmd_overdue(ctx: Ctx) -> None:
     lines = []
     tickets = await ctx.r.tickets.find(states=open_states(), limit=1000)
     for grid_id in [*grids, None]:
-        late = [t for t in tickets if t.grid_id == grid_id and _overdue(t, now)]
+        late = [t for t in tickets if t.grid_id == grid_id and t.is_overdue(now)]
         if grid_id is None and ctx.user.role in GRID_ROLES:
             continue
         if late:
@@ -150,8 +152,17 @@ async def cmd_overdue(ctx: Ctx) -> None:
             else ctx.t("grid.overdue_none"))
 
 
-def _overdue(ticket: Ticket, now: datetime) -> bool:
-    if ticket.paused_at is not None:
-        return False
-    return any(due is not None and due < now for due in (ticket.respond_due, ticket.resolve_due)) \
-        or ticket.tier > 0
+async def cmd_stats(ctx: Ctx, arg: str) -> None:
+    """`/stats week|month`: the figures and a chart, for chiefs, instructors and staff."""
+    if ctx.user.role not in (Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN):
+        ctx.say(ctx.t("err.not_allowed_command"))
+        return
+    period = arg.strip().lower() or "week"
+    if period not in PERIODS:
+        ctx.say(ctx.t("grid.stats_usage"))
+        return
+    now = ctx.svc.clock.now()
+    grids = ctx.user.grids if ctx.user.role is Role.INSTRUCTOR else None
+    stats = await compute(ctx.r, ctx.community, now - PERIODS[period], now, now, grids)
+    await ctx.svc.digest.send(ctx.r, ctx.community, ctx.user, stats, f"digest.{period}_title")
+    ctx.toast = ctx.t("grid.stats_sent")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import tempfile
+from pathlib import Path
 import contextlib
 import itertools
 from collections.abc import Callable
@@ -35,6 +38,12 @@ class ConsoleChannel:
             self.write(t(self.lang, "cli.console_photo", file=photo))
         if message.voice:
             self.write(t(self.lang, "cli.console_voice", file=message.voice))
+        for attachment in message.files:
+            folder = Path(tempfile.gettempdir()) / "linli-files"
+            folder.mkdir(exist_ok=True)
+            path = folder / f"{next(_files)}-{attachment.filename}"
+            path.write_bytes(base64.b64decode(attachment.data_b64))
+            self.write(t(self.lang, "cli.console_file", path=str(path)))
         if not message.text:
             return None
         lines = [message.text]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import logging
 
 from telegram import (
     InlineKeyboardButton,
+    InputFile,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
@@ -147,6 +150,13 @@ class TelegramChannel:
             await self.bot.send_photo(chat_id, photo=photo)
         if message.voice:
             await self.bot.send_voice(chat_id, voice=message.voice)
+        for attachment in message.files:
+            upload = InputFile(io.BytesIO(base64.b64decode(attachment.data_b64)),
+                               filename=attachment.filename)
+            if attachment.as_photo:
+                await self.bot.send_photo(chat_id, photo=upload)
+            else:
+                await self.bot.send_document(chat_id, document=upload)
         if not message.text:
             return None
         chunks = split_text(message.text)

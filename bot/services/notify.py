@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.domain.community import Community
-from bot.domain.messages import Address, Choice, Outgoing
+from bot.domain.messages import Address, Attachment, Choice, Outgoing
 from bot.domain.models import PhotoKind, Role, Ticket, User
 from bot.i18n import Catalog
 from bot.services.cards import Cards
@@ -21,12 +21,13 @@ class Notifier:
 
     async def send(self, r: Repos, user: User, text: str, *,
                    choices: list[list[Choice]] | None = None, photos: list[str] | None = None,
-                   voice: str | None = None) -> None:
+                   voice: str | None = None, files: list[Attachment] | None = None) -> None:
         to = Address(channel=user.channel, external_id=user.external_id)
         # each photo is its own row, so a retried text never sends the photos again
         parts = [Outgoing(to=to, text="", photos=[p]) for p in photos or []]
         if voice:
             parts.append(Outgoing(to=to, text="", voice=voice))
+        parts += [Outgoing(to=to, text="", files=[f]) for f in files or []]
         parts.append(Outgoing(to=to, text=text, choices=choices or []))
         for part in parts:
             await r.outbox.add(user.channel, user.external_id, part.model_dump(mode="json"),
