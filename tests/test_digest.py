@@ -74,7 +74,8 @@ async def test_the_figures_match_a_hand_computed_week(town: Town) -> None:
 
     text = town.svc.digest.render(await town.svc.community.current(), "zh-Hans", stats,
                                   "digest.week_title")
-    for line in ("新增 4 件，办结 3 件", "环境卫生：新增 2，办结 2", "第二网格（骊景苑小区）：新增 1，办结 1",
+    for line in ("新增 4 件，办结 3 件", "环境卫生：新增 2，办结 2",
+                 "第二网格（骊景苑小区）：新增 1，办结 1",
                  "响应时间中位数 1小时；办结时间中位数 3小时", "按时办结率 67%（2/3）",
                  "满意率 50%，平均 3.5 星（2 条评价）", "DD-20261123-0003 其他（11-23 提交）"):
         assert line in text, line

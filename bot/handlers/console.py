@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import tempfile
-from pathlib import Path
 import contextlib
 import itertools
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.domain.community import Community
 from bot.domain.messages import Address, Incoming, InKind, Outgoing

@@ -8,8 +8,8 @@ import logging
 
 from telegram import (
     InlineKeyboardButton,
-    InputFile,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
