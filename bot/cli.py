@@ -43,6 +43,10 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--grid", help="grid id(s), comma-separated for an instructor or chief")
     inv.add_argument("--name", help="the person's name as in the data file's roster")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    exp = sub.add_parser("export", help="tickets and events of a period as an Excel workbook")
+    exp.add_argument("--from", dest="start", required=True, help="first day, e.g. 2026-11-01")
+    exp.add_argument("--to", dest="end", required=True, help="last day (inclusive)")
+    exp.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
     return p
 
 
@@ -92,6 +96,8 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             return 0
         if args.command == "invite":
             return await _invite(svc, args, catalog)
+        if args.command == "export":
+            return await _export(svc, args, catalog)
         if args.command == "console":
             from bot.handlers.console import run_console
 
@@ -117,6 +123,29 @@ async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
     lang = svc.settings.default_language
     print(catalog.t(lang, "cli.invite", role=catalog.t(lang, f"role.{args.role.value}"),
                     link=f"https://t.me/{username}?start={code}", code=code))
+    return 0
+
+
+async def _export(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.services.export import workbook
+
+    lang, tz = svc.settings.default_language, ZoneInfo(svc.settings.timezone)
+    try:
+        first, last = (datetime.strptime(d, "%Y-%m-%d").date() for d in (args.start, args.end))
+    except ValueError:
+        print(catalog.t(lang, "cli.bad_date"), file=sys.stderr)
+        return 2
+    start = datetime.combine(first, time(0), tz)
+    end = datetime.combine(last + timedelta(days=1), time(0), tz)
+    community = await svc.community.current()
+    async with svc.db.tx() as r:
+        data, count = await workbook(r, community, start, end, svc.catalog, lang,
+                                     svc.settings.timezone)
+    args.out.write_bytes(data)
+    print(catalog.t(lang, "cli.exported", count=count, path=str(args.out)))
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from datetime import UTC, datetime, timedelta
 
@@ -108,3 +109,35 @@ async def test_the_weekly_digest_goes_out_on_monday_at_eight(town: Town) -> None
     async with town.svc.db.tx() as r:
         [nxt] = await r.timers.pending(kind_prefix="digest/")
     assert nxt.due_at == datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
+
+
+async def test_export_workbook_in_chat_and_from_the_command_line(
+        town: Town, tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.cli import main
+
+    await build_week(town)
+    liu = town.person("4001")
+    await liu.says("/export week")
+    assert "已导出 4 件工单" in liu.last.text
+    sheet_file = next(m for m in liu.inbox if m.files).files[0]
+    assert sheet_file.filename.endswith(".xlsx") and not sheet_file.as_photo
+    book = load_workbook(io.BytesIO(base64.b64decode(sheet_file.data_b64)))
+    tickets, events = book["工单"], book["处理记录"]
+    assert [c.value for c in tickets[1]][:4] == ["工单号", "类别", "网格", "状态"]
+    assert [row[0].value for row in tickets.iter_rows(min_row=2)] == [
+        f"DD-20261123-000{n}" for n in range(1, 5)]
+    actors = {row[5].value for row in events.iter_rows(min_row=2)}
+    assert "王秀兰" in actors and "居民" in actors and "13900" not in str(actors)
+    await town.person("2001").says("/export")
+    assert "只供网格工作人员" in town.person("2001").last.text
+
+    monkeypatch.setenv("DATABASE_URL", town.svc.settings.database_url)
+    out = tmp_path / "nov.xlsx"
+    args = ["export", "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(out)]
+    assert await asyncio.to_thread(main, args) == 0  # the CLI runs its own event loop
+    assert "已导出 4 件工单" in capsys.readouterr().out
+    assert load_workbook(out)["工单"].max_row == 5

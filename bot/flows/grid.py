@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.messages import Attachment
 from bot.domain.models import GRID_ROLES, Duty, Role, open_states
 from bot.flows.base import Ctx, find_ticket
+from bot.services.export import workbook
 from bot.services.stats import compute
 from bot.services.tickets import TicketError
 
@@ -166,3 +169,22 @@ async def cmd_stats(ctx: Ctx, arg: str) -> None:
     stats = await compute(ctx.r, ctx.community, now - PERIODS[period], now, now, grids)
     await ctx.svc.digest.send(ctx.r, ctx.community, ctx.user, stats, f"digest.{period}_title")
     ctx.toast = ctx.t("grid.stats_sent")
+
+
+async def cmd_export(ctx: Ctx, arg: str) -> None:
+    """`/export week|month`: the tickets and their events as an Excel file, for staff."""
+    if ctx.user.role not in (Role.CHIEF, Role.STAFF, Role.ADMIN):
+        ctx.say(ctx.t("err.not_allowed_command"))
+        return
+    period = arg.strip().lower() or "month"
+    if period not in PERIODS:
+        ctx.say(ctx.t("grid.export_usage"))
+        return
+    now = ctx.svc.clock.now()
+    data, count = await workbook(ctx.r, ctx.community, now - PERIODS[period], now,
+                                 ctx.svc.catalog, ctx.lang, ctx.svc.settings.timezone)
+    day = now.astimezone(ZoneInfo(ctx.svc.settings.timezone))
+    name = f"linli-{ctx.community.code}-{period}-{day:%Y%m%d}.xlsx"
+    await ctx.svc.notifier.send(ctx.r, ctx.user, ctx.t("grid.exported", count=count),
+                                files=[Attachment(filename=name,
+                                                  data_b64=base64.b64encode(data).decode())])

@@ -185,7 +185,7 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
         return await work.cmd_ticket(ctx, args)
     with_args = {"duty": grid.cmd_duty, "leave": grid.cmd_leave, "move": grid.cmd_move,
                  "category": grid.cmd_category, "history": grid.cmd_history,
-                 "merge": grid.cmd_merge, "stats": grid.cmd_stats}
+                 "merge": grid.cmd_merge, "stats": grid.cmd_stats, "export": grid.cmd_export}
     if name in with_args:
         return await with_args[name](ctx, args)
     if name == "overdue":

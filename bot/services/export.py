@@ -1,0 +1,65 @@
+"""Tickets and their events as an Excel workbook, for reporting upwards (no residents' contacts)."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from bot.domain.community import Community
+from bot.i18n import Catalog
+from storage import Repos
+
+TICKET_COLUMNS = ("number", "category", "grid", "state", "urgent", "tier", "created",
+                  "accepted", "resolved", "closed", "rating", "description", "place")
+EVENT_COLUMNS = ("number", "time", "event", "from", "to", "actor", "note")
+
+
+async def workbook(r: Repos, community: Community, start: datetime, end: datetime,
+                   catalog: Catalog, lang: str, timezone: str) -> tuple[bytes, int]:
+    """The tickets opened in [start, end) and all their events; returns the file and the count."""
+    tz = ZoneInfo(timezone)
+    t = catalog.t
+
+    def local(moment: datetime | None) -> datetime | None:  # Excel has no time zones
+        return moment.astimezone(tz).replace(tzinfo=None) if moment else None
+
+    tickets = [x for x in await r.tickets.find(since=start, until=end, limit=1_000_000)
+               if x.community_id == community.id]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = t(lang, "export.tickets_sheet")
+    sheet.append([t(lang, f"export.col_{c}") for c in TICKET_COLUMNS])
+    events_sheet = book.create_sheet(t(lang, "export.events_sheet"))
+    events_sheet.append([t(lang, f"export.col_event_{c}") for c in EVENT_COLUMNS])
+    names: dict[int, str] = {}
+    for ticket in tickets:
+        category = community.category(ticket.category_id)
+        grid = community.grid(ticket.grid_id) if ticket.grid_id else None
+        sheet.append([
+            ticket.number, category.name.get(lang) if category else ticket.category_id,
+            grid.name.get(lang) if grid else "", t(lang, f"state.{ticket.state.value}"),
+            "✓" if ticket.urgent else "", ticket.tier, local(ticket.created_at),
+            local(ticket.accepted_at), local(ticket.resolved_at), local(ticket.closed_at),
+            ticket.rating, ticket.description, ticket.location_text or ""])
+        for event in await r.tickets.events(ticket.id):
+            if event.actor_id and event.actor_id not in names:
+                actor = await r.users.get(event.actor_id)
+                staff = actor is not None and actor.role.value != "resident"
+                names[event.actor_id] = (actor.display_name or "") if staff else \
+                    t(lang, "role.resident")  # residents stay anonymous in reports
+            events_sheet.append([
+                ticket.number, local(event.at), t(lang, f"event.{event.kind.value}"),
+                t(lang, f"state.{event.from_state.value}") if event.from_state else "",
+                t(lang, f"state.{event.to_state.value}") if event.to_state else "",
+                names.get(event.actor_id or 0, t(lang, "history.system")), event.note or ""])
+    for ws in (sheet, events_sheet):
+        ws.freeze_panes = "A2"
+        for index, _ in enumerate(ws[1], start=1):
+            ws.column_dimensions[get_column_letter(index)].width = 18
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue(), len(tickets)
