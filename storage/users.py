@@ -32,6 +32,20 @@ class UserRepo(Repo):
         assert user is not None
         return user
 
+    async def resident_by_phone(self, community_id: str, phone: str) -> User | None:
+        """A registered resident whose phone matches (digits compared, punctuation ignored)."""
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        if len(digits) < 7:
+            return None
+        rows = (await self.conn.execute(sa.select(users).where(
+            users.c.role == Role.RESIDENT.value, users.c.community_id == community_id,
+            users.c.phone.is_not(None)))).all()
+        for row in rows:
+            user = User(**row_dict(row))
+            if "".join(ch for ch in user.phone or "" if ch.isdigit()).endswith(digits[-11:]):
+                return user
+        return None
+
     async def lock(self, user_id: int) -> None:
         """Serialises one user's updates across instances (PostgreSQL row lock)."""
         if self.conn.dialect.name == "postgresql":

@@ -6,7 +6,7 @@ from bot.domain.messages import KeyButton
 from bot.flows.base import Ctx
 
 RESIDENT_MENU = (("menu.report", "menu.policy"), ("menu.activities", "menu.mytickets"))
-WORKER_MENU = (("menu.queue", "menu.help"),)
+WORKER_MENU = (("menu.queue", "menu.proxy"), ("menu.help",))
 
 
 def keyboard(ctx: Ctx) -> list[list[KeyButton]]:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from bot.domain.messages import Choice, Expect, InKind, KeyButton
-from bot.flows import menu
+from bot.domain.messages import Expect, InKind, KeyButton
+from bot.flows import address, menu
 from bot.flows.base import Ctx, parse_id
 
 NAME = "onboarding"
@@ -71,33 +71,26 @@ def ask_consent(ctx: Ctx) -> None:
 def ask_compound(ctx: Ctx) -> None:
     """Asks which compound the resident lives in."""
     ctx.go(NAME, Step.COMPOUND)
-    rows = [[Choice(label=c.name.get(ctx.lang), data=f"o1:compound:{c.id}")]
-            for c in ctx.community.compounds]
-    ctx.say(ctx.t("onboarding.ask_compound"), choices=rows, expect=Expect.CHOICE)
+    ctx.say(ctx.t("onboarding.ask_compound"), choices=address.compound_rows(ctx, PREFIX),
+            expect=Expect.CHOICE)
 
 
 def ask_building(ctx: Ctx) -> None:
     """Asks for the building within the chosen compound."""
     ctx.go(NAME, Step.BUILDING)
-    compound = ctx.community.compound(ctx.conv.data["compound"])
-    assert compound is not None
-    buttons = [Choice(label=b.name, data=f"o1:building:{b.id}") for b in compound.buildings]
-    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([ctx.choice("btn.back", "o1:building:back")])
-    ctx.say(ctx.t("onboarding.ask_building", compound=compound.name.get(ctx.lang)),
-            choices=rows, expect=Expect.CHOICE)
+    compound_id = ctx.conv.data["compound"]
+    compound = ctx.svc.cards.where(ctx.community, ctx.lang, compound_id, None, None)
+    ctx.say(ctx.t("onboarding.ask_building", compound=compound),
+            choices=address.building_rows(ctx, PREFIX, compound_id), expect=Expect.CHOICE)
 
 
 def ask_unit(ctx: Ctx) -> None:
     """Asks for the unit (entrance) of the chosen building."""
     ctx.go(NAME, Step.UNIT)
-    building = ctx.community.building(ctx.conv.data["building"])
-    assert building is not None
-    buttons = [Choice(label=u, data=f"o1:unit:{i}") for i, u in enumerate(building.units)]
-    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([ctx.choice("btn.back", "o1:unit:back")])
-    ctx.say(ctx.t("onboarding.ask_unit", building=building.name), choices=rows,
-            expect=Expect.CHOICE)
+    building_id = ctx.conv.data["building"]
+    building = ctx.community.building(building_id)
+    ctx.say(ctx.t("onboarding.ask_unit", building=building.name if building else ""),
+            choices=address.unit_rows(ctx, PREFIX, building_id), expect=Expect.CHOICE)
 
 
 def ask_phone(ctx: Ctx) -> None:
@@ -127,14 +120,16 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
         ask_building(ctx)
     elif step == Step.BUILDING and value == "back":
         ask_compound(ctx)
-    elif step == Step.BUILDING and _in_compound(ctx, value):
+    elif step == Step.BUILDING and address.in_compound(ctx, ctx.conv.data["compound"], value):
         ctx.conv.data["building"] = value
         ask_unit(ctx)
     elif step == Step.UNIT and value == "back":
         ask_building(ctx)
-    elif step == Step.UNIT and (unit := _unit(ctx, parse_id(value))):
+    elif step == Step.UNIT and (unit := address.unit_of(ctx, ctx.conv.data["building"],
+                                                        parse_id(value))):
         await ctx.r.users.update(ctx.user.id, compound_id=ctx.conv.data["compound"],
-                                 building_id=ctx.conv.data["building"], unit=unit)
+                                 building_id=ctx.conv.data["building"], unit=unit,
+                                 community_id=ctx.community.id)
         ask_phone(ctx)
     elif step == Step.PHONE and value == "skip":
         await finish(ctx)
@@ -172,15 +167,3 @@ async def finish(ctx: Ctx) -> None:
     ctx.user = user
     ctx.end()
     menu.show(ctx, "onboarding.done", home=ctx.svc.cards.home(ctx.community, ctx.lang, user))
-
-
-def _in_compound(ctx: Ctx, building_id: str) -> bool:
-    compound = ctx.community.compound(ctx.conv.data.get("compound", ""))
-    return bool(compound and any(b.id == building_id for b in compound.buildings))
-
-
-def _unit(ctx: Ctx, index: int | None) -> str | None:
-    building = ctx.community.building(ctx.conv.data.get("building", ""))
-    if building and index is not None and 0 <= index < len(building.units):
-        return building.units[index]
-    return None

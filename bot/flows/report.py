@@ -50,10 +50,24 @@ class Step(StrEnum):
     DUPLICATE = "duplicate"
 
 
-async def start(ctx: Ctx) -> None:
+async def start(ctx: Ctx, proxy: dict | None = None) -> None:
     """Asks for the category, ordinary ones first and emergencies last."""
-    ctx.go(NAME, Step.CATEGORY, photos=[], editing=False)
+    ctx.go(NAME, Step.CATEGORY, photos=[], editing=False, proxy=proxy)
     ask_category(ctx)
+
+
+def home(ctx: Ctx) -> str:
+    """The registered address, or the resident's address a worker files for."""
+    proxy = ctx.conv.data.get("proxy")
+    if proxy:
+        return ctx.svc.cards.where(ctx.community, ctx.lang, proxy["compound"],
+                                   proxy["building"], proxy["unit"])
+    return ctx.svc.cards.home(ctx.community, ctx.lang, ctx.user)
+
+
+def building_id(ctx: Ctx) -> str | None:
+    proxy = ctx.conv.data.get("proxy")
+    return proxy["building"] if proxy else ctx.user.building_id
 
 
 def ask_category(ctx: Ctx) -> None:
@@ -94,11 +108,10 @@ def ask_photos(ctx: Ctx) -> None:
 def ask_location(ctx: Ctx) -> None:
     """Offers the registered address, a location pin, or typed text."""
     ctx.conv.step = Step.LOCATION
-    home = ctx.svc.cards.home(ctx.community, ctx.lang, ctx.user)
     ctx.say(ctx.t("report.ask_location"),
             keyboard=[[KeyButton(label=ctx.t("btn.send_location"), request_location=True)]],
             expect=Expect.LOCATION)
-    ctx.say(ctx.t("report.location_home_hint", home=home),
+    ctx.say(ctx.t("report.location_home_hint", home=home(ctx)),
             choices=[[ctx.choice("btn.use_home", "r1:location:home")]])
 
 
@@ -110,7 +123,7 @@ def ask_confirm(ctx: Ctx) -> None:
     assert category is not None
     place = data.get("location_text") or (
         ctx.t("card.pin", lat=f"{data['lat']:.5f}", lon=f"{data['lon']:.5f}")
-        if data.get("lat") is not None else ctx.svc.cards.home(ctx.community, ctx.lang, ctx.user))
+        if data.get("lat") is not None else home(ctx))
     text = ctx.t("report.summary", category=category.name.get(ctx.lang),
                  description=data["description"], photos=len(data.get("photos", [])),
                  place=place)
@@ -242,7 +255,7 @@ async def offer_duplicate(ctx: Ctx, after: Step) -> bool:
     data = ctx.conv.data
     if data.get("editing"):
         return False
-    found = await ctx.svc.tickets.similar(ctx.r, data["category"], ctx.user.building_id,
+    found = await ctx.svc.tickets.similar(ctx.r, data["category"], building_id(ctx),
                                           data.get("lat"), data.get("lon"))
     seen = set(data.get("declined", []))
     mine = {t.id for t in found if await ctx.svc.tickets.is_resident_of(ctx.r, ctx.user, t)}
@@ -294,8 +307,17 @@ async def submit(ctx: Ctx) -> None:
                   extra_answer=data.get("extra"), voice_file_id=data.get("voice"),
                   photos=list(data.get("photos", [])), location_text=data.get("location_text"),
                   latitude=data.get("lat"), longitude=data.get("lon"))
-    ticket = await ctx.svc.tickets.create(ctx.r, ctx.community, ctx.user, draft)
+    proxy = data.get("proxy")
+    if proxy:
+        draft.location_text = draft.location_text or home(ctx)
+        ticket = await ctx.svc.tickets.create_for(ctx.r, ctx.community, ctx.user, draft,
+                                                  proxy["building"], proxy.get("phone"))
+    else:
+        ticket = await ctx.svc.tickets.create(ctx.r, ctx.community, ctx.user, draft)
     await ctx.svc.notifier.new_ticket(ctx.r, ctx.community, ticket)
+    if ticket.proxy_id and ticket.reporter_id != ctx.user.id:
+        await ctx.svc.notifier.to_residents(ctx.r, ticket, "proxy.filed_for_you",
+                                            name=ctx.user.display_name or "")
     category = ctx.community.category(ticket.category_id)
     assert category is not None
     ctx.end()

@@ -10,16 +10,26 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from bot.domain.messages import Address, Incoming, InKind, Outgoing
-from bot.flows import account, closure, grid, menu, mytickets, onboarding, report, work
+from bot.flows import (
+    account,
+    closure,
+    grid,
+    menu,
+    mytickets,
+    onboarding,
+    proxy,
+    report,
+    work,
+)
 from bot.flows.base import Conversation, Ctx, Services
 from bot.i18n import normalise_language
 
 log = logging.getLogger(__name__)
 
-FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (onboarding, report, work, closure)}
+FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (onboarding, report, work, closure, proxy)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
-    onboarding, report, work, closure, mytickets, account)}
-STEP_BUTTONS = (onboarding, report)  # their buttons belong to a conversation in progress
+    onboarding, report, work, closure, mytickets, account, proxy)}
+STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
 
 
 @dataclass
@@ -155,6 +165,8 @@ async def menu_action(ctx: Ctx, key: str) -> None:
         await work.cmd_queue(ctx)
     elif key == "menu.help":
         await account.cmd_help(ctx)
+    elif key == "menu.proxy":
+        await proxy.start(ctx)
     else:
         menu.show(ctx, "menu.coming_soon", feature=ctx.t(key))
 

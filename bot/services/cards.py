@@ -37,10 +37,17 @@ class Cards:
         return self.home(community, lang, reporter) if reporter else "—"
 
     def home(self, community: Community, lang: str, user: User) -> str:
-        compound = community.compound(user.compound_id or "")
-        building = community.building(user.building_id or "")
+        return self.where(community, lang, user.compound_id, user.building_id, user.unit)
+
+    @staticmethod
+    def where(community: Community, lang: str, compound_id: str | None,
+              building_id: str | None, unit: str | None) -> str:
+        """An address in words: 地质六队小区 1号楼 2单元."""
+        compound = community.compound(compound_id or "") or (
+            community.compound_of(building_id) if building_id else None)
+        building = community.building(building_id or "")
         parts = [compound.name.get(lang) if compound else "", building.name if building else "",
-                 user.unit or ""]
+                 unit or ""]
         return " ".join(p for p in parts if p) or "—"
 
     def card(self, community: Community, lang: str, ticket: Ticket, reporter: User | None,

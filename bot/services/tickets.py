@@ -73,8 +73,16 @@ class TicketService:
         self.communities = communities
         self.sla = sla
 
-    async def create(self, r: Repos, community: Community, reporter: User,
-                     draft: Draft) -> Ticket:
+    async def create_for(self, r: Repos, community: Community, worker: User, draft: Draft,
+                         building_id: str, phone: str | None) -> Ticket:
+        """代办: a worker files for a resident; a registered resident with that phone is the
+        reporter (and is told), otherwise the worker follows the ticket in their place."""
+        resident = await r.users.resident_by_phone(community.id, phone) if phone else None
+        return await self.create(r, community, resident or worker, draft, proxy=worker,
+                                 building_id=building_id)
+
+    async def create(self, r: Repos, community: Community, reporter: User, draft: Draft, *,
+                     proxy: User | None = None, building_id: str | None = None) -> Ticket:
         """Files a ticket, numbers it and routes it; all in the caller's transaction."""
         category = community.category(draft.category_id)
         if category is None:
@@ -82,7 +90,8 @@ class TicketService:
         now = self.clock.now()
         prefix = f"{community.code}-{now.astimezone(self.tz):%Y%m%d}"
         number = f"{prefix}-{await r.tickets.next_serial(prefix):04d}"
-        grid = community.grid_of(reporter.building_id or "")
+        building_id = building_id or reporter.building_id
+        grid = community.grid_of(building_id or "")
         grid_id = grid.id if grid and category.route == "grid" else None
         ticket = await r.tickets.insert(
             number=number, community_id=community.id, grid_id=grid_id,
@@ -90,9 +99,10 @@ class TicketService:
             description=draft.description, extra_answer=draft.extra_answer,
             voice_file_id=draft.voice_file_id, location_text=draft.location_text,
             latitude=draft.latitude, longitude=draft.longitude,
-            building_id=reporter.building_id, reporter_id=reporter.id,
-            created_at=now, updated_at=now)
-        await r.tickets.add_event(ticket.id, reporter.id, now, EventKind.CREATED, None, S.NEW)
+            building_id=building_id, reporter_id=reporter.id,
+            proxy_id=proxy.id if proxy else None, created_at=now, updated_at=now)
+        await r.tickets.add_event(ticket.id, (proxy or reporter).id, now, EventKind.CREATED, None,
+                                  S.NEW, note=_name(proxy) if proxy else None)
         for file_id in draft.photos:
             await r.tickets.add_photo(ticket.id, file_id, PhotoKind.REPORT, now)
         assignee = await self.route(r, community, ticket)
