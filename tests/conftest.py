@@ -12,21 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import build_services, prepare
-from bot.config import SAMPLE_COMMUNITY, Settings
 from bot.flows.base import Services
 from bot.services.clock import ManualClock
 from storage import Database
-from tests.factories import Town
+from tests.e2e import Chat
+from tests.factories import Town, make_settings
+from tests.fakebotapi import FakeBotAPI
 
 PG_URL = os.environ.get("LINLI_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-
-
-def make_settings(db_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {"database_url": db_url, "community_file": SAMPLE_COMMUNITY,
-                                 "telegram_bot_token": None, "outbox_interval_seconds": 0.05,
-                                 "flood_messages": 10_000}  # tests type faster than people
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 async def _pg_admin(statement: str | None = None) -> str | None:
@@ -101,3 +94,15 @@ async def svc(sqlite_url: str, clock: ManualClock) -> AsyncIterator[Services]:
 async def town(svc: Services) -> Town:
     """The sample community with a resident registered in G1 and its grid people bound."""
     return await Town.build(svc)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    """The project's fake Telegram Bot API on a loopback port."""
+    async with FakeBotAPI() as server:
+        yield server
+
+
+@pytest.fixture
+def chat(api: FakeBotAPI) -> Chat:
+    return Chat(api)

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.config import SAMPLE_COMMUNITY, Settings
 from bot.domain.messages import Address, Incoming, InKind, Outgoing
 from bot.domain.models import Duty, Role, Ticket, User
 from bot.flows.base import Services
@@ -15,6 +16,14 @@ from bot.services.outbox import OutboxSender
 
 CHANNEL = "test"
 _updates = itertools.count(1)
+
+
+def make_settings(db_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {"database_url": db_url, "community_file": SAMPLE_COMMUNITY,
+                                 "telegram_bot_token": None, "outbox_interval_seconds": 0.05,
+                                 "flood_messages": 10_000}  # tests type faster than people
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 class RecordingChannel:

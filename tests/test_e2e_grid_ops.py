@@ -1,0 +1,116 @@
+"""End to end over the fake Bot API on a controllable clock: escalation, ❌, "me too", restart."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.domain.models import TicketState
+from bot.flows.base import Services
+from bot.services.clock import ManualClock
+from tests.e2e import (
+    CHIEF,
+    INSTRUCTOR,
+    RESIDENT,
+    WORKER,
+    Chat,
+    bind_staff,
+    bot_for,
+    onboard,
+    report_with_photo,
+    services_for,
+)
+from tests.fakebotapi import FakeBotAPI
+
+H = timedelta(hours=1)
+NEIGHBOUR = 1002
+
+
+@pytest.fixture
+async def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def svc(api: FakeBotAPI, sqlite_url: str, clock: ManualClock) -> AsyncIterator[Services]:
+    services = services_for(api, sqlite_url, clock)
+    await bind_staff(services)
+    yield services
+    await services.db.dispose()
+
+
+async def test_an_unanswered_ticket_climbs_to_the_instructor_then_the_chief(
+        chat: Chat, svc: Services, clock: ManualClock) -> None:
+    api = chat.api
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        await report_with_photo(chat)
+        await api.wait_for_message(WORKER, contains="新工单")
+        clock.advance(2 * H)
+        await api.wait_for_message(WORKER, contains="已用去50%")
+        clock.advance(2 * H)
+        card = await api.wait_for_message(INSTRUCTOR, contains="超时未响应")
+        assert card.button("催办") and card.button("接管")
+        await api.wait_for_message(RESIDENT, contains="升级至网格指导员")
+        clock.advance(8 * H)
+        await api.wait_for_message(CHIEF, contains="升级至网格长")
+        await api.wait_for_message(RESIDENT, contains="升级至网格长")
+        await chat.press(CHIEF, "接管")
+        await api.wait_for_message(WORKER, contains="由刘桂芳接管")
+    async with svc.db.tx() as r:
+        [ticket] = await r.tickets.find()
+    assert (ticket.tier, ticket.state) == (2, TicketState.ACCEPTED)
+
+
+async def test_not_solved_escalates_over_http(chat: Chat, svc: Services) -> None:
+    api = chat.api
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        await report_with_photo(chat)
+        await api.wait_for_message(WORKER, contains="新工单")
+        await chat.press(WORKER, "办结")
+        await chat.say(WORKER, "已清理")
+        await api.wait_for_message(RESIDENT, contains="已处理完毕")
+        await chat.press(RESIDENT, "未解决")
+        await chat.say(RESIDENT, "还有")
+        await api.wait_for_message(INSTRUCTOR, contains="居民反馈未解决")
+
+
+async def test_a_duplicate_is_offered_and_followed_over_http(chat: Chat, svc: Services) -> None:
+    api = chat.api
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        await report_with_photo(chat)
+        await onboard(chat, NEIGHBOUR)
+        await chat.say(NEIGHBOUR, "📝 报事报修")
+        offer = await chat.press(NEIGHBOUR, "环境卫生")
+        assert "已有人报告" in offer.text
+        assert any(m.method == "sendPhoto" for m in api.messages_to(NEIGHBOUR))
+        followed = await chat.press(NEIGHBOUR, "关注它")
+        assert "您已关注工单" in followed.text
+        await api.wait_for_message(WORKER, contains="新工单")
+        await chat.press(WORKER, "接单")
+        await api.wait_for_message(NEIGHBOUR, contains="已被网格员受理")
+
+
+async def test_a_restart_with_a_timer_pending_fires_it_once(
+        chat: Chat, svc: Services, clock: ManualClock, sqlite_url: str) -> None:
+    api = chat.api
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        await report_with_photo(chat)
+        await api.wait_for_message(WORKER, contains="新工单")
+    await svc.db.dispose()
+    clock.advance(4 * H)  # the breach falls due while the bot is down
+    fresh = services_for(api, sqlite_url, clock)
+    async with bot_for(chat, fresh):
+        await api.wait_for_message(INSTRUCTOR, contains="超时未响应")
+        clock.advance(timedelta(minutes=1))
+        mark = api.mark()
+        await api.wait_for(lambda a: a.pending_updates == 0)
+        await chat.say(INSTRUCTOR, "/overdue")
+    assert sum("超时未响应" in (m.text or "") for m in api.messages_to(INSTRUCTOR)) == 1
+    assert any("DD-" in (m.text or "") for m in api.sent[mark:])
+    await fresh.db.dispose()
