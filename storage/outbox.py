@@ -61,6 +61,11 @@ class OutboxRepo(Repo):
         await self.conn.execute(outbox.update().where(outbox.c.id == item_id).values(
             sent_at=now, message_ref=message_ref, claimed_until=None))
 
+    async def release(self, item_ids: list[int]) -> None:
+        """Gives back claimed rows that were not attempted."""
+        await self.conn.execute(outbox.update().where(
+            outbox.c.id.in_(item_ids), outbox.c.sent_at.is_(None)).values(claimed_until=None))
+
     async def retry(self, item_id: int, due_at: datetime, error: str) -> None:
         await self.conn.execute(outbox.update().where(outbox.c.id == item_id).values(
             due_at=due_at, claimed_until=None, error=error[:300]))

@@ -78,3 +78,23 @@ def test_long_texts_are_split_at_line_breaks_under_the_limit() -> None:
     assert "\n".join(chunks) == text
     assert split_text("短") == ["短"]
     assert [len(c) for c in split_text("x" * 9000)] == [4096, 4096, 808]
+
+
+async def test_a_sender_stopped_mid_batch_gives_its_claims_back(svc: Services) -> None:
+    import asyncio
+
+    class StuckChannel(FlakyChannel):
+        async def send(self, message: Outgoing) -> str | None:
+            await asyncio.Event().wait()  # never returns: the process is shutting down
+            return None
+
+    await queue(svc, "一", to="7")
+    await queue(svc, "二", to="8")
+    stuck = OutboxSender(svc.db, svc.clock, StuckChannel(0, RuntimeError()))
+    task = asyncio.create_task(stuck.drain())
+    await asyncio.sleep(0.2)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    healthy = FlakyChannel(0, RuntimeError())
+    assert await OutboxSender(svc.db, svc.clock, healthy).drain() == 2
+    assert sorted(healthy.delivered) == ["一", "二"]

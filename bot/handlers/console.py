@@ -127,11 +127,14 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
     write(svc.catalog.t(lang, "cli.console_intro", role=svc.catalog.t(lang, f"role.{role.value}"),
                         user=user_id))
 
+    stopping = asyncio.Event()
+
     async def watch() -> None:
-        while True:
+        while not stopping.is_set():
             await svc.timers.run_due()
             await sender.drain()
-            await asyncio.sleep(poll)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), poll)
 
     watcher = asyncio.create_task(watch())
     try:
@@ -148,9 +151,8 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
                 await _say(desk, channel, incoming)
                 await sender.drain()
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+        stopping.set()
+        await watcher
         await sender.drain()
         write(svc.catalog.t(lang, "cli.console_bye"))
 

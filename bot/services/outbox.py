@@ -39,8 +39,14 @@ class OutboxSender:
                                                  limit=self.batch, external_id=self.external_id)
                 if not items:
                     return delivered
-                for item in items:
-                    delivered += await self._deliver(item.id, item.payload, item.attempts)
+                done = 0
+                try:
+                    for item in items:
+                        delivered += await self._deliver(item.id, item.payload, item.attempts)
+                        done += 1
+                finally:
+                    if done < len(items):  # cancelled (shutdown): let the next sender take them
+                        await asyncio.shield(self._release([i.id for i in items[done:]]))
 
     async def _deliver(self, item_id: int, payload: dict, attempts: int) -> int:
         try:
@@ -63,6 +69,10 @@ class OutboxSender:
         async with self.db.tx() as r:
             await r.outbox.sent(item_id, self.clock.now(), ref)
         return 1
+
+    async def _release(self, item_ids: list[int]) -> None:
+        async with self.db.tx() as r:
+            await r.outbox.release(item_ids)
 
     async def _retry(self, item_id: int, attempts: int, seconds: float, error: str) -> None:
         async with self.db.tx() as r:
