@@ -128,3 +128,20 @@ async def test_a_contact_card_of_someone_else_is_not_taken_as_the_phone(town: To
     await bob.taps("1单元")
     await bob.sends(InKind.OTHER)
     assert "不像电话号码" in bob.last.text or "好像不是电话号码" in bob.last.text
+
+
+async def test_a_resident_exports_all_their_data_as_a_file(town: Town) -> None:
+    import base64
+    import json
+
+    amy = await town.resident()
+    for _ in range(3):
+        await file_ticket(amy)
+        if "仍然新建" in str(amy.last.choices):
+            await amy.taps("仍然新建")
+    await amy.says("/mydata")
+    assert "3 件工单" in amy.last.text
+    attachment = next(m for m in amy.inbox if m.files).files[0]
+    data = json.loads(base64.b64decode(attachment.data_b64))
+    assert data["profile"]["building_id"] == "dzld-1" and len(data["tickets"]) == 3
+    assert "id" not in data["profile"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
+from bot.domain.messages import Attachment
 from bot.domain.models import Role
 from bot.flows import menu
 from bot.flows.base import Ctx
@@ -38,8 +40,11 @@ async def cmd_privacy(ctx: Ctx) -> None:
 async def cmd_mydata(ctx: Ctx) -> None:
     """Sends the user everything stored about them."""
     data = await ctx.svc.users.export(ctx.r, ctx.user)
-    dump = json.dumps(data, ensure_ascii=False, indent=1)
-    ctx.say(ctx.t("account.export", data=dump[:3500]))
+    dump = json.dumps(data, ensure_ascii=False, indent=1).encode()
+    await ctx.svc.notifier.send(ctx.r, ctx.user, ctx.t("account.export",
+                                                       tickets=len(data["tickets"])),
+                                files=[Attachment(filename="linli-my-data.json",
+                                                  data_b64=base64.b64encode(dump).decode())])
 
 
 async def cmd_deleteme(ctx: Ctx) -> None:
