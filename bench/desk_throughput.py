@@ -46,7 +46,8 @@ async def run(residents: int, url: str) -> None:
     print(f"database: {url.split(':')[0]}")
     print(f"{residents} reports, {updates} updates in {elapsed:.2f} s: "
           f"{updates / elapsed:.0f} updates/s, {tickets / elapsed:.1f} tickets/s, "
-          f"{elapsed / updates * 1000:.1f} ms per update (incl. outbox delivery); max RSS {rss:.0f} MiB")
+          f"{elapsed / updates * 1000:.1f} ms per update (incl. outbox delivery); "
+          f"max RSS {rss:.0f} MiB")
 
 
 def main() -> None:

@@ -65,4 +65,4 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     elif action == "delete":
         ctx.say(ctx.t("account.delete_cancelled"), edit=True)
     else:
-        ctx.say(ctx.t("err.stale"))
+        ctx.refuse()

@@ -90,6 +90,20 @@ class Ctx:
             remove_keyboard=remove_keyboard, photos=photos or [], expect=expect,
             edit_ref=self.inc.message_ref if edit and self.inc.message_ref else None))
 
+    def refuse(self, key: str = "err.stale") -> None:
+        """Says politely that a button or action no longer applies; nothing changes."""
+        self.toast = self.t(key)
+        self.say(self.t(key))
+
+    def cancel_own(self, flow: str) -> bool:
+        """Ends `flow` if it is the one in progress (an old Cancel button must not end another
+        flow); False, after refusing, otherwise."""
+        if self.conv.flow != flow:
+            self.refuse()
+            return False
+        self.end()
+        return True
+
     def go(self, flow: str, step: str, **data: Any) -> None:
         """Moves the conversation to a step, keeping earlier data of the same flow."""
         if flow != self.conv.flow:

@@ -33,15 +33,12 @@ class Step(StrEnum):
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     """Runs a resident's button on one of their tickets."""
     if action == "cancel":
-        if ctx.conv.flow != NAME:
-            ctx.say(ctx.t("err.stale"))
-            return
-        ctx.end()
-        menu.show(ctx, "closure.cancelled")
+        if ctx.cancel_own(NAME):
+            menu.show(ctx, "closure.cancelled")
         return
     ticket_id = parse_id(value)
     if ticket_id is None:
-        ctx.say(ctx.t("err.stale"))
+        ctx.refuse()
         return
     try:
         ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
@@ -58,10 +55,9 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         elif action == "rt" and parse_id(extra) is not None:
             await rate(ctx, ticket_id, parse_id(extra))  # type: ignore[arg-type]
         else:
-            ctx.say(ctx.t("err.stale"))
+            ctx.refuse()
     except TicketError as refusal:
-        ctx.toast = ctx.t(refusal.key)
-        ctx.say(ctx.t(refusal.key))
+        ctx.refuse(refusal.key)
 
 
 async def begin(ctx: Ctx, ticket_id: int, step: Step, key: str, valid: bool) -> None:

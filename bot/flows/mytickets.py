@@ -26,7 +26,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     """Shows one of the user's tickets with its history."""
     ticket_id = parse_id(value)
     if action != "show" or ticket_id is None:
-        ctx.say(ctx.t("err.stale"))
+        ctx.refuse()
         return
     try:
         ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)

@@ -106,7 +106,7 @@ def ask_phone(ctx: Ctx) -> None:
 async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
     """Takes a button of the current step; others are stale."""
     if step != ctx.conv.step:
-        ctx.say(ctx.t("err.stale"))
+        ctx.refuse()
         return
     if step == Step.CONSENT:
         if value == "yes":
@@ -134,7 +134,7 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
     elif step == Step.PHONE and value == "skip":
         await finish(ctx)
     else:
-        ctx.say(ctx.t("err.stale"))
+        ctx.refuse()
 
 
 async def on_input(ctx: Ctx) -> None:

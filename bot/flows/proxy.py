@@ -58,7 +58,7 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
     """Takes the address buttons; then the resident's phone or 跳过."""
     data = ctx.conv.data
     if step != ctx.conv.step:
-        ctx.say(ctx.t("err.stale"))
+        ctx.refuse()
     elif step == Step.COMPOUND and ctx.community.compound(value):
         data["compound"] = value
         ask_building(ctx)
@@ -77,7 +77,7 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
     elif step == Step.PHONE and value == "skip":
         await begin_report(ctx, None)
     else:
-        ctx.say(ctx.t("err.stale"))
+        ctx.refuse()
 
 
 async def on_input(ctx: Ctx) -> None:

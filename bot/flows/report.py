@@ -170,13 +170,13 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
     if step == "cancel":
         return cancel(ctx)
     if step != ctx.conv.step:
-        ctx.say(ctx.t("err.stale"))
+        ctx.refuse()
         return
     data = ctx.conv.data
     if step == Step.CATEGORY:
         category = ctx.community.category(value)
         if category is None:
-            ctx.say(ctx.t("err.stale"))
+            ctx.refuse()
             return
         data["category"] = value
         data.pop("extra", None)
@@ -213,7 +213,7 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
                 Step.PHOTOS: ask_photos, Step.LOCATION: ask_location}
         asks.get(Step(value), ask_confirm)(ctx)
     else:
-        ctx.say(ctx.t("err.stale"))
+        ctx.refuse()
 
 
 async def on_input(ctx: Ctx) -> None:

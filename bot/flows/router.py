@@ -144,13 +144,9 @@ async def button(ctx: Ctx, data: str) -> None:
     """Dispatches versioned button data such as t1:acc:42; unknown or stale data is refused."""
     parts = data.split(":")
     module = BUTTONS.get(parts[0])
-    if module is None or len(parts) < 3 or len(parts) > 4 or len(data) > 64:
-        ctx.toast = ctx.t("err.stale")
-        ctx.say(ctx.t("err.stale"))
-        return
-    if module in STEP_BUTTONS and ctx.conv.flow != module.NAME:
-        ctx.toast = ctx.t("err.stale")
-        ctx.say(ctx.t("err.stale"))
+    malformed = module is None or not 3 <= len(parts) <= 4 or len(data) > 64
+    if malformed or (module in STEP_BUTTONS and ctx.conv.flow != module.NAME):
+        ctx.refuse()
         return
     await module.on_button(ctx, *parts[1:])
 

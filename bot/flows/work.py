@@ -34,15 +34,12 @@ class Step(StrEnum):
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     """Runs one button of a ticket card; authorisation and staleness are the service's."""
     if action == "cancel":
-        if ctx.conv.flow != NAME:
-            ctx.say(ctx.t("err.stale"))
-            return
-        ctx.end()
-        ctx.say(ctx.t("work.cancelled"))
+        if ctx.cancel_own(NAME):
+            ctx.say(ctx.t("work.cancelled"))
         return
     ticket_id = parse_id(value)
     if ticket_id is None:
-        ctx.say(ctx.t("err.stale"))
+        ctx.refuse()
         return
     try:
         if action == "acc":
@@ -60,10 +57,9 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         elif action == "take":
             await take_over(ctx, ticket_id)
         else:
-            ctx.say(ctx.t("err.stale"))
+            ctx.refuse()
     except TicketError as refusal:
-        ctx.toast = ctx.t(refusal.key)
-        ctx.say(ctx.t(refusal.key))
+        ctx.refuse(refusal.key)
 
 
 async def accept(ctx: Ctx, ticket_id: int) -> None:
