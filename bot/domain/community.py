@@ -203,10 +203,11 @@ def load_community(path: Path | str) -> Community:
     try:
         return Community.model_validate(raw)
     except ValidationError as exc:
-        raise CommunityFileError(_describe(path, raw, exc)) from exc
+        raise CommunityFileError(describe_error(path, raw, exc)) from exc
 
 
-def _describe(path: Path, raw: object, exc: ValidationError) -> str:
+def describe_error(path: Path, raw: object, exc: ValidationError) -> str:
+    """One line per error, naming the file, the entry (by its id) and the field."""
     lines = [f"{path}: {exc.error_count()} error(s)"]
     for err in exc.errors():
         loc = list(err["loc"])
