@@ -8,6 +8,7 @@ from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
 from bot.config import Settings
+from bot.flows import policy
 from bot.flows.base import Services
 from bot.flows.router import Desk
 from bot.handlers.telegram import TelegramChannel, TelegramHandler
@@ -19,6 +20,7 @@ from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
 from bot.services.notify import Notifier
 from bot.services.outbox import OutboxSender
+from bot.services.policy import PolicyService
 from bot.services.tickets import TicketService
 from bot.services.timers import TimerService
 from bot.services.users import UserService
@@ -43,11 +45,15 @@ def build_services(settings: Settings, clock: Clock | None = None,
     timers.register("sla/", sla.fire)
     digest = DigestService(clock, settings.timezone, catalog, notifier)
     timers.register("digest/", digest.fire)
-    return Services(
+    svc = Services(
         settings=settings, db=db, clock=clock, catalog=catalog, community=communities,
         users=UserService(clock, settings.default_language),
         tickets=TicketService(clock, settings.timezone, communities, sla), cards=cards,
-        notifier=notifier, sla=sla, timers=timers, digest=digest)
+        notifier=notifier, sla=sla, timers=timers, digest=digest,
+        policy=PolicyService(catalog, settings.kb_dir))
+    timers.register("kb/", lambda r, community, timer: policy.reminder_due(svc, r, community,
+                                                                          timer))
+    return svc
 
 
 async def prepare(svc: Services) -> None:

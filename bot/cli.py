@@ -43,6 +43,9 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--grid", help="grid id(s), comma-separated for an instructor or chief")
     inv.add_argument("--name", help="the person's name as in the data file's roster")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    kb = sub.add_parser("kb", help="the policy knowledge base")
+    kb.add_argument("action", choices=["check"])
+    kb.add_argument("dir", nargs="?", type=Path, help="default: KB_DIR (the shipped files)")
     exp = sub.add_parser("export", help="tickets and events of a period as an Excel workbook")
     exp.add_argument("--from", dest="start", required=True, help="first day, e.g. 2026-11-01")
     exp.add_argument("--to", dest="end", required=True, help="last day (inclusive)")
@@ -68,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         logging.getLogger().setLevel(logging.WARNING)
     lang = settings.default_language
+    if args.command == "kb":
+        return _kb_check(args.dir or settings.kb_dir, catalog, lang)
     if args.command == "run" and settings.telegram_bot_token is None:
         print(catalog.t(lang, "cli.no_token"), file=sys.stderr)
         return 2
@@ -76,6 +81,19 @@ def main(argv: list[str] | None = None) -> int:
     except CommunityFileError as exc:
         print(exc, file=sys.stderr)
         return 2
+
+
+def _kb_check(directory: Path, catalog: Catalog, lang: str) -> int:
+    from bot.domain.kb import KnowledgeBaseError, load_kb
+
+    try:
+        kb = load_kb(directory)
+    except KnowledgeBaseError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(catalog.t(lang, "cli.kb_ok", count=len(kb.programmes), path=str(directory),
+                    synonyms=len(kb.synonyms)))
+    return 0
 
 
 async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) -> int:

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SAMPLE_COMMUNITY = Path(__file__).parent / "data" / "daidong.yaml"
+KB_DIR = Path(__file__).parent / "data" / "kb"
 
 
 class Settings(BaseSettings):
@@ -21,6 +22,7 @@ class Settings(BaseSettings):
     bot_username: str | None = None
     database_url: str = "sqlite+aiosqlite:///linli.db"
     community_file: Path = SAMPLE_COMMUNITY
+    kb_dir: Path = KB_DIR
     default_language: str = "zh-Hans"
     timezone: str = "Asia/Shanghai"
     outbox_interval_seconds: float = Field(default=1.0, gt=0)

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
+from storage.faqs import FaqRepo
 from storage.outbox import OutboxRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
@@ -23,3 +24,4 @@ class Repos:
         self.outbox = OutboxRepo(conn)
         self.communities = CommunityRepo(conn)
         self.timers = TimerRepo(conn)
+        self.faqs = FaqRepo(conn)

@@ -201,3 +201,13 @@ timers = sa.Table(
     sa.Index("ix_timers_due", "done_at", "cancelled_at", "due_at"),
     sa.Index("ix_timers_ref", "kind", "ref_id"),
 )
+
+faqs = sa.Table(
+    "faqs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="SET NULL")),
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("created_at", TS, nullable=False),
+)

@@ -95,6 +95,7 @@ class Category(_Strict):
     route: str = Field(default="grid", pattern="^(grid|staff)$")
     call: list[str] = Field(default_factory=list)
     service_hours: ServiceHours | None = None  # None: the clock runs 24/7
+    hidden: bool = False  # not offered in 报事报修 (e.g. consultations filed from 政策咨询)
 
     @field_validator("respond_within", "resolve_within", mode="before")
     @classmethod

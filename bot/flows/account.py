@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+from bot.domain.kb import KnowledgeBaseError
 from bot.domain.messages import Attachment
 from bot.domain.models import Role
 from bot.flows import menu
@@ -66,3 +67,19 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         ctx.say(ctx.t("account.delete_cancelled"), edit=True)
     else:
         ctx.refuse()
+
+
+async def cmd_kb(ctx: Ctx, arg: str) -> None:
+    """`/kb reload`: staff reload the policy files after editing them."""
+    if not ctx.user.is_office:
+        ctx.say(ctx.t("err.not_allowed_command"))
+        return
+    if arg.strip() != "reload":
+        ctx.say(ctx.t("account.kb_usage"))
+        return
+    try:
+        kb = ctx.svc.policy.reload()
+    except KnowledgeBaseError as exc:
+        ctx.say(ctx.t("account.kb_broken", errors=str(exc)[:3000]))
+        return
+    ctx.say(ctx.t("account.kb_reloaded", count=len(kb.programmes)))

@@ -17,6 +17,7 @@ from bot.services.community import CommunityService
 from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
 from bot.services.notify import Notifier
+from bot.services.policy import PolicyService
 from bot.services.tickets import TicketService
 from bot.services.timers import TimerService
 from bot.services.users import UserService
@@ -46,6 +47,7 @@ class Services:
     sla: SlaService
     timers: TimerService
     digest: DigestService
+    policy: PolicyService
 
 
 @dataclass

@@ -73,7 +73,7 @@ def building_id(ctx: Ctx) -> str | None:
 def ask_category(ctx: Ctx) -> None:
     """Shows the categories as buttons."""
     ctx.conv.step = Step.CATEGORY
-    ordinary = [c for c in ctx.community.categories if not c.emergency]
+    ordinary = [c for c in ctx.community.categories if not c.emergency and not c.hidden]
     urgent = [c for c in ctx.community.categories if c.emergency]
     buttons = [Choice(label=c.name.get(ctx.lang), data=f"r1:category:{c.id}") for c in ordinary]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]

@@ -17,6 +17,7 @@ from bot.flows import (
     menu,
     mytickets,
     onboarding,
+    policy,
     proxy,
     report,
     work,
@@ -26,9 +27,10 @@ from bot.i18n import normalise_language
 
 log = logging.getLogger(__name__)
 
-FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (onboarding, report, work, closure, proxy)}
+FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
+    onboarding, report, work, closure, proxy, policy)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
-    onboarding, report, work, closure, mytickets, account, proxy)}
+    onboarding, report, work, closure, mytickets, account, proxy, policy)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
 
 
@@ -137,6 +139,8 @@ async def route(ctx: Ctx) -> None:
     if inc.kind is InKind.TEXT and len(inc.text or "") > limit:
         ctx.say(ctx.t("err.too_long", limit=limit, length=len(inc.text or "")))
         return
+    if inc.kind is InKind.TEXT and inc.text and await policy.answer_question(ctx, inc.text):
+        return  # a question about benefits, asked at any point
     menu.show(ctx, "menu.idle")
 
 
@@ -163,6 +167,8 @@ async def menu_action(ctx: Ctx, key: str) -> None:
         await account.cmd_help(ctx)
     elif key == "menu.proxy":
         await proxy.start(ctx)
+    elif key == "menu.policy":
+        await policy.start(ctx)
     else:
         menu.show(ctx, "menu.coming_soon", feature=ctx.t(key))
 
@@ -196,6 +202,8 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
                  "merge": grid.cmd_merge, "stats": grid.cmd_stats, "export": grid.cmd_export}
     if name in with_args:
         return await with_args[name](ctx, args)
+    if name == "kb":
+        return await account.cmd_kb(ctx, args)
     if name == "overdue":
         return await grid.cmd_overdue(ctx)
     if name == "lang":

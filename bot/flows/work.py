@@ -23,6 +23,7 @@ from bot.flows.base import Ctx, find_ticket, parse_id
 from bot.services.tickets import TRANSITIONS, TicketError
 
 NAME = "work"
+CONSULTATION = "consultation"
 PREFIX = "t1"
 
 
@@ -56,6 +57,8 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
             await urge(ctx, ticket_id)
         elif action == "take":
             await take_over(ctx, ticket_id)
+        elif action == "faq":
+            await save_faq(ctx, ticket_id)
         else:
             ctx.refuse()
     except TicketError as refusal:
@@ -158,7 +161,22 @@ async def resolve(ctx: Ctx, ticket_id: int, note: str | None, photo: str | None)
     key = "notify.resolved" if note else "notify.resolved_photo"
     await ctx.svc.notifier.to_residents(ctx.r, ticket, key, choices=choices,
                                         photos=[photo] if photo else None, note=note or "")
-    ctx.say(ctx.t("work.resolved", number=ticket.number))
+    faq = [[ctx.choice("btn.save_faq", f"t1:faq:{ticket.id}")]] \
+        if note and ticket.category_id == CONSULTATION and ctx.user.is_office else None
+    ctx.say(ctx.t("work.resolved", number=ticket.number), choices=faq)
+
+
+async def save_faq(ctx: Ctx, ticket_id: int) -> None:
+    """Staff keep a consultation's answer, so the next resident asking gets it at once."""
+    ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
+    events = [e for e in await ctx.r.tickets.events(ticket.id)
+              if e.kind is EventKind.RESOLVED and e.note]
+    if not ctx.user.is_office or ticket.category_id != CONSULTATION or not events:
+        raise TicketError("err.not_allowed" if not ctx.user.is_office else "err.stale")
+    question = ticket.description.split("\n")[0]
+    await ctx.r.faqs.add(question, events[-1].note or "", ticket.id, ctx.user.id,
+                         ctx.svc.clock.now())
+    ctx.say(ctx.t("work.faq_saved"), edit=True)
 
 
 async def choose_colleague(ctx: Ctx, ticket_id: int) -> None:

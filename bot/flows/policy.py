@@ -1,0 +1,260 @@
+"""政策咨询: browse programmes, a guided check, free-text questions, and asking a person.
+
+```mermaid
+stateDiagram-v2
+    [*] --> home: 政策咨询
+    home --> group: a group (老年人, 残疾人 …)
+    group --> card: a programme
+    home --> answer: a typed question (search)
+    answer --> card
+    home --> check: 帮我看看能领什么
+    check --> check: age, hukou, household, income, disability, status (each 不清楚-able)
+    check --> results
+    card --> remind: 提醒我带材料
+    home --> question: 问工作人员
+    card --> question
+    results --> question
+    question --> [*]: consultation ticket to staff
+```
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.kb import GROUPS, STATUSES
+from bot.domain.messages import Choice, Expect, InKind
+from bot.flows import menu
+from bot.flows.base import Ctx
+from bot.services.tickets import Draft
+
+NAME = "policy"
+PREFIX = "k1"
+CONSULTATION = "consultation"  # the hidden category that routes questions to staff
+CHECK_STEPS = ("age", "hukou", "household", "income", "disability", "status")
+OFFERED_STATUSES = ("dibao", "tekun", "alone_elderly", "youfu", "unemployed", "chronic_disease",
+                    "serious_illness", "housing_difficulty", "pregnant_planning",
+                    "disaster_or_accident")
+
+
+class Step(StrEnum):
+    HOME = "home"
+    QUESTION = "question"
+    AGE = "age"
+    HUKOU = "hukou"
+    HOUSEHOLD = "household"
+    INCOME = "income"
+    DISABILITY = "disability"
+    GRADE = "grade"
+    STATUS = "status"
+
+
+async def start(ctx: Ctx) -> None:
+    """Offers the groups, the guided check and a person; typing a question works too."""
+    ctx.go(NAME, Step.HOME)
+    rows = [[ctx.choice(f"policy.group_{g}", f"k1:group:{g}") for g in GROUPS[i:i + 2]]
+            for i in range(0, len(GROUPS), 2)]
+    rows.append([ctx.choice("btn.check", "k1:check:start")])
+    rows.append([ctx.choice("btn.ask_person", "k1:ask:home")])
+    ctx.say(ctx.t("policy.home"), choices=rows, expect=Expect.TEXT)
+
+
+async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
+    """Groups, programme cards, reminders, the guided check and hand-over to staff."""
+    kb = ctx.svc.policy.kb
+    if action == "group" and value in GROUPS:
+        rows = [[Choice(label=p.name.get(ctx.lang), data=f"k1:show:{p.id}")]
+                for p in kb.in_group(value)]
+        ctx.go(NAME, Step.HOME)
+        ctx.say(ctx.t("policy.group_title", group=ctx.t(f"policy.group_{value}")), choices=rows)
+    elif action == "show" and (programme := kb.programme(value)):
+        ctx.go(NAME, Step.HOME)
+        ctx.say(ctx.svc.policy.card(ctx.lang, programme), choices=programme_buttons(ctx, value))
+    elif action == "remind" and kb.programme(value):
+        ctx.say(ctx.t("policy.ask_when"), choices=[
+            [ctx.choice(f"policy.when_{d}", f"k1:when:{value}:{d}") for d in ("1", "2")],
+            [ctx.choice("policy.when_7", f"k1:when:{value}:7")]])
+    elif action == "when" and kb.programme(value) and extra in ("1", "2", "7"):
+        await schedule_reminder(ctx, value, int(extra))
+    elif action == "check" and value == "start":
+        ctx.go(NAME, Step.AGE, answers={}, statuses=[])
+        ask(ctx, Step.AGE)
+    elif action == "check" and ctx.conv.flow == NAME and ctx.conv.step == value:
+        await answer_check(ctx, Step(value), extra)
+    elif action == "ask":
+        ctx.go(NAME, Step.QUESTION, about=value if kb.programme(value) or value == "check"
+               else None, answers=ctx.conv.data.get("answers"))
+        ctx.say(ctx.t("policy.ask_question"), choices=[[ctx.choice("btn.cancel", "k1:cancel:x")]],
+                expect=Expect.TEXT)
+    elif action == "cancel":
+        if ctx.cancel_own(NAME):
+            menu.show(ctx, "menu.cancelled")
+    else:
+        ctx.refuse()
+
+
+def programme_buttons(ctx: Ctx, programme_id: str) -> list[list[Choice]]:
+    return [[ctx.choice("btn.remind_documents", f"k1:remind:{programme_id}")],
+            [ctx.choice("btn.ask_person", f"k1:ask:{programme_id}")]]
+
+
+async def on_input(ctx: Ctx) -> None:
+    """A typed question, a number for the check, or the question for staff."""
+    text = (ctx.inc.text or "").strip()
+    limit = ctx.svc.settings.max_text_length
+    if ctx.inc.kind is not InKind.TEXT or not text:
+        ctx.say(ctx.t("policy.need_text"))
+    elif len(text) > limit:
+        ctx.say(ctx.t("err.too_long", limit=limit, length=len(text)))
+    elif ctx.conv.step == Step.QUESTION:
+        await ask_staff(ctx, text)
+    elif ctx.conv.step in (Step.AGE, Step.HOUSEHOLD, Step.INCOME):
+        await answer_check(ctx, Step(ctx.conv.step), text)
+    elif ctx.conv.step == Step.HOME:
+        await answer_question(ctx, text)
+    else:
+        ctx.say(ctx.t("err.use_buttons"))
+
+
+async def answer_question(ctx: Ctx, text: str) -> bool:
+    """Answers a free-text question from the knowledge base; False when nothing fits."""
+    found = await ctx.svc.policy.ask(ctx.r, text)
+    if found.faq:
+        ctx.say(ctx.t("policy.faq_answer", question=found.faq[0], answer=found.faq[1]))
+    if not found.programmes and not found.faq:
+        ctx.say(ctx.t("policy.no_match"), choices=[[ctx.choice("btn.ask_person", "k1:ask:home")]])
+        return False
+    if found.programmes:
+        best = found.programmes[0]
+        others = [[Choice(label=ctx.t("policy.see_also", name=p.name.get(ctx.lang)),
+                          data=f"k1:show:{p.id}")] for p in found.programmes[1:]]
+        ctx.say(ctx.svc.policy.brief(ctx.lang, best, text),
+                choices=[[ctx.choice("btn.full_card", f"k1:show:{best.id}")], *others,
+                         [ctx.choice("btn.ask_person", f"k1:ask:{best.id}")]])
+    return True
+
+
+# --- the guided check ------------------------------------------------------------------------
+
+def ask(ctx: Ctx, step: Step) -> None:
+    """Says why the question is asked, then asks it; every question can be skipped."""
+    ctx.conv.step = step
+    skip = ctx.choice("btn.unsure", f"k1:check:{step.value}:skip")
+    rows: list[list[Choice]] = []
+    if step is Step.HUKOU:
+        rows = [[ctx.choice("btn.yes", "k1:check:hukou:yes"),
+                 ctx.choice("btn.no", "k1:check:hukou:no")]]
+    elif step is Step.DISABILITY:
+        rows = [[ctx.choice("check.no_disability", "k1:check:disability:none")],
+                [ctx.choice("check.has_certificate", "k1:check:disability:yes")]]
+    elif step is Step.GRADE:
+        rows = [[Choice(label=ctx.t("check.grade", n=n), data=f"k1:check:grade:{n}")
+                 for n in range(1, 5)]]
+    elif step is Step.STATUS:
+        chosen = set(ctx.conv.data.get("statuses", []))
+        rows = [[Choice(label=("✅ " if s in chosen else "") + ctx.t(f"status.{s}"),
+                        data=f"k1:check:status:{s}")] for s in OFFERED_STATUSES]
+        rows.append([ctx.choice("btn.done", "k1:check:status:done")])
+    ctx.say(ctx.t(f"check.why_{step.value}") + "\n\n" + ctx.t(f"check.ask_{step.value}"),
+            choices=rows + [[skip]], expect=Expect.CHOICE if rows else Expect.TEXT)
+
+
+async def answer_check(ctx: Ctx, step: Step, value: str) -> None:
+    """Keeps one answer (for this conversation only) and asks the next question."""
+    answers: dict = ctx.conv.data.setdefault("answers", {})
+    nxt = {Step.AGE: Step.HUKOU, Step.HUKOU: Step.HOUSEHOLD, Step.HOUSEHOLD: Step.INCOME,
+           Step.INCOME: Step.DISABILITY, Step.DISABILITY: Step.STATUS, Step.GRADE: Step.STATUS}
+    if value == "skip":
+        if step is Step.STATUS:
+            return finish_check(ctx)
+        return ask(ctx, nxt[step])
+    number = ctx.svc.policy.language.number(value)
+    if step is Step.AGE and number is not None and 0 <= number <= 120:
+        answers["age"] = int(number)
+    elif step is Step.HUKOU and value in ("yes", "no"):
+        answers["hukou_local"] = value == "yes"
+    elif step is Step.HOUSEHOLD and number is not None and 1 <= number <= 30:
+        answers["household_size"] = int(number)
+    elif step is Step.INCOME and number is not None and 0 <= number <= 10_000_000:
+        size = answers.get("household_size")
+        if size:
+            answers["income_per_capita"] = round(number / size)
+    elif step is Step.DISABILITY and value in ("none", "yes"):
+        answers["has_disability_certificate"] = value == "yes"
+        if value == "yes":
+            return ask(ctx, Step.GRADE)
+        answers["disability_grade"] = None
+    elif step is Step.GRADE and value in ("1", "2", "3", "4"):
+        answers["disability_grade"] = int(value)
+    elif step is Step.STATUS and value == "done":
+        answers["special_status"] = list(ctx.conv.data.get("statuses", []))
+        return finish_check(ctx)
+    elif step is Step.STATUS and value in STATUSES:
+        chosen: list = ctx.conv.data.setdefault("statuses", [])
+        chosen.remove(value) if value in chosen else chosen.append(value)
+        return ask(ctx, Step.STATUS)
+    else:
+        key = "check.need_number" if step in (Step.AGE, Step.HOUSEHOLD, Step.INCOME) \
+            else "err.use_buttons"
+        ctx.say(ctx.t(key))
+        return None
+    return ask(ctx, nxt[step])
+
+
+def finish_check(ctx: Ctx) -> None:
+    """Shows what likely applies and why; the answers are forgotten unless handed to staff."""
+    answers = ctx.conv.data.get("answers", {})
+    results = ctx.svc.policy.check(answers)
+    ctx.conv.step = Step.HOME
+    buttons = [[Choice(label=a.programme.name.get(ctx.lang), data=f"k1:show:{a.programme.id}")]
+               for a in results[:6]]
+    ctx.say(ctx.svc.policy.results(ctx.lang, results),
+            choices=buttons + [[ctx.choice("btn.ask_person", "k1:ask:check")]])
+
+
+# --- a person, and reminders -----------------------------------------------------------------
+
+async def ask_staff(ctx: Ctx, question: str) -> None:
+    """Files the question as a consultation ticket for the community's staff."""
+    data = ctx.conv.data
+    about = ctx.svc.policy.kb.programme(data.get("about") or "")
+    parts = [question]
+    if about:
+        parts.append(ctx.t("policy.about", name=about.name.get(ctx.lang)))
+    if data.get("about") == "check" and data.get("answers"):  # handed over by the resident
+        parts.append(ctx.t("policy.shared_answers", answers=_summary(ctx, data["answers"])))
+    draft = Draft(category_id=CONSULTATION, description="\n".join(parts))
+    ticket = await ctx.svc.tickets.create(ctx.r, ctx.community, ctx.user, draft)
+    await ctx.svc.notifier.new_ticket(ctx.r, ctx.community, ticket)
+    ctx.end()
+    menu.show(ctx, "policy.asked", number=ticket.number)
+
+
+def _summary(ctx: Ctx, answers: dict) -> str:
+    return "; ".join(f"{ctx.t(f'check.field_{k}')}={v}" for k, v in answers.items()
+                     if v is not None)
+
+
+async def schedule_reminder(ctx: Ctx, programme_id: str, days: int) -> None:
+    """A reminder of the documents at 08:00 on the chosen day."""
+    tz = ZoneInfo(ctx.svc.settings.timezone)
+    day = ctx.svc.clock.now().astimezone(tz).date() + timedelta(days=days)
+    due = datetime.combine(day, time(8, 0), tz)
+    await ctx.r.timers.add("kb/remind", due, ctx.svc.clock.now(), ref_id=ctx.user.id,
+                           payload={"programme": programme_id})
+    ctx.say(ctx.t("policy.reminder_set", date=f"{day:%m-%d}"), edit=True)
+
+
+async def reminder_due(ctx_svc, r, community, timer) -> None:  # noqa: ANN001
+    """Sends the documents list of the programme the resident asked to be reminded about."""
+    user = await r.users.get(timer.ref_id or 0)
+    programme = ctx_svc.policy.kb.programme(timer.payload.get("programme", ""))
+    if user is None or programme is None:
+        return
+    text = ctx_svc.catalog.t(user.lang, "policy.reminder", name=programme.name.get(user.lang)) \
+        + "\n" + ctx_svc.policy.documents(user.lang, programme) + "\n" + ctx_svc.catalog.t(
+            user.lang, "policy.where", text=programme.where.get(user.lang))
+    await ctx_svc.notifier.send(r, user, text)
+
