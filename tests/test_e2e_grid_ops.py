@@ -114,3 +114,29 @@ async def test_a_restart_with_a_timer_pending_fires_it_once(
     assert sum("超时未响应" in (m.text or "") for m in api.messages_to(INSTRUCTOR)) == 1
     assert any("DD-" in (m.text or "") for m in api.sent[mark:])
     await fresh.db.dispose()
+
+
+async def test_policy_questions_and_a_person_over_http(chat: Chat, svc: Services) -> None:
+    from bot.domain.messages import Address
+    from bot.domain.models import Duty, Role
+
+    async with svc.db.tx() as r:
+        staff = await svc.users.get_or_create(r, Address(channel="telegram", external_id="5001"),
+                                              "zh-Hans")
+        await svc.users.bind(r, staff, Role.STAFF, "daidong", [], "社区工作人员赵", Duty.ON)
+    api = chat.api
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        answer = await chat.say(RESIDENT, "我妈85岁能领什么补贴？")
+        assert "高龄补贴" in answer.text
+        await chat.say(RESIDENT, "📖 政策咨询")
+        await chat.press(RESIDENT, "帮我看看能领什么")
+        await chat.say(RESIDENT, "85")
+        await chat.press(RESIDENT, "是")
+        for _ in range(3):
+            await chat.press(RESIDENT, "不清楚")
+        result = await chat.press(RESIDENT, "完成")
+        assert "✅ 高龄补贴" in result.text
+        await chat.press(RESIDENT, "问工作人员")
+        await chat.say(RESIDENT, "要本人去吗")
+        await api.wait_for_message(5001, contains="要本人去吗")

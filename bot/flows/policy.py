@@ -118,13 +118,16 @@ async def on_input(ctx: Ctx) -> None:
         ctx.say(ctx.t("err.use_buttons"))
 
 
-async def answer_question(ctx: Ctx, text: str) -> bool:
-    """Answers a free-text question from the knowledge base; False when nothing fits."""
+async def answer_question(ctx: Ctx, text: str, *, quiet: bool = False) -> bool:
+    """Answers a free-text question from the knowledge base; False when nothing fits (and,
+    unless `quiet`, says so and offers a person)."""
     found = await ctx.svc.policy.ask(ctx.r, text)
     if found.faq:
         ctx.say(ctx.t("policy.faq_answer", question=found.faq[0], answer=found.faq[1]))
     if not found.programmes and not found.faq:
-        ctx.say(ctx.t("policy.no_match"), choices=[[ctx.choice("btn.ask_person", "k1:ask:home")]])
+        if not quiet:
+            ctx.say(ctx.t("policy.no_match"),
+                    choices=[[ctx.choice("btn.ask_person", "k1:ask:home")]])
         return False
     if found.programmes:
         best = found.programmes[0]

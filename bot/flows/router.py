@@ -139,7 +139,8 @@ async def route(ctx: Ctx) -> None:
     if inc.kind is InKind.TEXT and len(inc.text or "") > limit:
         ctx.say(ctx.t("err.too_long", limit=limit, length=len(inc.text or "")))
         return
-    if inc.kind is InKind.TEXT and inc.text and await policy.answer_question(ctx, inc.text):
+    if inc.kind is InKind.TEXT and inc.text and await policy.answer_question(ctx, inc.text,
+                                                                            quiet=True):
         return  # a question about benefits, asked at any point
     menu.show(ctx, "menu.idle")
 
