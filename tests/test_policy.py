@@ -22,7 +22,8 @@ async def test_browse_a_group_and_read_a_programme_card(town: Town) -> None:
     await amy.taps("老年人")
     await amy.taps("高龄补贴")
     card = amy.last.text
-    for part in ("谁能申请", "年满80", "示例", "要带的材料", "去哪里办", "民政局", "信息核对于 2026-11-01"):
+    for part in ("谁能申请", "年满80", "示例", "要带的材料", "去哪里办", "民政局",
+                 "信息核对于 2026-11-01"):
         assert part in card, part
 
 
