@@ -164,3 +164,21 @@ def test_kb_check_names_the_broken_file_and_field(tmp_path: Path,
     assert main(["kb", "check", str(broken)]) == 2
     error = capsys.readouterr().err
     assert "dibao.yaml" in error and "groups" in error
+
+
+async def test_check_answers_are_forgotten_once_the_resident_moves_on(town: Town) -> None:
+    amy = await town.resident()
+    await amy.taps("政策咨询")
+    await amy.taps("帮我看看能领什么")
+    await amy.says("85")
+    for _ in range(5):
+        await amy.taps("不清楚")
+    user = await amy.user()
+    async with town.svc.db.tx() as r:
+        assert (await r.conversations.get(user.id))[2]["answers"] == {"age": 85}
+    await amy.taps("高龄补贴")
+    async with town.svc.db.tx() as r:
+        assert "answers" not in (await r.conversations.get(user.id))[2]
+    await amy.taps("我的工单")
+    async with town.svc.db.tx() as r:
+        assert await r.conversations.get(user.id) is None

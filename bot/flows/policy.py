@@ -64,6 +64,8 @@ async def start(ctx: Ctx) -> None:
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     """Groups, programme cards, reminders, the guided check and hand-over to staff."""
     kb = ctx.svc.policy.kb
+    if ctx.conv.flow == NAME and ctx.conv.step == Step.HOME and action != "ask":
+        ctx.conv.data.pop("answers", None)  # check answers live only until the next step
     if action == "group" and value in GROUPS:
         rows = [[Choice(label=p.name.get(ctx.lang), data=f"k1:show:{p.id}")]
                 for p in kb.in_group(value)]
@@ -113,6 +115,7 @@ async def on_input(ctx: Ctx) -> None:
     elif ctx.conv.step in (Step.AGE, Step.HOUSEHOLD, Step.INCOME):
         await answer_check(ctx, Step(ctx.conv.step), text)
     elif ctx.conv.step == Step.HOME:
+        ctx.conv.data.pop("answers", None)
         await answer_question(ctx, text)
     else:
         ctx.say(ctx.t("err.use_buttons"))
