@@ -74,7 +74,7 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
            .token(settings.telegram_bot_token.get_secret_value())
            .base_url(settings.telegram_api_base_url)
            .base_file_url(settings.telegram_file_base_url)
-           .rate_limiter(AIORateLimiter(max_retries=0))
+           .rate_limiter(AIORateLimiter(max_retries=1))  # one in-line retry on 429
            .build())
     sender = OutboxSender(svc.db, svc.clock, TelegramChannel(app.bot))
 
