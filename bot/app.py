@@ -8,11 +8,12 @@ from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
 from bot.config import Settings
-from bot.flows import policy
+from bot.flows import organise, policy
 from bot.flows.base import Services
 from bot.flows.router import Desk
 from bot.handlers.telegram import TelegramChannel, TelegramHandler
 from bot.i18n import Catalog
+from bot.services.activities import ActivityService
 from bot.services.cards import Cards
 from bot.services.clock import Clock, SystemClock
 from bot.services.community import CommunityService
@@ -50,9 +51,11 @@ def build_services(settings: Settings, clock: Clock | None = None,
         users=UserService(clock, settings.default_language),
         tickets=TicketService(clock, settings.timezone, communities, sla), cards=cards,
         notifier=notifier, sla=sla, timers=timers, digest=digest,
-        policy=PolicyService(catalog, settings.kb_dir))
+        policy=PolicyService(catalog, settings.kb_dir), activities=ActivityService(clock))
     timers.register("kb/", lambda r, community, timer: policy.reminder_due(svc, r, community,
                                                                           timer))
+    timers.register("act/", lambda r, community, timer: organise.remind(svc, r, community,
+                                                                         timer))
     return svc
 
 
@@ -113,6 +116,7 @@ async def start_polling(app: Application, *, poll_interval: float = 0.0,
     await app.updater.start_polling(poll_interval=poll_interval, timeout=poll_timeout,
                                     allowed_updates=Update.ALL_TYPES)
     await app.start()
+    svc.settings.bot_username = svc.settings.bot_username or app.bot.username
     log.info("polling as @%s", app.bot.username)
 
 

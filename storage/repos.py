@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.activities import ActivityRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
@@ -25,3 +26,4 @@ class Repos:
         self.communities = CommunityRepo(conn)
         self.timers = TimerRepo(conn)
         self.faqs = FaqRepo(conn)
+        self.activities = ActivityRepo(conn)

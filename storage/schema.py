@@ -211,3 +211,62 @@ faqs = sa.Table(
     sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("created_at", TS, nullable=False),
 )
+
+activities = sa.Table(
+    "activities", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),  # activity | shift (volunteers)
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("place", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(100)),  # a volunteer shift's role, e.g. 引导员
+    sa.Column("starts_at", TS, nullable=False),
+    sa.Column("ends_at", TS, nullable=False),
+    sa.Column("signup_deadline", TS, nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("audience", sa.String(40), nullable=False),  # all | compound:<id> | age:60
+    sa.Column("photo_file_id", sa.String(200)),
+    sa.Column("status", sa.String(12), nullable=False),  # open | cancelled
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Index("ix_activities_start", "community_id", "status", "starts_at"),
+)
+
+registrations = sa.Table(
+    "registrations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("activity_id", sa.Integer, sa.ForeignKey("activities.id"), nullable=False,
+              index=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("party_size", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # confirmed | waitlisted | cancelled
+    sa.Column("code", sa.String(12), nullable=False, unique=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("checked_in_at", TS),
+    sa.Column("checked_out_at", TS),
+    sa.Column("feedback", sa.Integer),
+)
+
+volunteers = sa.Table(
+    "volunteers", metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("skills", sa.JSON, nullable=False),
+    sa.Column("availability", sa.String(200), nullable=False),
+    sa.Column("consent_at", TS, nullable=False),
+)
+
+volunteer_hours = sa.Table(
+    "volunteer_hours", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("registration_id", sa.Integer, sa.ForeignKey("registrations.id"), unique=True),
+    sa.Column("hours", sa.Float, nullable=False),
+    sa.Column("credited_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("at", TS, nullable=False),
+)

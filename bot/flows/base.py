@@ -11,6 +11,7 @@ from bot.domain.community import Community
 from bot.domain.messages import Address, Choice, Expect, Incoming, KeyButton, Outgoing
 from bot.domain.models import Ticket, User
 from bot.i18n import Catalog
+from bot.services.activities import ActivityService
 from bot.services.cards import Cards
 from bot.services.clock import Clock
 from bot.services.community import CommunityService
@@ -48,6 +49,7 @@ class Services:
     timers: TimerService
     digest: DigestService
     policy: PolicyService
+    activities: ActivityService
 
 
 @dataclass

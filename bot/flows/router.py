@@ -9,14 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from bot.domain.activities import ActivityKind
 from bot.domain.messages import Address, Incoming, InKind, Outgoing
 from bot.flows import (
     account,
+    activities,
     closure,
     grid,
     menu,
     mytickets,
     onboarding,
+    organise,
     policy,
     proxy,
     report,
@@ -28,9 +31,9 @@ from bot.i18n import normalise_language
 log = logging.getLogger(__name__)
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
-    onboarding, report, work, closure, proxy, policy)}
+    onboarding, report, work, closure, proxy, policy, activities, organise)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
-    onboarding, report, work, closure, mytickets, account, proxy, policy)}
+    onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
 
 
@@ -170,12 +173,16 @@ async def menu_action(ctx: Ctx, key: str) -> None:
         await proxy.start(ctx)
     elif key == "menu.policy":
         await policy.start(ctx)
+    elif key == "menu.activities":
+        await activities.start(ctx)
     else:
         menu.show(ctx, "menu.coming_soon", feature=ctx.t(key))
 
 
 async def command(ctx: Ctx, name: str, args: str) -> None:
     """Runs a slash command; /cancel leaves any flow without changing anything else."""
+    if name == "start" and args.strip().startswith("ci_"):  # a scanned check-in QR code
+        return await organise.cmd_checkin(ctx, args.strip()[3:])
     if name == "start":
         return await onboarding.start(ctx, args.strip())
     if name == "cancel":
@@ -205,6 +212,16 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
         return await with_args[name](ctx, args)
     if name == "kb":
         return await account.cmd_kb(ctx, args)
+    if name in ("activity", "shift"):
+        ctx.end()
+        kind = ActivityKind.ACTIVITY if name == "activity" else ActivityKind.SHIFT
+        return await organise.cmd_new(ctx, kind)
+    if name in ("checkin", "checkout"):
+        return await organise.cmd_checkin(ctx, args, out=name == "checkout")
+    plain = {"activities": organise.cmd_list, "leaderboard": organise.cmd_leaderboard,
+             "myhours": activities.cmd_myhours}
+    if name in plain:
+        return await plain[name](ctx)
     if name == "overdue":
         return await grid.cmd_overdue(ctx)
     if name == "lang":
