@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.domain.community import CommunityFileError
+from bot.domain.messages import Address
 from bot.domain.models import Role
 from bot.i18n import Catalog
 
@@ -43,6 +44,8 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--grid", help="grid id(s), comma-separated for an instructor or chief")
     inv.add_argument("--name", help="the person's name as in the data file's roster")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    acts = sub.add_parser("load-activities", help="publish activities and shifts from a file")
+    acts.add_argument("file", type=Path)
     kb = sub.add_parser("kb", help="the policy knowledge base")
     kb.add_argument("action", choices=["check"])
     kb.add_argument("dir", nargs="?", type=Path, help="default: KB_DIR (the shipped files)")
@@ -114,6 +117,8 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             return 0
         if args.command == "invite":
             return await _invite(svc, args, catalog)
+        if args.command == "load-activities":
+            return await _load_activities(svc, args.file, catalog)
         if args.command == "export":
             return await _export(svc, args, catalog)
         if args.command == "console":
@@ -164,6 +169,33 @@ async def _export(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
                                      svc.settings.timezone)
     args.out.write_bytes(data)
     print(catalog.t(lang, "cli.exported", count=count, path=str(args.out)))
+    return 0
+
+
+async def _load_activities(svc, path: Path, catalog: Catalog) -> int:  # noqa: ANN001
+    from datetime import timedelta
+
+    from bot.domain.activity_file import ActivityFileError, load_activities
+    from bot.domain.models import Role
+
+    try:
+        planned = load_activities(path)
+    except ActivityFileError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    community = await svc.community.current()
+    async with svc.db.tx() as r:
+        office = await r.users.with_role(community.id, Role.STAFF, Role.ADMIN)
+        organiser = office[0] if office else await svc.users.get_or_create(
+            r, Address(channel="cli", external_id="linli"), svc.settings.default_language)
+        for item in planned:
+            await svc.activities.create(
+                r, organiser, community.id, kind=item.kind, title=item.title,
+                description=item.description, place=item.place, role=item.role,
+                starts_at=item.start, ends_at=item.end, capacity=item.capacity,
+                audience=item.audience,
+                signup_deadline=item.start - timedelta(hours=item.deadline_hours))
+    print(catalog.t(svc.settings.default_language, "cli.activities_loaded", count=len(planned)))
     return 0
 
 

@@ -132,6 +132,8 @@ async def test_staff_edit_and_cancel_reach_every_registrant(town: Town, staff: P
     await staff.taps("重阳节包饺子")
     await staff.taps("名单")
     assert staff.heard("×1") and staff.last.text.startswith("📎")
+    await staff.says("/activitystats")
+    assert "2026-11 活动参与情况" in staff.last.text and "合计：报名 1 户" in staff.last.text
     await staff.says("/activities")
     await staff.taps("重阳节包饺子")
     await staff.taps("统计")
@@ -163,7 +165,8 @@ async def test_volunteers_sign_up_for_shifts_and_earn_hours(town: Town, staff: P
     await amy.says("/myhours")
     assert "累计志愿服务 2 小时" in amy.last.text and "环境大扫除" in amy.last.text
     await staff.says("/leaderboard")
-    assert "2h" in staff.last.text
+    assert staff.heard("2h")
+    assert [m.files[0].filename for m in staff.inbox if m.files][-1] == "volunteer-hours.xlsx"
 
 
 async def test_residents_cannot_organise(town: Town) -> None:
@@ -181,3 +184,27 @@ async def test_sign_up_closes_at_the_deadline(town: Town, staff: Person) -> None
     await join(amy, "重阳节包饺子")
     assert "报名已经截止" in amy.last.text
     assert ActivityKind.SHIFT.value == "shift"
+
+
+async def test_activities_load_from_a_file_and_errors_name_the_entry(
+        town: Town, staff: Person, tmp_path, capsys, monkeypatch) -> None:  # noqa: ANN001
+    from bot.cli import main
+    from bot.config import SAMPLE_COMMUNITY
+
+    monkeypatch.setenv("DATABASE_URL", town.svc.settings.database_url)
+    sample = SAMPLE_COMMUNITY.parent / "activities-sample.yaml"
+    assert await asyncio.to_thread(main, ["load-activities", str(sample)]) == 0
+    assert "已发布 3 项活动" in capsys.readouterr().out
+    amy = await town.resident()
+    await amy.taps("社区活动")
+    labels = str(amy.last.choices)
+    assert "🙋" in labels and "冬至包饺子" in labels
+    assert "冬季用电用气安全讲座" not in labels, "that talk is for 骊景苑 only"
+    ben = await town.resident("1002", compound="骊景苑")
+    await ben.taps("社区活动")
+    assert "冬季用电用气安全讲座" in str(ben.last.choices)
+    broken = tmp_path / "bad.yaml"
+    broken.write_text(sample.read_text(encoding="utf-8").replace("capacity: 60", "capacity: 0"),
+                      encoding="utf-8")
+    assert await asyncio.to_thread(main, ["load-activities", str(broken)]) == 2
+    assert "activities[fire-talk].capacity" in capsys.readouterr().err

@@ -36,8 +36,8 @@ class Step(StrEnum):
 async def start(ctx: Ctx, page: int = 0) -> None:
     """Lists upcoming activities and shifts, a page at a time."""
     now = ctx.svc.clock.now()
-    found = await ctx.r.activities.upcoming(ctx.community.id, now, offset=page * PAGE,
-                                            limit=PAGE + 1)
+    found = [a for a in await ctx.r.activities.upcoming(ctx.community.id, now, limit=200)
+             if for_me(ctx, a)][page * PAGE:page * PAGE + PAGE + 1]
     rows = [[Choice(label=line(ctx, a), data=f"a1:show:{a.id}")] for a in found[:PAGE]]
     if len(found) > PAGE:
         rows.append([ctx.choice("btn.more", f"a1:page:{page + 1}")])
@@ -45,6 +45,13 @@ async def start(ctx: Ctx, page: int = 0) -> None:
                  ctx.choice("act.volunteer_button", "a1:volunteer:0")])
     key = "act.list_title" if found else "act.none"
     ctx.say(ctx.t(key), choices=rows)
+
+
+def for_me(ctx: Ctx, activity: Activity) -> bool:
+    """Compound-only activities are listed only to that compound's residents (and staff)."""
+    if not activity.audience.startswith("compound:") or ctx.user.is_office:
+        return True
+    return ctx.user.compound_id == activity.audience.split(":", 1)[1]
 
 
 def line(ctx: Ctx, activity: Activity) -> str:

@@ -255,19 +255,8 @@ async def roster(ctx: Ctx, activity_id: int) -> None:
                      f"{registration.code}")
         rows.append([name, phone, registration.party_size, status, registration.code, mark])
     ctx.say("\n".join(lines))
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.append([ctx.t(f"org.col_{c}") for c in ("name", "phone", "people", "status", "code",
-                                                 "checked_in")])
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    await ctx.svc.notifier.send(ctx.r, ctx.user, ctx.t("org.roster_file"), files=[Attachment(
-        filename=f"roster-{activity.id}.xlsx", data_b64=base64.b64encode(buffer.getvalue())
-        .decode())])
+    await send_sheet(ctx, f"roster-{activity.id}.xlsx",
+                     ["name", "phone", "people", "status", "code", "checked_in"], rows)
 
 
 async def numbers(ctx: Ctx, activity_id: int) -> None:
@@ -340,14 +329,57 @@ async def cmd_checkin(ctx: Ctx, code: str, *, out: bool = False) -> None:
 
 
 async def cmd_leaderboard(ctx: Ctx) -> None:
+    """Volunteers by credited hours, in chat and as an Excel file."""
     if not allowed(ctx):
         return
-    lines = [ctx.t("org.leaderboard_title")]
-    for rank, (user_id, hours) in enumerate(await ctx.r.activities.leaderboard(), 1):
+    lines, rows = [ctx.t("org.leaderboard_title")], []
+    for rank, (user_id, hours) in enumerate(await ctx.r.activities.leaderboard(limit=1000), 1):
         user = await ctx.r.users.get(user_id)
         name = (user.contact_name or user.display_name or f"#{user_id}") if user else "—"
-        lines.append(f"{rank}. {name} {hours:g}h")
+        if rank <= 20:
+            lines.append(f"{rank}. {name} {hours:g}h")
+        rows.append([rank, name, (user.phone or "") if user else "", hours])
     ctx.say("\n".join(lines))
+    await send_sheet(ctx, "volunteer-hours.xlsx", ["rank", "name", "phone", "hours"], rows)
+
+
+async def cmd_month(ctx: Ctx) -> None:
+    """Participation this month: per activity and in total."""
+    if not allowed(ctx):
+        return
+    tz = ZoneInfo(ctx.svc.settings.timezone)
+    local = ctx.svc.clock.now().astimezone(tz)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=32)).replace(day=1)
+    lines = [ctx.t("org.month_title", month=f"{start:%Y-%m}")]
+    totals = [0, 0, 0, 0]
+    for activity in await ctx.r.activities.between(ctx.community.id, start, end):
+        n = await ctx.svc.activities.numbers(ctx.r, activity)
+        average = f"{n.average_feedback:.1f}" if n.average_feedback is not None else "—"
+        lines.append(ctx.t("org.numbers", title=activity.title, registrations=n.registrations,
+                           people=n.people, waitlisted=n.waitlisted, attended=n.attended,
+                           no_shows=n.no_shows, feedback=average, ratings=len(n.feedback)))
+        for i, value in enumerate((n.registrations, n.people, n.attended, n.no_shows)):
+            totals[i] += value
+    lines.append(ctx.t("org.month_total", registrations=totals[0], people=totals[1],
+                       attended=totals[2], no_shows=totals[3]))
+    ctx.say("\n".join(lines))
+
+
+async def send_sheet(ctx: Ctx, filename: str, columns: list[str], rows: list[list[object]]
+                     ) -> None:
+    """A small Excel file to the staff member, through the outbox."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append([ctx.t(f"org.col_{c}") for c in columns])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    await ctx.svc.notifier.send(ctx.r, ctx.user, ctx.t("org.sheet_file"), files=[Attachment(
+        filename=filename, data_b64=base64.b64encode(buffer.getvalue()).decode())])
 
 
 async def remind(svc, r, community, timer) -> None:  # noqa: ANN001

@@ -219,6 +219,7 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
     if name in ("checkin", "checkout"):
         return await organise.cmd_checkin(ctx, args, out=name == "checkout")
     plain = {"activities": organise.cmd_list, "leaderboard": organise.cmd_leaderboard,
+             "activitystats": organise.cmd_month,
              "myhours": activities.cmd_myhours}
     if name in plain:
         return await plain[name](ctx)
