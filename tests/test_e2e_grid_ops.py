@@ -140,3 +140,34 @@ async def test_policy_questions_and_a_person_over_http(chat: Chat, svc: Services
         await chat.press(RESIDENT, "问工作人员")
         await chat.say(RESIDENT, "要本人去吗")
         await api.wait_for_message(5001, contains="要本人去吗")
+
+
+async def test_an_activity_sign_up_with_its_qr_and_a_check_in_over_http(
+        chat: Chat, svc: Services) -> None:
+    from bot.domain.messages import Address
+    from bot.domain.models import Duty, Role
+
+    async with svc.db.tx() as r:
+        staff = await svc.users.get_or_create(r, Address(channel="telegram", external_id="5001"),
+                                              "zh-Hans")
+        await svc.users.bind(r, staff, Role.STAFF, "daidong", [], "社区工作人员赵", Duty.ON)
+    api = chat.api
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        for text in ("/activity", "冬至包饺子", "一起包饺子", "2026-11-25 09:00", "11:00",
+                     "社区活动室", "20"):
+            await chat.say(5001, text)
+        await chat.press(5001, "全社区")
+        await chat.press(5001, "开始前2小时")
+        await chat.press(5001, "跳过")
+        await chat.press(5001, "发布")
+        await chat.say(RESIDENT, "🎉 社区活动")
+        await chat.press(RESIDENT, "冬至包饺子")
+        await chat.press(RESIDENT, "报名")
+        await chat.press(RESIDENT, "2人")
+        confirmed = await api.wait_for_message(RESIDENT, contains="签到码")
+        qr = [m for m in api.messages_to(RESIDENT) if m.method == "sendPhoto"]
+        assert qr and qr[-1].photo == "<uploaded>"
+        code = confirmed.text.split("签到码：")[1][:6]
+        checked = await chat.say(5001, f"/start ci_{code}")
+        assert "签到成功" in checked.text
