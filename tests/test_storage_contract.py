@@ -200,3 +200,34 @@ async def test_a_restart_mid_flow_continues_the_conversation(any_db_url: str) ->
     assert ticket.description == "垃圾堆在楼道" and ticket.state is TicketState.ASSIGNED
     assert "DD-20261123-0001" in again.person("2001").last.text
     await second.db.dispose()
+
+
+async def test_activity_capacity_holds_under_concurrent_sign_ups(services: Services) -> None:
+    from bot.domain.activities import ActivityKind, RegistrationStatus
+    from bot.services.activities import ActivityError
+
+    town = await Town.build(services)
+    staff = await town.staff("5001", Role.STAFF, [], "赵")
+    people = [await (await town.resident(str(8000 + i))).user() for i in range(15)]
+    organiser = await staff.user()
+    async with services.db.tx() as r:
+        activity = await services.activities.create(
+            r, organiser, "daidong", kind=ActivityKind.ACTIVITY.value, title="讲座",
+            description="", place="活动室", starts_at=NOW + timedelta(days=2),
+            ends_at=NOW + timedelta(days=2, hours=1), signup_deadline=NOW + timedelta(days=1),
+            capacity=6, audience="all")
+
+    async def sign_up(user, party: int) -> None:  # noqa: ANN001
+        try:
+            async with services.db.tx() as r:
+                await services.activities.sign_up(r, user, activity.id, party, False)
+        except ActivityError:
+            pass
+
+    await asyncio.gather(*(sign_up(u, 1 + i % 2) for i, u in enumerate(people)))
+    async with services.db.tx() as r:
+        assert await r.activities.seats_taken(activity.id) <= 6
+        regs = await r.activities.registrations(activity.id)
+    assert len(regs) == 15
+    confirmed = [x for x in regs if x.status is RegistrationStatus.CONFIRMED]
+    assert sum(x.party_size for x in confirmed) <= 6 and confirmed
