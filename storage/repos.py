@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.activities import ActivityRepo
+from storage.announcements import AnnouncementRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
@@ -27,3 +28,4 @@ class Repos:
         self.timers = TimerRepo(conn)
         self.faqs = FaqRepo(conn)
         self.activities = ActivityRepo(conn)
+        self.announcements = AnnouncementRepo(conn)

@@ -63,6 +63,7 @@ users = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("leave_from", TS),
     sa.Column("leave_until", TS),
+    sa.Column("blocked_at", TS),  # the person blocked the bot; broadcasts skip them
     sa.UniqueConstraint("channel", "external_id", name="uq_users_address"),
 )
 
@@ -269,4 +270,46 @@ volunteer_hours = sa.Table(
     sa.Column("hours", sa.Float, nullable=False),
     sa.Column("credited_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("at", TS, nullable=False),
+)
+
+announcements = sa.Table(
+    "announcements", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(40), nullable=False),
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("photo_file_id", sa.String(200)),
+    sa.Column("topic", sa.String(20), nullable=False),
+    sa.Column("audience", sa.JSON, nullable=False),  # {"kind": "all|compound|…", "values": []}
+    sa.Column("important", sa.Boolean, nullable=False, default=False),
+    sa.Column("repeat", sa.String(10), nullable=False),  # once | daily | weekly | monthly
+    sa.Column("next_at", TS),
+    sa.Column("rounds", sa.Integer, nullable=False, default=0),
+    sa.Column("status", sa.String(12), nullable=False),  # scheduled | done | cancelled
+    sa.Column("created_at", TS, nullable=False),
+)
+
+deliveries = sa.Table(
+    "deliveries", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("announcement_id", sa.Integer, sa.ForeignKey("announcements.id"), nullable=False),
+    sa.Column("round", sa.Integer, nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # pending | sent | failed | blocked
+    sa.Column("due_at", TS, nullable=False),
+    sa.Column("claimed_until", TS),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("sent_at", TS),
+    sa.Column("acked_at", TS),
+    sa.Column("error", sa.String(300)),
+    sa.UniqueConstraint("announcement_id", "round", "user_id", name="uq_delivery"),
+    sa.Index("ix_deliveries_pending", "status", "due_at"),
+)
+
+muted_topics = sa.Table(
+    "muted_topics", metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("topic", sa.String(20), primary_key=True),
 )

@@ -46,6 +46,7 @@ class User(BaseModel):
     created_at: datetime
     leave_from: datetime | None = None
     leave_until: datetime | None = None
+    blocked_at: datetime | None = None
 
     def available(self, now: datetime) -> bool:
         """On duty or backup, and not on leave right now."""
