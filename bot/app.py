@@ -14,6 +14,8 @@ from bot.flows.router import Desk
 from bot.handlers.telegram import TelegramChannel, TelegramHandler
 from bot.i18n import Catalog
 from bot.services.activities import ActivityService
+from bot.services.announcements import AnnouncementService
+from bot.services.broadcast import BroadcastSender
 from bot.services.cards import Cards
 from bot.services.clock import Clock, SystemClock
 from bot.services.community import CommunityService
@@ -51,7 +53,10 @@ def build_services(settings: Settings, clock: Clock | None = None,
         users=UserService(clock, settings.default_language),
         tickets=TicketService(clock, settings.timezone, communities, sla), cards=cards,
         notifier=notifier, sla=sla, timers=timers, digest=digest,
-        policy=PolicyService(catalog, settings.kb_dir), activities=ActivityService(clock))
+        policy=PolicyService(catalog, settings.kb_dir), activities=ActivityService(clock),
+        notices=AnnouncementService(clock, settings.timezone, catalog, notifier,
+                                    settings.ack_followup_hours))
+    timers.register("notice/", svc.notices.fire)
     timers.register("kb/", lambda r, community, timer: policy.reminder_due(svc, r, community,
                                                                           timer))
     timers.register("act/", lambda r, community, timer: organise.remind(svc, r, community,
@@ -77,24 +82,33 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
            .token(settings.telegram_bot_token.get_secret_value())
            .base_url(settings.telegram_api_base_url)
            .base_file_url(settings.telegram_file_base_url)
-           .rate_limiter(AIORateLimiter(max_retries=1))  # one in-line retry on 429
+           .rate_limiter(AIORateLimiter(overall_max_rate=settings.broadcast_rate,
+                                        max_retries=1))  # one in-line retry on 429
            .build())
     sender = OutboxSender(svc.db, svc.clock, TelegramChannel(app.bot))
+    broadcaster = BroadcastSender(svc.db, svc.clock, TelegramChannel(app.bot), svc.notices,
+                                  settings.broadcast_rate)
 
     def kick() -> None:
         app.create_task(sender.drain())
+        app.create_task(broadcaster.drain())
 
     desk = Desk(svc, on_queued=kick)
     svc.timers.on_queued = kick
     handler = TelegramHandler(desk)
     app.add_handler(TypeHandler(Update, handler.on_update))
     app.add_error_handler(handler.on_error)
-    app.bot_data.update(svc=svc, sender=sender, desk=desk, handler=handler)
+    app.bot_data.update(svc=svc, sender=sender, desk=desk, handler=handler,
+                        broadcaster=broadcaster)
     if poll_outbox and app.job_queue is not None:
         app.job_queue.run_repeating(lambda _ctx: sender.drain(),
                                     interval=settings.outbox_interval_seconds, first=0.1,
                                     name="outbox", job_kwargs={"max_instances": 1,
                                                                "coalesce": True})
+        app.job_queue.run_repeating(lambda _ctx: broadcaster.drain(),
+                                    interval=settings.outbox_interval_seconds, first=0.2,
+                                    name="broadcast", job_kwargs={"max_instances": 1,
+                                                                  "coalesce": True})
         app.job_queue.run_repeating(lambda _ctx: svc.timers.run_due(),
                                     interval=settings.timer_interval_seconds, first=1,
                                     name="timers", job_kwargs={"max_instances": 1,

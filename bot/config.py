@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
     timer_interval_seconds: float = Field(default=30.0, gt=0)
+    broadcast_rate: float = Field(default=30.0, gt=0, le=10_000)
+    ack_followup_hours: float = Field(default=24.0, gt=0)
     flood_messages: int = Field(default=20, ge=1)
     flood_window_seconds: float = Field(default=10.0, gt=0)
     max_text_length: int = Field(default=1000, ge=50)

@@ -61,15 +61,21 @@ class AnnouncementRepo(Repo):
                 for u in fresh[start:start + 1000]])
         return len(fresh)
 
-    async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
+    async def claim(self, now: datetime, limit: int, lease: timedelta, channel: str,
+                    external_id: str | None = None) -> list[Delivery]:
+        """Due deliveries to people on `channel` (or one console user), taken for a while."""
         due = sa.and_(deliveries.c.status == "pending", deliveries.c.due_at <= now,
                       sa.or_(deliveries.c.claimed_until.is_(None),
-                             deliveries.c.claimed_until < now))
+                             deliveries.c.claimed_until < now),
+                      users.c.channel == channel)
+        if external_id is not None:
+            due = sa.and_(due, users.c.external_id == external_id)
         query = sa.select(deliveries.c.id, deliveries.c.announcement_id, deliveries.c.round,
-                          deliveries.c.user_id, deliveries.c.attempts).where(due).order_by(
+                          deliveries.c.user_id, deliveries.c.attempts).join(
+            users, users.c.id == deliveries.c.user_id).where(due).order_by(
             deliveries.c.id).limit(limit)
         if self.conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update(of=deliveries, skip_locked=True)
         rows = (await self.conn.execute(query)).all()
         if rows:
             await self.conn.execute(deliveries.update().where(

@@ -46,6 +46,13 @@ class UserRepo(Repo):
                 return user
         return None
 
+    async def audience(self, community_id: str) -> list[Any]:
+        """Everyone a notice could reach: id, role, address, grid, whether blocked (light rows)."""
+        return list((await self.conn.execute(sa.select(
+            users.c.id, users.c.role, users.c.compound_id, users.c.building_id, users.c.grid_id,
+            users.c.blocked_at, users.c.consent_at, users.c.unit).where(
+            users.c.community_id == community_id))).all())
+
     async def lock(self, user_id: int) -> None:
         """Serialises one user's updates across instances (PostgreSQL row lock)."""
         if self.conn.dialect.name == "postgresql":

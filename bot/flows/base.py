@@ -12,6 +12,7 @@ from bot.domain.messages import Address, Choice, Expect, Incoming, KeyButton, Ou
 from bot.domain.models import Ticket, User
 from bot.i18n import Catalog
 from bot.services.activities import ActivityService
+from bot.services.announcements import AnnouncementService
 from bot.services.cards import Cards
 from bot.services.clock import Clock
 from bot.services.community import CommunityService
@@ -50,6 +51,7 @@ class Services:
     digest: DigestService
     policy: PolicyService
     activities: ActivityService
+    notices: AnnouncementService
 
 
 @dataclass

@@ -18,6 +18,7 @@ from bot.flows import (
     grid,
     menu,
     mytickets,
+    notices,
     onboarding,
     organise,
     policy,
@@ -31,9 +32,10 @@ from bot.i18n import normalise_language
 log = logging.getLogger(__name__)
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
-    onboarding, report, work, closure, proxy, policy, activities, organise)}
+    onboarding, report, work, closure, proxy, policy, activities, organise, notices)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
-    onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise)}
+    onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
+    notices)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
 
 
@@ -219,7 +221,8 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
     if name in ("checkin", "checkout"):
         return await organise.cmd_checkin(ctx, args, out=name == "checkout")
     plain = {"activities": organise.cmd_list, "leaderboard": organise.cmd_leaderboard,
-             "activitystats": organise.cmd_month,
+             "activitystats": organise.cmd_month, "notice": notices.cmd_notice,
+             "broadcasts": notices.cmd_broadcasts, "subscriptions": notices.cmd_subscriptions,
              "myhours": activities.cmd_myhours}
     if name in plain:
         return await plain[name](ctx)

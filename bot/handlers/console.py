@@ -15,6 +15,7 @@ from bot.domain.messages import Address, Incoming, InKind, Outgoing
 from bot.domain.models import Duty, Role
 from bot.flows.base import Services
 from bot.flows.router import Desk
+from bot.services.broadcast import BroadcastSender
 from bot.services.outbox import OutboxSender
 
 CHANNEL = "console"
@@ -124,6 +125,8 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
     channel = ConsoleChannel(svc, lang, write)
     desk = Desk(svc)
     sender = OutboxSender(svc.db, svc.clock, channel, external_id=address.external_id)
+    broadcasts = BroadcastSender(svc.db, svc.clock, channel, svc.notices,
+                                 svc.settings.broadcast_rate, external_id=address.external_id)
     write(svc.catalog.t(lang, "cli.console_intro", role=svc.catalog.t(lang, f"role.{role.value}"),
                         user=user_id))
 
@@ -133,6 +136,7 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
         while not stopping.is_set():
             await svc.timers.run_due()
             await sender.drain()
+            await broadcasts.drain()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), poll)
 

@@ -1,0 +1,135 @@
+"""Notices: who receives them, when (once or recurring), acknowledgements and follow-up."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.announcements import SAFETY_CRITICAL, Announcement
+from bot.domain.community import Community
+from bot.domain.messages import Address, Choice, Outgoing
+from bot.domain.models import Role, User
+from bot.i18n import Catalog
+from bot.services.clock import Clock
+from bot.services.notify import Notifier
+from storage import Repos
+from storage.timers import Timer
+
+log = logging.getLogger(__name__)
+
+
+class AnnouncementService:
+    def __init__(self, clock: Clock, timezone: str, catalog: Catalog, notifier: Notifier,
+                 followup_hours: float) -> None:
+        self.clock = clock
+        self.tz = ZoneInfo(timezone)
+        self.catalog = catalog
+        self.notifier = notifier
+        self.followup = timedelta(hours=followup_hours)
+
+    async def recipients(self, r: Repos, community: Community,
+                         notice: Announcement) -> list[int]:
+        """Registered, not blocked, in the audience, and not muting a mutable topic."""
+        audience, values = notice.audience.kind, set(notice.audience.values)
+        muting = set() if notice.topic in SAFETY_CRITICAL else await r.announcements.muting(
+            notice.topic.value)
+        chosen = []
+        for row in await r.users.audience(community.id):
+            if row.blocked_at is not None or row.id in muting:
+                continue
+            if audience == "role":
+                ok = row.role in values
+            elif row.role != Role.RESIDENT.value or row.consent_at is None:
+                continue
+            elif audience == "compound":
+                ok = row.compound_id in values
+            elif audience == "buildings":
+                ok = row.building_id in values
+            elif audience == "grid":
+                grid = community.grid_of(row.building_id or "")
+                ok = grid is not None and grid.id in values
+            else:
+                ok = True
+            if ok:
+                chosen.append(row.id)
+        return chosen
+
+    async def schedule(self, r: Repos, notice: Announcement) -> None:
+        if notice.next_at is not None:
+            await r.timers.add("notice/send", notice.next_at, self.clock.now(), ref_id=notice.id,
+                               key=f"notice:{notice.id}:{notice.rounds + 1}")
+
+    async def fire(self, r: Repos, community: Community, timer: Timer) -> None:
+        """Due: one delivery row per recipient (the sender drains them), then the next round."""
+        notice = await r.announcements.get(timer.ref_id or 0)
+        if notice is None or notice.status != "scheduled":
+            return
+        if timer.kind == "notice/followup":
+            return await self.follow_up(r, community, notice)
+        round_ = notice.rounds + 1
+        count = await r.announcements.fan_out(notice.id, round_,
+                                              await self.recipients(r, community, notice),
+                                              self.clock.now())
+        following = self.next_time(notice)
+        await r.announcements.update(notice.id, rounds=round_, next_at=following,
+                                     status="scheduled" if following else "done")
+        if following:
+            await self.schedule(r, notice.model_copy(update={"rounds": round_,
+                                                             "next_at": following}))
+        if notice.important:
+            await r.timers.add("notice/followup", self.clock.now() + self.followup,
+                               self.clock.now(), ref_id=notice.id,
+                               key=f"notice-followup:{notice.id}:{round_}")
+        log.info("notice %s round %s: %s recipients", notice.id, round_, count)
+
+    def next_time(self, notice: Announcement) -> datetime | None:
+        if notice.next_at is None or notice.repeat == "once":
+            return None
+        local = notice.next_at.astimezone(self.tz)
+        if notice.repeat == "daily":
+            nxt = local + timedelta(days=1)
+        elif notice.repeat == "weekly":
+            nxt = local + timedelta(days=7)
+        else:  # monthly: same day next month, or its last day
+            month = local.month % 12 + 1
+            year = local.year + (local.month == 12)
+            day = local.day
+            while True:
+                try:
+                    nxt = local.replace(year=year, month=month, day=day)
+                    break
+                except ValueError:
+                    day -= 1
+        return nxt.replace(tzinfo=None).replace(tzinfo=self.tz)
+
+    def message(self, notice: Announcement, user: User) -> Outgoing:
+        """The notice exactly as the resident sees it."""
+        t = self.catalog.t
+        text = t(user.lang, f"notice.header_{notice.topic.value}") + "\n" + notice.text
+        choices = [[Choice(label=t(user.lang, "btn.received"), data=f"n1:ack:{notice.id}")]] \
+            if notice.important else []
+        return Outgoing(to=Address(channel=user.channel, external_id=user.external_id),
+                        text=text, choices=choices,
+                        photos=[notice.photo_file_id] if notice.photo_file_id else [])
+
+    async def follow_up(self, r: Repos, community: Community, notice: Announcement) -> None:
+        """Each grid worker gets the residents of their grid who have not pressed 收到."""
+        by_grid: dict[str, list[User]] = {}
+        for user_id in await r.announcements.unacknowledged(notice.id):
+            user = await r.users.get(user_id)
+            grid = community.grid_of(user.building_id or "") if user else None
+            if user and grid:
+                by_grid.setdefault(grid.id, []).append(user)
+        for grid_id, people in by_grid.items():
+            for worker in await r.users.in_grid(grid_id, Role.GRID_WORKER):
+                lines = [self.catalog.t(worker.lang, "notice.followup", count=len(people),
+                                        text=notice.text[:60])]
+                for person in people[:100]:
+                    home = community.building(person.building_id or "")
+                    lines.append(self.catalog.t(
+                        worker.lang, "notice.followup_line",
+                        name=person.contact_name or person.display_name or f"#{person.id}",
+                        home=f"{home.name if home else ''} {person.unit or ''}",
+                        phone=person.phone or "—"))
+                await self.notifier.send(r, worker, "\n".join(lines))
