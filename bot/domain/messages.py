@@ -84,6 +84,7 @@ class Outgoing(BaseModel):
     photos: list[str] = Field(default_factory=list)
     voice: str | None = None
     files: list[Attachment] = Field(default_factory=list)
+    html: bool = False  # text carries Telegram's basic HTML (<b>, <i>, <u>, <s>)
     expect: Expect | None = None
     edit_ref: str | None = None
     toast: str | None = None

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import itertools
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -47,7 +48,7 @@ class ConsoleChannel:
             self.write(t(self.lang, "cli.console_file", path=str(path)))
         if not message.text:
             return None
-        lines = [message.text]
+        lines = [re.sub(r"</?[a-z]>", "", message.text) if message.html else message.text]
         options: list[tuple[InKind, str]] = []
         for row in message.choices:
             for choice in row:

@@ -160,9 +160,11 @@ class TelegramChannel:
         if not message.text:
             return None
         chunks = split_text(message.text)
+        mode = "HTML" if message.html and len(chunks) == 1 else None
         for chunk in chunks[:-1]:
             await self.bot.send_message(chat_id, chunk)
-        sent = await self.bot.send_message(chat_id, chunks[-1], reply_markup=markup(message))
+        sent = await self.bot.send_message(chat_id, chunks[-1], reply_markup=markup(message),
+                                           parse_mode=mode)
         return str(sent.message_id)
 
     async def answer_button(self, incoming: Incoming, toast: str | None) -> None:

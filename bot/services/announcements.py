@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -63,10 +65,12 @@ class AnnouncementService:
     async def fire(self, r: Repos, community: Community, timer: Timer) -> None:
         """Due: one delivery row per recipient (the sender drains them), then the next round."""
         notice = await r.announcements.get(timer.ref_id or 0)
-        if notice is None or notice.status != "scheduled":
+        if notice is None or notice.status == "cancelled":
             return
         if timer.kind == "notice/followup":
             return await self.follow_up(r, community, notice)
+        if notice.status != "scheduled":
+            return
         round_ = notice.rounds + 1
         count = await r.announcements.fan_out(notice.id, round_,
                                               await self.recipients(r, community, notice),
@@ -106,11 +110,12 @@ class AnnouncementService:
     def message(self, notice: Announcement, user: User) -> Outgoing:
         """The notice exactly as the resident sees it."""
         t = self.catalog.t
-        text = t(user.lang, f"notice.header_{notice.topic.value}") + "\n" + notice.text
+        text = (html.escape(t(user.lang, f"notice.header_{notice.topic.value}")) + "\n"
+                + basic_html(notice.text))
         choices = [[Choice(label=t(user.lang, "btn.received"), data=f"n1:ack:{notice.id}")]] \
             if notice.important else []
         return Outgoing(to=Address(channel=user.channel, external_id=user.external_id),
-                        text=text, choices=choices,
+                        text=text, choices=choices, html=True,
                         photos=[notice.photo_file_id] if notice.photo_file_id else [])
 
     async def follow_up(self, r: Repos, community: Community, notice: Announcement) -> None:
@@ -133,3 +138,15 @@ class AnnouncementService:
                         home=f"{home.name if home else ''} {person.unit or ''}",
                         phone=person.phone or "—"))
                 await self.notifier.send(r, worker, "\n".join(lines))
+
+
+_ALLOWED = re.compile(r"&lt;(/?)(b|i|u|s)&gt;")
+
+
+def basic_html(text: str) -> str:
+    """Escapes everything but <b>, <i>, <u>, <s>, so Telegram never refuses to parse a notice."""
+    escaped = _ALLOWED.sub(r"<\1\2>", html.escape(text, quote=False))
+    for tag in "bius":  # an unclosed tag would be refused: drop the pair if unbalanced
+        if escaped.count(f"<{tag}>") != escaped.count(f"</{tag}>"):
+            escaped = escaped.replace(f"<{tag}>", "").replace(f"</{tag}>", "")
+    return escaped
