@@ -171,3 +171,30 @@ async def test_an_activity_sign_up_with_its_qr_and_a_check_in_over_http(
         code = confirmed.text.split("签到码：")[1][:6]
         checked = await chat.say(5001, f"/start ci_{code}")
         assert "签到成功" in checked.text
+
+
+async def test_a_notice_composed_delivered_and_acknowledged_over_http(
+        chat: Chat, svc: Services) -> None:
+    from bot.domain.messages import Address
+    from bot.domain.models import Duty, Role
+
+    async with svc.db.tx() as r:
+        staff = await svc.users.get_or_create(r, Address(channel="telegram", external_id="5001"),
+                                              "zh-Hans")
+        await svc.users.bind(r, staff, Role.STAFF, "daidong", [], "社区工作人员赵", Duty.ON)
+    api = chat.api
+    async with bot_for(chat, svc):
+        await onboard(chat)
+        await chat.say(5001, "/notice")
+        await chat.say(5001, "明天<b>停水</b>")
+        await chat.press(5001, "跳过")
+        await chat.press(5001, "停水停电")
+        await chat.press(5001, "全社区居民")
+        await chat.press(5001, "是")
+        await chat.press(5001, "立即发送")
+        await chat.press(5001, "确认发送")
+        notice = await api.wait_for_message(RESIDENT, contains="停水停电通知")
+        assert notice.parse_mode == "HTML" and "<b>停水</b>" in notice.text
+        await chat.press(RESIDENT, "收到")
+        progress = await chat.say(5001, "/broadcasts")
+        assert "送达 1，收到 1" in progress.text
