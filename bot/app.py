@@ -8,7 +8,7 @@ from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
 from bot.config import Settings
-from bot.flows import organise, policy
+from bot.flows import organise, policy, polls
 from bot.flows.base import Services
 from bot.flows.router import Desk
 from bot.handlers.telegram import TelegramChannel, TelegramHandler
@@ -57,6 +57,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
         notices=AnnouncementService(clock, settings.timezone, catalog, notifier,
                                     settings.ack_followup_hours))
     timers.register("notice/", svc.notices.fire)
+    timers.register("poll/", lambda r, community, timer: polls.close(svc, r, community, timer))
     timers.register("kb/", lambda r, community, timer: policy.reminder_due(svc, r, community,
                                                                           timer))
     timers.register("act/", lambda r, community, timer: organise.remind(svc, r, community,

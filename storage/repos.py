@@ -10,6 +10,7 @@ from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
 from storage.outbox import OutboxRepo
+from storage.polls import PollRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
 from storage.users import UserRepo
@@ -29,3 +30,4 @@ class Repos:
         self.faqs = FaqRepo(conn)
         self.activities = ActivityRepo(conn)
         self.announcements = AnnouncementRepo(conn)
+        self.polls = PollRepo(conn)

@@ -313,3 +313,27 @@ muted_topics = sa.Table(
               primary_key=True),
     sa.Column("topic", sa.String(20), primary_key=True),
 )
+
+polls = sa.Table(
+    "polls", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("announcement_id", sa.Integer, sa.ForeignKey("announcements.id"), nullable=False,
+              unique=True),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("options", sa.JSON, nullable=False),
+    sa.Column("multiple", sa.Boolean, nullable=False),
+    sa.Column("anonymous", sa.Boolean, nullable=False),
+    sa.Column("per_household", sa.Boolean, nullable=False),
+    sa.Column("share_results", sa.Boolean, nullable=False),
+    sa.Column("closes_at", TS, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # open | closed
+)
+
+votes = sa.Table(
+    "votes", metadata,
+    sa.Column("poll_id", sa.Integer, sa.ForeignKey("polls.id"), primary_key=True),
+    sa.Column("voter", sa.String(80), primary_key=True),  # user:<id> or household:<building>:<unit>
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("choices", sa.JSON, nullable=False),
+    sa.Column("at", TS, nullable=False),
+)

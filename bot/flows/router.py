@@ -22,6 +22,7 @@ from bot.flows import (
     onboarding,
     organise,
     policy,
+    polls,
     proxy,
     report,
     work,
@@ -32,10 +33,10 @@ from bot.i18n import normalise_language
 log = logging.getLogger(__name__)
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
-    onboarding, report, work, closure, proxy, policy, activities, organise, notices)}
+    onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices)}
+    notices, polls)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
 
 
@@ -223,6 +224,7 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
     plain = {"activities": organise.cmd_list, "leaderboard": organise.cmd_leaderboard,
              "activitystats": organise.cmd_month, "notice": notices.cmd_notice,
              "broadcasts": notices.cmd_broadcasts, "subscriptions": notices.cmd_subscriptions,
+             "poll": polls.cmd_poll,
              "myhours": activities.cmd_myhours}
     if name in plain:
         return await plain[name](ctx)

@@ -16,6 +16,7 @@ from bot.i18n import Catalog
 from bot.services.clock import Clock
 from bot.services.notify import Notifier
 from storage import Repos
+from storage.polls import Poll
 from storage.timers import Timer
 
 log = logging.getLogger(__name__)
@@ -107,13 +108,18 @@ class AnnouncementService:
                     day -= 1
         return nxt.replace(tzinfo=None).replace(tzinfo=self.tz)
 
-    def message(self, notice: Announcement, user: User) -> Outgoing:
-        """The notice exactly as the resident sees it."""
+    def message(self, notice: Announcement, user: User, poll: Poll | None = None) -> Outgoing:
+        """The notice exactly as the resident sees it (with a poll's options as buttons)."""
         t = self.catalog.t
         text = (html.escape(t(user.lang, f"notice.header_{notice.topic.value}")) + "\n"
                 + basic_html(notice.text))
         choices = [[Choice(label=t(user.lang, "btn.received"), data=f"n1:ack:{notice.id}")]] \
             if notice.important else []
+        if poll is not None:
+            choices = [[Choice(label=o, data=f"v1:vote:{poll.id}:{i}")]
+                       for i, o in enumerate(poll.options)] + choices
+            text += "\n" + html.escape(t(user.lang, "poll.how_to_vote" if not poll.multiple
+                                          else "poll.how_to_vote_multiple"))
         return Outgoing(to=Address(channel=user.channel, external_id=user.external_id),
                         text=text, choices=choices, html=True,
                         photos=[notice.photo_file_id] if notice.photo_file_id else [])

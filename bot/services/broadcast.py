@@ -82,6 +82,7 @@ class BroadcastSender:
         async with self.db.tx() as r:
             notice = await r.announcements.get(item.announcement_id)
             user = await r.users.get(item.user_id)
+            poll = await r.polls.of_notice(item.announcement_id)
         now = self.clock.now()
         if notice is None or user is None or notice.status == "cancelled":
             async with self.db.tx() as r:
@@ -89,7 +90,7 @@ class BroadcastSender:
             return 0
         await self.limiter.acquire()
         try:
-            await self.channel.send(self.notices.message(notice, user))
+            await self.channel.send(self.notices.message(notice, user, poll))
         except RecipientGone as gone:
             async with self.db.tx() as r:
                 await r.announcements.mark(item.id, "blocked", now, str(gone))
