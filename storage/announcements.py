@@ -20,6 +20,9 @@ class Delivery:
     round: int
     user_id: int
     attempts: int
+    channel: str = ""
+    external_id: str = ""
+    lang: str = "zh-Hans"
 
 
 class AnnouncementRepo(Repo):
@@ -71,7 +74,8 @@ class AnnouncementRepo(Repo):
         if external_id is not None:
             due = sa.and_(due, users.c.external_id == external_id)
         query = sa.select(deliveries.c.id, deliveries.c.announcement_id, deliveries.c.round,
-                          deliveries.c.user_id, deliveries.c.attempts).join(
+                          deliveries.c.user_id, deliveries.c.attempts, users.c.channel,
+                          users.c.external_id, users.c.lang).join(
             users, users.c.id == deliveries.c.user_id).where(due).order_by(
             deliveries.c.id).limit(limit)
         if self.conn.dialect.name == "postgresql":
@@ -81,8 +85,8 @@ class AnnouncementRepo(Repo):
             await self.conn.execute(deliveries.update().where(
                 deliveries.c.id.in_([r.id for r in rows])).values(
                 claimed_until=now + lease, attempts=deliveries.c.attempts + 1))
-        return [Delivery(r.id, r.announcement_id, r.round, r.user_id, r.attempts + 1)
-                for r in rows]
+        return [Delivery(r.id, r.announcement_id, r.round, r.user_id, r.attempts + 1, r.channel,
+                         r.external_id, r.lang) for r in rows]
 
     async def mark(self, delivery_id: int, status: str, now: datetime,
                    error: str | None = None, retry_at: datetime | None = None) -> None:

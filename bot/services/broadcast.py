@@ -7,11 +7,14 @@ import logging
 import time
 from datetime import timedelta
 
+from bot.domain.announcements import Announcement
 from bot.domain.messages import Channel, RecipientGone, RetryLater
+from bot.domain.models import User
 from bot.services.announcements import AnnouncementService
 from bot.services.clock import Clock
 from storage import Database
 from storage.announcements import Delivery
+from storage.polls import Poll
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +39,14 @@ class RateLimiter:
 class BroadcastSender:
     """Claims pending deliveries of one channel and sends them; safe with several instances.
 
-    Each delivery is marked sent right after Telegram accepts it, so a crash can repeat at most
-    the few messages that were in flight (Telegram has no idempotency key to do better)."""
+    Deliveries are marked sent right after Telegram accepted them (or in small batches of
+    `flush_every`, faster but wider open to repeats). A crash can repeat only the messages
+    accepted but not yet recorded — Telegram offers no idempotency key to do better."""
 
     def __init__(self, db: Database, clock: Clock, channel: Channel,
                  notices: AnnouncementService, rate: float, *, concurrency: int = 8,
-                 external_id: str | None = None) -> None:
+                 external_id: str | None = None, lease: timedelta = timedelta(minutes=2),
+                 flush_every: int = 1) -> None:
         self.db = db
         self.clock = clock
         self.channel = channel
@@ -49,8 +54,12 @@ class BroadcastSender:
         self.limiter = RateLimiter(rate)
         self.concurrency = concurrency
         self.external_id = external_id
-        self.batch = max(int(rate), 20)
+        self.lease = lease
+        self.flush_every = flush_every
+        self.batch = max(int(rate), 50)
         self._lock = asyncio.Lock()
+        self._sent: list[int] = []
+        self._flushed_at = time.monotonic()
 
     async def drain(self) -> int:
         """Sends everything due now; returns how many were delivered."""
@@ -60,34 +69,40 @@ class BroadcastSender:
             sent = 0
             while True:
                 async with self.db.tx() as r:
-                    due = await r.announcements.claim(self.clock.now(), self.batch,
-                                                      timedelta(minutes=2), self.channel.name,
-                                                      self.external_id)
+                    due = await r.announcements.claim(self.clock.now(), self.batch, self.lease,
+                                                      self.channel.name, self.external_id)
+                    ids = {d.announcement_id for d in due}
+                    notices = {i: await r.announcements.get(i) for i in ids}
+                    polls = {i: await r.polls.of_notice(i) for i in ids}
                 if not due:
+                    await self._flush()
                     return sent
                 queue: asyncio.Queue[Delivery] = asyncio.Queue()
                 for item in due:
                     queue.put_nowait(item)
-                results = await asyncio.gather(*(self._worker(queue)
+                results = await asyncio.gather(*(self._worker(queue, notices, polls)
                                                  for _ in range(self.concurrency)))
+                await self._flush()
                 sent += sum(results)
 
-    async def _worker(self, queue: asyncio.Queue[Delivery]) -> int:
+    async def _worker(self, queue: asyncio.Queue[Delivery],
+                      notices: dict[int, Announcement | None],
+                      polls: dict[int, Poll | None]) -> int:
         sent = 0
         while not queue.empty():
-            sent += await self._send(queue.get_nowait())
+            item = queue.get_nowait()
+            sent += await self._send(item, notices[item.announcement_id],
+                                     polls[item.announcement_id])
         return sent
 
-    async def _send(self, item: Delivery) -> int:
-        async with self.db.tx() as r:
-            notice = await r.announcements.get(item.announcement_id)
-            user = await r.users.get(item.user_id)
-            poll = await r.polls.of_notice(item.announcement_id)
+    async def _send(self, item: Delivery, notice: Announcement | None, poll: Poll | None) -> int:
         now = self.clock.now()
-        if notice is None or user is None or notice.status == "cancelled":
+        if notice is None or notice.status == "cancelled":
             async with self.db.tx() as r:
-                await r.announcements.mark(item.id, "failed", now, "no longer wanted")
+                await r.announcements.mark(item.id, "failed", now, "notice cancelled")
             return 0
+        user = User(id=item.user_id, channel=item.channel, external_id=item.external_id,
+                    lang=item.lang, created_at=now)
         await self.limiter.acquire()
         try:
             await self.channel.send(self.notices.message(notice, user, poll))
@@ -108,6 +123,14 @@ class BroadcastSender:
                 await r.announcements.mark(item.id, status, now, repr(exc),
                                            retry_at=now + timedelta(seconds=30 * item.attempts))
             return 0
-        async with self.db.tx() as r:
-            await r.announcements.mark(item.id, "sent", self.clock.now())
+        self._sent.append(item.id)
+        if len(self._sent) >= self.flush_every or time.monotonic() - self._flushed_at > 0.02:
+            await self._flush()
         return 1
+
+    async def _flush(self) -> None:
+        sent, self._sent = self._sent, []
+        self._flushed_at = time.monotonic()
+        if sent:
+            async with self.db.tx() as r:
+                await r.announcements.mark_many_sent(sent, self.clock.now())
