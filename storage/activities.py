@@ -99,7 +99,7 @@ class ActivityRepo(Repo):
         rows = (await self.conn.execute(
             sa.select(registrations, activities.c.id.label("a_id")).join(
                 activities, activities.c.id == registrations.c.activity_id).where(
-                registrations.c.user_id == user_id,
+                registrations.c.user_id == user_id, activities.c.status == "open",
                 registrations.c.status.in_([CONFIRMED, WAITLISTED]))
             .order_by(activities.c.starts_at))).all()
         result = []

@@ -65,6 +65,7 @@ users = sa.Table(
     sa.Column("leave_until", TS),
     sa.Column("blocked_at", TS),  # the person blocked the bot; broadcasts skip them
     sa.UniqueConstraint("channel", "external_id", name="uq_users_address"),
+    sqlite_autoincrement=True,  # a deleted person's id is never given to someone else
 )
 
 invites = sa.Table(

@@ -208,3 +208,57 @@ async def test_activities_load_from_a_file_and_errors_name_the_entry(
                       encoding="utf-8")
     assert await asyncio.to_thread(main, ["load-activities", str(broken)]) == 2
     assert "activities[fire-talk].capacity" in capsys.readouterr().err
+
+
+async def test_cancelled_activities_promote_nobody_and_check_in_nobody(
+        town: Town, staff: Person) -> None:
+    await publish(staff, capacity="1")
+    amy, ben = await town.resident("1001"), await town.resident("1002")
+    await join(amy, "重阳节包饺子")
+    code = amy.last.text.split("签到码：")[1][:6]
+    await join(ben, "重阳节包饺子")
+    await staff.says("/activities")
+    await staff.taps("重阳节包饺子")
+    await staff.taps("取消活动")
+    await amy.taps("社区活动")
+    await amy.taps("我的报名")
+    assert "还没有报名" in amy.last.text
+    assert not ben.heard("候补转为正式")
+    await staff.says(f"/checkin {code}")
+    assert "取消或结束" in staff.last.text
+
+
+async def test_capacity_changes_respect_sign_ups_and_tell_the_promoted(
+        town: Town, staff: Person) -> None:
+    await publish(staff, capacity="2")
+    amy, ben = await town.resident("1001"), await town.resident("1002")
+    await join(amy, "重阳节包饺子", 2)
+    await join(ben, "重阳节包饺子")
+    await staff.says("/activities")
+    await staff.taps("重阳节包饺子")
+    await staff.taps("改名额")
+    await staff.says("1")
+    assert "不能少于" in staff.last.text
+    await staff.says("3")
+    assert ben.heard("候补转为正式") and ben.heard("签到码")
+
+
+async def test_deleting_an_account_gives_the_place_to_the_next_in_line(
+        town: Town, staff: Person) -> None:
+    await publish(staff, capacity="1")
+    amy, ben = await town.resident("1001"), await town.resident("1002")
+    await join(amy, "重阳节包饺子")
+    await join(ben, "重阳节包饺子")
+    await amy.says("/deleteme")
+    await amy.taps("确认删除")
+    assert ben.heard("候补转为正式")
+
+
+async def test_a_deadline_already_past_is_refused_in_the_wizard(town: Town, staff: Person) -> None:
+    town.svc.clock.advance(timedelta(hours=45))  # Tuesday 22:00 — the activity is Wednesday 09:00
+    await staff.says("/activity")
+    for text in ("晨练", "太极", "2026-11-25 09:00", "10:00", "广场", "20"):
+        await staff.says(text)
+    await staff.taps("全社区")
+    await staff.taps("开始前1天")
+    assert "已经过了" in staff.last.text

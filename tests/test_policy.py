@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -182,3 +182,43 @@ async def test_check_answers_are_forgotten_once_the_resident_moves_on(town: Town
     await amy.taps("我的工单")
     async with town.svc.db.tx() as r:
         assert await r.conversations.get(user.id) is None
+
+
+async def test_check_boundaries_no_certificate_and_shared_answers_in_words(
+        town: Town, staff: Person) -> None:
+    amy = await town.resident()
+    await amy.taps("政策咨询")
+    await amy.taps("帮我看看能领什么")
+    await amy.says("40")
+    await amy.taps("是")
+    await amy.says("2")
+    await amy.says("1799")  # 899.5 a head: below the sample line of 900
+    await amy.taps("没有")
+    await amy.taps("完成")
+    result = amy.last.text
+    assert "✅ 城市居民最低生活保障" in result
+    assert "残疾等级" not in result, "no certificate means no grade is needed to decide"
+    await amy.taps("问工作人员")
+    await amy.says("能办低保吗")
+    assert "户口=是" in staff.last.text and "True" not in staff.last.text
+    user = await amy.user()
+    await town.tick(timedelta(minutes=31))
+    async with town.svc.db.tx() as r:
+        conversation = await r.conversations.get(user.id)
+    assert conversation is None or "answers" not in conversation[2]
+
+
+async def test_unused_answers_are_forgotten_after_half_an_hour(town: Town) -> None:
+    amy = await town.resident()
+    await amy.taps("政策咨询")
+    await amy.taps("帮我看看能领什么")
+    await amy.says("70")
+    await amy.taps("不清楚")
+    await amy.taps("不清楚")
+    assert "算不出人均收入" in (await amy.says("500"))[0].text
+    await amy.taps("不清楚")
+    await amy.taps("完成")
+    user = await amy.user()
+    await town.tick(timedelta(minutes=31))
+    async with town.svc.db.tx() as r:
+        assert "answers" not in (await r.conversations.get(user.id))[2]

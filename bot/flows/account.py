@@ -60,6 +60,12 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         if ctx.user.role is not Role.RESIDENT:
             ctx.say(ctx.t("account.delete_staff"))
             return
+        from bot.flows.activities import tell_promoted
+
+        for registration, _ in await ctx.r.activities.of_user(ctx.user.id):
+            _, activity, promoted = await ctx.svc.activities.withdraw(ctx.r, ctx.user,
+                                                                      registration.id)
+            await tell_promoted(ctx, activity, promoted)
         await ctx.svc.users.forget(ctx.r, ctx.user)
         ctx.deleted = True
         ctx.say(ctx.t("account.deleted"), remove_keyboard=True)

@@ -63,7 +63,7 @@ def line(ctx: Ctx, activity: Activity) -> str:
 async def details(ctx: Ctx, activity: Activity) -> str:
     tz = ZoneInfo(ctx.svc.settings.timezone)
     taken = await ctx.r.activities.seats_taken(activity.id)
-    audience = _audience(ctx, activity.audience)
+    audience = audience_text(ctx, activity.audience)
     text = ctx.t("act.details", title=activity.title, description=activity.description,
                  start=f"{activity.starts_at.astimezone(tz):%m-%d %H:%M}",
                  end=f"{activity.ends_at.astimezone(tz):%H:%M}", place=activity.place,
@@ -75,7 +75,7 @@ async def details(ctx: Ctx, activity: Activity) -> str:
     return text
 
 
-def _audience(ctx: Ctx, audience: str) -> str:
+def audience_text(ctx: Ctx, audience: str) -> str:
     if audience.startswith("compound:"):
         compound = ctx.community.compound(audience.split(":", 1)[1])
         return compound.name.get(ctx.lang) if compound else audience
@@ -166,6 +166,14 @@ async def mine(ctx: Ctx) -> None:
 async def withdraw(ctx: Ctx, registration_id: int, *, declined: bool) -> None:
     """Gives the place back; the first in line is promoted and told."""
     _, activity, promoted = await ctx.svc.activities.withdraw(ctx.r, ctx.user, registration_id)
+    await tell_promoted(ctx, activity, promoted)
+    ctx.toast = None
+    ctx.say(ctx.t("act.declined" if declined else "act.withdrawn", title=activity.title),
+            edit=True)
+
+
+async def tell_promoted(ctx: Ctx, activity: Activity, promoted: list[Registration]) -> None:
+    """Everyone moved up from the waitlist gets the news, their code and QR, and may decline."""
     for registration in promoted:
         user = await ctx.r.users.get(registration.user_id)
         if user is None:
@@ -175,9 +183,6 @@ async def withdraw(ctx: Ctx, registration_id: int, *, declined: bool) -> None:
         await ctx.svc.notifier.send(ctx.r, user, ctx.svc.catalog.t(
             user.lang, "act.promoted", title=activity.title), choices=decline)
         await send_ticket(ctx, registration, activity)
-    ctx.toast = None
-    ctx.say(ctx.t("act.declined" if declined else "act.withdrawn", title=activity.title),
-            edit=True)
 
 
 async def feedback(ctx: Ctx, registration_id: int, rating: int) -> None:

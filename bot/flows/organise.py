@@ -30,7 +30,7 @@ from bot.domain.activities import Activity, ActivityKind
 from bot.domain.messages import Attachment, Choice, Expect, InKind
 from bot.domain.models import OFFICE_ROLES
 from bot.flows import menu
-from bot.flows.activities import details
+from bot.flows.activities import audience_text, details
 from bot.flows.base import Ctx, parse_id
 from bot.services.activities import ActivityError
 
@@ -64,7 +64,12 @@ async def on_input(ctx: Ctx) -> None:
         data["photo"] = ctx.inc.file_id
         return preview(ctx)
     if step.startswith("edit_") and ctx.inc.kind is InKind.TEXT and text:
-        return await apply_edit(ctx, step.removeprefix("edit_"), text)
+        try:
+            return await apply_edit(ctx, step.removeprefix("edit_"), text)
+        except ActivityError as refusal:
+            ctx.end()
+            ctx.say(ctx.t(refusal.key))
+            return None
     if step not in TEXT_STEPS or ctx.inc.kind is not InKind.TEXT or not text:
         ctx.say(ctx.t("err.use_buttons"))
         return None
@@ -152,7 +157,7 @@ def _details_text(ctx: Ctx, activity: Activity) -> str:
                  end=f"{activity.ends_at.astimezone(tz):%H:%M}", place=activity.place,
                  left=activity.capacity, capacity=activity.capacity,
                  deadline=f"{activity.signup_deadline.astimezone(tz):%m-%d %H:%M}",
-                 audience=activity.audience)
+                 audience=audience_text(ctx, activity.audience))
 
 
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
@@ -174,6 +179,10 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
                 ctx.choice("org.deadline_2", "s1:deadline:2"),
                 ctx.choice("org.deadline_0", "s1:deadline:0")]])
         elif action == "deadline" and ctx.conv.step == "deadline" and value in ("24", "2", "0"):
+            start = datetime.fromisoformat(ctx.conv.data["start"])
+            if start - timedelta(hours=int(value)) <= ctx.svc.clock.now():
+                ctx.say(ctx.t("org.deadline_passed"))
+                return
             ctx.conv.data["deadline"] = int(value)
             ctx.conv.step = "photo"
             ctx.say(ctx.t("org.ask_photo"), choices=[[ctx.choice("btn.skip", "s1:photo:skip")]],
@@ -189,6 +198,9 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         elif action == "stats" and number is not None:
             await numbers(ctx, number)
         elif action == "edit" and number is not None and extra in ("start", "place", "capacity"):
+            activity = await _activity(ctx, number)
+            if not activity.is_open or activity.ends_at <= ctx.svc.clock.now():
+                raise ActivityError("act.err_closed")
             ctx.go(NAME, f"edit_{extra}", activity=number)
             ctx.say(ctx.t(f"org.ask_{extra}"), expect=Expect.TEXT)
         elif action == "cancel" and number is not None:
@@ -271,7 +283,13 @@ async def numbers(ctx: Ctx, activity_id: int) -> None:
 async def apply_edit(ctx: Ctx, field: str, text: str) -> None:
     """Changes the time, place or capacity; every registrant is told."""
     activity = await _activity(ctx, int(ctx.conv.data["activity"]))
+    if not activity.is_open:
+        raise ActivityError("act.err_closed")
     value = parse_field(ctx, field, text)
+    if field == "capacity" and value is not None and \
+            int(value) < await ctx.r.activities.seats_taken(activity.id):  # type: ignore[call-overload]
+        ctx.say(ctx.t("org.capacity_below_taken"))
+        return
     if value is None:
         ctx.say(ctx.t(f"org.bad_{field}"))
         return
@@ -286,9 +304,11 @@ async def apply_edit(ctx: Ctx, field: str, text: str) -> None:
     else:
         changes = {"capacity": value}
     changed = await ctx.svc.activities.change(ctx.r, activity, **changes)
-    if field == "capacity":
-        await ctx.svc.activities.promote(ctx.r, changed)
     await tell_registrants(ctx, changed, "act.changed")
+    if field == "capacity":
+        from bot.flows.activities import tell_promoted
+
+        await tell_promoted(ctx, changed, await ctx.svc.activities.promote(ctx.r, changed))
     ctx.end()
     ctx.say(ctx.t("org.changed", title=changed.title))
 

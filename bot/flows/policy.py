@@ -33,6 +33,7 @@ from bot.services.tickets import Draft
 NAME = "policy"
 PREFIX = "k1"
 CONSULTATION = "consultation"  # the hidden category that routes questions to staff
+FORGET_AFTER = timedelta(minutes=30)  # check answers not handed to staff are dropped by then
 CHECK_STEPS = ("age", "hukou", "household", "income", "disability", "status")
 OFFERED_STATUSES = ("dibao", "tekun", "alone_elderly", "youfu", "unemployed", "chronic_disease",
                     "serious_illness", "housing_difficulty", "pregnant_planning",
@@ -174,7 +175,7 @@ async def answer_check(ctx: Ctx, step: Step, value: str) -> None:
            Step.INCOME: Step.DISABILITY, Step.DISABILITY: Step.STATUS, Step.GRADE: Step.STATUS}
     if value == "skip":
         if step is Step.STATUS:
-            return finish_check(ctx)
+            return await finish_check(ctx)
         return ask(ctx, nxt[step])
     number = ctx.svc.policy.language.number(value)
     if step is Step.AGE and number is not None and 0 <= number <= 120:
@@ -186,7 +187,9 @@ async def answer_check(ctx: Ctx, step: Step, value: str) -> None:
     elif step is Step.INCOME and number is not None and 0 <= number <= 10_000_000:
         size = answers.get("household_size")
         if size:
-            answers["income_per_capita"] = round(number / size)
+            answers["income_per_capita"] = number / size  # unrounded: 899.5 is below 900
+        else:
+            ctx.say(ctx.t("check.income_unused"))
     elif step is Step.DISABILITY and value in ("none", "yes"):
         answers["has_disability_certificate"] = value == "yes"
         if value == "yes":
@@ -196,7 +199,7 @@ async def answer_check(ctx: Ctx, step: Step, value: str) -> None:
         answers["disability_grade"] = int(value)
     elif step is Step.STATUS and value == "done":
         answers["special_status"] = list(ctx.conv.data.get("statuses", []))
-        return finish_check(ctx)
+        return await finish_check(ctx)
     elif step is Step.STATUS and value in STATUSES:
         chosen: list = ctx.conv.data.setdefault("statuses", [])
         chosen.remove(value) if value in chosen else chosen.append(value)
@@ -209,7 +212,7 @@ async def answer_check(ctx: Ctx, step: Step, value: str) -> None:
     return ask(ctx, nxt[step])
 
 
-def finish_check(ctx: Ctx) -> None:
+async def finish_check(ctx: Ctx) -> None:
     """Shows what likely applies and why; the answers are forgotten unless handed to staff."""
     answers = ctx.conv.data.get("answers", {})
     results = ctx.svc.policy.check(answers)
@@ -218,6 +221,8 @@ def finish_check(ctx: Ctx) -> None:
                for a in results[:6]]
     ctx.say(ctx.svc.policy.results(ctx.lang, results),
             choices=buttons + [[ctx.choice("btn.ask_person", "k1:ask:check")]])
+    await ctx.r.timers.add("kb/forget", ctx.svc.clock.now() + FORGET_AFTER, ctx.svc.clock.now(),
+                           ref_id=ctx.user.id)
 
 
 # --- a person, and reminders -----------------------------------------------------------------
@@ -239,8 +244,18 @@ async def ask_staff(ctx: Ctx, question: str) -> None:
 
 
 def _summary(ctx: Ctx, answers: dict) -> str:
-    return "; ".join(f"{ctx.t(f'check.field_{k}')}={v}" for k, v in answers.items()
-                     if v is not None)
+    """The check's answers in words, for the staff member the resident hands the case to."""
+    def word(value: object) -> str:
+        if isinstance(value, bool):
+            return ctx.t("btn.yes" if value else "btn.no")
+        if isinstance(value, list):
+            return ctx.t("check.separator").join(ctx.t(f"status.{s}") for s in value) or "—"
+        if isinstance(value, float):
+            return f"{value:.0f}"
+        return str(value)
+
+    return ctx.t("check.separator").join(f"{ctx.t(f'check.field_{k}')}={word(v)}"
+                                         for k, v in answers.items() if v is not None)
 
 
 async def schedule_reminder(ctx: Ctx, programme_id: str, days: int) -> None:
@@ -254,7 +269,14 @@ async def schedule_reminder(ctx: Ctx, programme_id: str, days: int) -> None:
 
 
 async def reminder_due(ctx_svc, r, community, timer) -> None:  # noqa: ANN001
-    """Sends the documents list of the programme the resident asked to be reminded about."""
+    """Sends the documents list the resident asked for, or forgets stale check answers."""
+    if timer.kind == "kb/forget":
+        stored = await r.conversations.get(timer.ref_id or 0)
+        if stored and "answers" in stored[2]:
+            data = {k: v for k, v in stored[2].items() if k != "answers"}
+            await r.conversations.put(timer.ref_id, stored[0], stored[1], data,
+                                      ctx_svc.clock.now())
+        return
     user = await r.users.get(timer.ref_id or 0)
     programme = ctx_svc.policy.kb.programme(timer.payload.get("programme", ""))
     if user is None or programme is None:

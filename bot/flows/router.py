@@ -38,6 +38,8 @@ BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
     notices, polls)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
+DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls"}
+HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
 
 
 @dataclass
@@ -158,6 +160,9 @@ async def button(ctx: Ctx, data: str) -> None:
     malformed = module is None or not 3 <= len(parts) <= 4 or len(data) > 64
     if malformed or (module in STEP_BUTTONS and ctx.conv.flow != module.NAME):
         ctx.refuse()
+        return
+    if ctx.conv.flow in DRAFTS and ctx.conv.flow != module.NAME and parts[1] not in HARMLESS:
+        ctx.refuse("err.finish_first")  # an old button must not wipe a draft half-written
         return
     await module.on_button(ctx, *parts[1:])
 

@@ -63,7 +63,8 @@ class ActivityService:
             if due > now:
                 await r.timers.add("act/remind", due, now, ref_id=activity.id,
                                    payload={"hours": hours})
-        await r.timers.add("act/feedback", activity.ends_at, now, ref_id=activity.id)
+        if activity.ends_at > now:
+            await r.timers.add("act/feedback", activity.ends_at, now, ref_id=activity.id)
 
     async def change(self, r: Repos, activity: Activity, **changes: object) -> Activity:
         """Edits an activity; the caller tells every registrant."""
@@ -122,6 +123,8 @@ class ActivityService:
             raise ActivityError("act.err_deadline_cancel")
         await r.activities.update_registration(registration.id, status=R.CANCELLED,
                                                updated_at=self.clock.now())
+        if not activity.is_open or self.clock.now() >= activity.ends_at:
+            return registration, activity, []
         return registration, activity, await self.promote(r, activity)
 
     async def promote(self, r: Repos, activity: Activity) -> list[Registration]:
@@ -156,6 +159,8 @@ class ActivityService:
             raise ActivityError("act.err_code")
         activity = await r.activities.get(registration.activity_id)
         assert activity is not None
+        if not activity.is_open:
+            raise ActivityError("act.err_closed")
         if registration.checked_in_at is None:
             await r.activities.update_registration(registration.id,
                                                    checked_in_at=self.clock.now())

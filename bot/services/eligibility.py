@@ -28,6 +28,8 @@ class Assessment:
 def holds(condition: Condition, answers: Answers, kb: KnowledgeBase) -> bool | None:
     """True or False on the answer, None when the answer is unknown."""
     answer = answers.get(condition.field)
+    if condition.field == "disability_grade" and answers.get("has_disability_certificate") is False:
+        return False  # no certificate: no grade to meet
     if answer is None:
         return None
     expected = condition.value

@@ -99,5 +99,6 @@ class UserService:
             await r.tickets.add_event(ticket.id, None, now, EventKind.REPORTER_REMOVED,
                                       ticket.state, ticket.state)
         await r.tickets.detach_reporter(user.id)
+        await r.timers.cancel(user.id, "kb/", now)  # reminders are addressed by user id
         await r.conversations.clear(user.id)
         await r.users.delete(user.id)
