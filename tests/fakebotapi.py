@@ -24,6 +24,7 @@ JSON-encoded; a JSON body is accepted as well. Like the real API, ``editMessageT
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import copy
 import json
@@ -159,6 +160,10 @@ class FakeBotAPI:
         self.bot_username = bot_username
         self.bot_id = int(token.split(":", 1)[0])
         self.sent: list[SentMessage] = []
+        self.limits: tuple[float, float] | None = None
+        self.too_many = 0
+        self._send_times: collections.deque[float] = collections.deque()
+        self._last_to_chat: dict[int, float] = {}
         self.calls: list[tuple[str, JSON]] = []
         self.answered_callbacks: list[JSON] = []
         self.blocked_users: set[int] = set()
@@ -361,6 +366,25 @@ class FakeBotAPI:
                                  f"(index >= {after}): {exc}") from None
         return found[0]
 
+    def enforce_limits(self, per_second: float, per_chat_seconds: float = 1.0) -> None:
+        """Answers 429 like Telegram when sends exceed `per_second` overall (over any one-second
+        window) or come faster than one per `per_chat_seconds` to a chat; counts them."""
+        self.limits = (per_second, per_chat_seconds)
+
+    def _enforce(self, chat_id: int) -> None:
+        assert self.limits is not None
+        per_second, per_chat = self.limits
+        now = time.monotonic()
+        window = self._send_times
+        while window and now - window[0] > 1.0:
+            window.popleft()
+        last = self._last_to_chat.get(chat_id)
+        if len(window) >= per_second * 1.01 + 1 or (last is not None and now - last < per_chat):
+            self.too_many += 1
+            raise _ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        window.append(now)
+        self._last_to_chat[chat_id] = now
+
     def fail_next(self, method: str, *, status: int = 429, retry_after: int = 1) -> None:
         """Make the next call of ``method`` fail (429 carries ``parameters.retry_after``)."""
         if status == 429:
@@ -385,6 +409,8 @@ class FakeBotAPI:
                 raise self._failures[name].pop(0)
             if "chat_id" in params and self._chat_id(params) in self.blocked_users:
                 raise _ApiError(403, "Forbidden: bot was blocked by the user")
+            if name.startswith("send") and self.limits is not None:
+                self._enforce(self._chat_id(params))
             if name == "getupdates":
                 result = await self._get_updates(params)
             else:

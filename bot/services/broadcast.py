@@ -19,11 +19,14 @@ from storage.polls import Poll
 log = logging.getLogger(__name__)
 
 
+MARGIN = 0.98  # aim 2 % under the cap, so network jitter never makes a second look too full
+
+
 class RateLimiter:
     """At most `rate` acquisitions per second, spread evenly (a leaky bucket)."""
 
     def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
+        self.interval = 1.0 / (rate * MARGIN)
         self.next = time.monotonic()
         self.lock = asyncio.Lock()
 
@@ -44,7 +47,7 @@ class BroadcastSender:
     accepted but not yet recorded — Telegram offers no idempotency key to do better."""
 
     def __init__(self, db: Database, clock: Clock, channel: Channel,
-                 notices: AnnouncementService, rate: float, *, concurrency: int = 8,
+                 notices: AnnouncementService, rate: float, *, concurrency: int | None = None,
                  external_id: str | None = None, lease: timedelta = timedelta(minutes=2),
                  flush_every: int = 1) -> None:
         self.db = db
@@ -52,7 +55,8 @@ class BroadcastSender:
         self.channel = channel
         self.notices = notices
         self.limiter = RateLimiter(rate)
-        self.concurrency = concurrency
+        # enough requests in flight to keep the rate, few enough that a crash repeats little
+        self.concurrency = concurrency or max(2, min(16, int(rate // 100) + 1))
         self.external_id = external_id
         self.lease = lease
         self.flush_every = flush_every
