@@ -280,6 +280,7 @@ announcements = sa.Table(
     sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("photo_file_id", sa.String(200)),
+    sa.Column("document_file_id", sa.String(200)),
     sa.Column("topic", sa.String(20), nullable=False),
     sa.Column("audience", sa.JSON, nullable=False),  # {"kind": "all|compound|…", "values": []}
     sa.Column("important", sa.Boolean, nullable=False, default=False),

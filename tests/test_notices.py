@@ -206,3 +206,26 @@ def test_basic_html_keeps_simple_tags_only() -> None:
     assert basic_html("<b>停水</b> & <a href=x>链接</a>") == \
         "<b>停水</b> &amp; &lt;a href=x&gt;链接&lt;/a&gt;"
     assert basic_html("<b>没闭合") == "没闭合"
+
+
+async def test_a_scheduled_notice_with_a_document_is_edited_before_it_goes(
+        town: Town, staff: Person) -> None:
+    from bot.domain.messages import InKind
+
+    amy = await town.resident()
+    await staff.says("/notice")
+    await staff.says("本周议事会材料")
+    await staff.sends(InKind.DOCUMENT, file_id="pdf-123")
+    await staff.taps("政策通知")
+    await staff.taps("全社区居民")
+    await staff.taps("不是")
+    await staff.taps("定时发送一次")
+    await staff.says("11-24 09:00")
+    await staff.taps("确认发送")
+    await staff.says("/broadcasts")
+    await staff.taps("修改")
+    await staff.says("本周议事会材料（已更新）")
+    assert "已修改" in staff.last.text
+    await town.tick(datetime(2026, 11, 24, 1, 0, tzinfo=UTC) - town.svc.clock.now())
+    await deliver(town)
+    assert "（已更新）" in amy.last.text and amy.last.document == "pdf-123"

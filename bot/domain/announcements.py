@@ -30,6 +30,7 @@ class Announcement(BaseModel):
     created_by: int | None
     text: str
     photo_file_id: str | None = None
+    document_file_id: str | None = None
     topic: Topic
     audience: Audience
     important: bool = False

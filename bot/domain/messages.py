@@ -83,6 +83,7 @@ class Outgoing(BaseModel):
     remove_keyboard: bool = False
     photos: list[str] = Field(default_factory=list)
     voice: str | None = None
+    document: str | None = None  # a file already on the transport (its file id)
     files: list[Attachment] = Field(default_factory=list)
     html: bool = False  # text carries Telegram's basic HTML (<b>, <i>, <u>, <s>)
     expect: Expect | None = None

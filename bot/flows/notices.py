@@ -63,10 +63,12 @@ async def on_input(ctx: Ctx) -> None:
         data["text"] = text
         ctx.conv.step = "photo"
         ctx.say(ctx.t("notice.ask_photo"), choices=[[ctx.choice("btn.skip", "n1:photo:skip")]],
-                expect=Expect.PHOTO)
-    elif step == "photo" and ctx.inc.kind is InKind.PHOTO:
-        data["photo"] = ctx.inc.file_id
+                expect=Expect.PHOTO)  # a photo or a document (e.g. a PDF of the notice)
+    elif step == "photo" and ctx.inc.kind in (InKind.PHOTO, InKind.DOCUMENT) and ctx.inc.file_id:
+        data["photo" if ctx.inc.kind is InKind.PHOTO else "document"] = ctx.inc.file_id
         ask_topic(ctx)
+    elif step == "edit_text" and ctx.inc.kind is InKind.TEXT and text:
+        await apply_edit(ctx, text)
     elif step == "when" and ctx.inc.kind is InKind.TEXT and (moment := when(ctx, text)):
         data["next_at"] = moment.isoformat()
         preview(ctx)
@@ -120,7 +122,8 @@ def draft(ctx: Ctx):  # noqa: ANN201
     data, now = ctx.conv.data, ctx.svc.clock.now()
     return Announcement(
         id=0, community_id=ctx.community.id, created_by=ctx.user.id, text=data["text"],
-        photo_file_id=data.get("photo"), topic=Topic(data["topic"]),
+        photo_file_id=data.get("photo"), document_file_id=data.get("document"),
+        topic=Topic(data["topic"]),
         audience=Audience(kind=data["audience"], values=data.get("values", [])),
         important=data.get("important", False),
         repeat="once" if data["repeat"] in ("now", "once") else data["repeat"],
@@ -156,6 +159,14 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
             menu.show(ctx, "menu.cancelled")
     elif action == "cancel" and (number := parse_id(value)) is not None:
         await cancel(ctx, number)
+    elif action == "edit" and (number := parse_id(value)) is not None:
+        notice = await ctx.r.announcements.get(number)
+        if notice is None or notice.community_id != ctx.community.id or \
+                notice.status != "scheduled":
+            ctx.refuse()
+        else:
+            ctx.go(NAME, "edit_text", notice=number)
+            ctx.say(ctx.t("notice.ask_new_text", id=number), expect=Expect.TEXT)
     elif not in_flow:
         ctx.refuse()
     elif action == "photo" and ctx.conv.step == "photo":
@@ -231,9 +242,25 @@ async def cmd_broadcasts(ctx: Ctx) -> None:
                            pending=counts.get("pending", 0), failed=counts.get("failed", 0),
                            blocked=counts.get("blocked", 0)))
         if notice.status == "scheduled":
-            rows.append([Choice(label=ctx.t("notice.cancel_button", id=notice.id),
+            rows.append([Choice(label=ctx.t("notice.edit_button", id=notice.id),
+                                data=f"n1:edit:{notice.id}"),
+                         Choice(label=ctx.t("notice.cancel_button", id=notice.id),
                                 data=f"n1:cancel:{notice.id}")])
     ctx.say("\n".join(lines) if len(lines) > 1 else ctx.t("notice.none"), choices=rows)
+
+
+async def apply_edit(ctx: Ctx, text: str) -> None:
+    """New text for a scheduled notice; what is still to be sent uses it."""
+    notice = await ctx.r.announcements.get(int(ctx.conv.data["notice"]))
+    ctx.end()
+    if notice is None or notice.status != "scheduled":
+        ctx.refuse()
+        return
+    if len(text) > 3500:
+        ctx.say(ctx.t("err.too_long", limit=3500, length=len(text)))
+        return
+    await ctx.r.announcements.update(notice.id, text=text)
+    ctx.say(ctx.t("notice.edited", id=notice.id))
 
 
 async def cancel(ctx: Ctx, notice_id: int) -> None:

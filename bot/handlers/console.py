@@ -40,6 +40,8 @@ class ConsoleChannel:
             self.write(t(self.lang, "cli.console_photo", file=photo))
         if message.voice:
             self.write(t(self.lang, "cli.console_voice", file=message.voice))
+        if message.document:
+            self.write(t(self.lang, "cli.console_document", file=message.document))
         for attachment in message.files:
             folder = Path(tempfile.gettempdir()) / "linli-files"
             folder.mkdir(exist_ok=True)

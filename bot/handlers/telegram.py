@@ -70,7 +70,8 @@ def to_incoming(update: Update) -> Incoming | None:
     if msg.sticker:
         return Incoming(kind=InKind.STICKER, **common)
     if msg.document:
-        return Incoming(kind=InKind.DOCUMENT, text=msg.caption, **common)
+        return Incoming(kind=InKind.DOCUMENT, text=msg.caption, file_id=msg.document.file_id,
+                        **common)
     return Incoming(kind=InKind.OTHER, text=msg.caption, **common)
 
 
@@ -150,6 +151,8 @@ class TelegramChannel:
             await self.bot.send_photo(chat_id, photo=photo)
         if message.voice:
             await self.bot.send_voice(chat_id, voice=message.voice)
+        if message.document:
+            await self.bot.send_document(chat_id, document=message.document)
         for attachment in message.files:
             upload = InputFile(io.BytesIO(base64.b64decode(attachment.data_b64)),
                                filename=attachment.filename)

@@ -122,7 +122,8 @@ class AnnouncementService:
                                           else "poll.how_to_vote_multiple"))
         return Outgoing(to=Address(channel=user.channel, external_id=user.external_id),
                         text=text, choices=choices, html=True,
-                        photos=[notice.photo_file_id] if notice.photo_file_id else [])
+                        photos=[notice.photo_file_id] if notice.photo_file_id else [],
+                        document=notice.document_file_id)
 
     async def follow_up(self, r: Repos, community: Community, notice: Announcement) -> None:
         """Each grid worker gets the residents of their grid who have not pressed 收到."""
