@@ -130,3 +130,11 @@ async def report_with_photo(chat: Chat) -> str:
     return photo["message"]["photo"][-1]["file_id"]
 
 
+
+
+async def bind_office(services: Services, external_id: str = "5001") -> None:
+    """A community staff member on Telegram."""
+    async with services.db.tx() as r:
+        user = await services.users.get_or_create(
+            r, Address(channel="telegram", external_id=external_id), "zh-Hans")
+        await services.users.bind(r, user, Role.STAFF, "daidong", [], "社区工作人员赵", Duty.ON)

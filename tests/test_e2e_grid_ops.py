@@ -16,6 +16,7 @@ from tests.e2e import (
     RESIDENT,
     WORKER,
     Chat,
+    bind_office,
     bind_staff,
     bot_for,
     onboard,
@@ -117,13 +118,7 @@ async def test_a_restart_with_a_timer_pending_fires_it_once(
 
 
 async def test_policy_questions_and_a_person_over_http(chat: Chat, svc: Services) -> None:
-    from bot.domain.messages import Address
-    from bot.domain.models import Duty, Role
-
-    async with svc.db.tx() as r:
-        staff = await svc.users.get_or_create(r, Address(channel="telegram", external_id="5001"),
-                                              "zh-Hans")
-        await svc.users.bind(r, staff, Role.STAFF, "daidong", [], "社区工作人员赵", Duty.ON)
+    await bind_office(svc)
     api = chat.api
     async with bot_for(chat, svc):
         await onboard(chat)
@@ -144,13 +139,7 @@ async def test_policy_questions_and_a_person_over_http(chat: Chat, svc: Services
 
 async def test_an_activity_sign_up_with_its_qr_and_a_check_in_over_http(
         chat: Chat, svc: Services) -> None:
-    from bot.domain.messages import Address
-    from bot.domain.models import Duty, Role
-
-    async with svc.db.tx() as r:
-        staff = await svc.users.get_or_create(r, Address(channel="telegram", external_id="5001"),
-                                              "zh-Hans")
-        await svc.users.bind(r, staff, Role.STAFF, "daidong", [], "社区工作人员赵", Duty.ON)
+    await bind_office(svc)
     api = chat.api
     async with bot_for(chat, svc):
         await onboard(chat)
@@ -175,13 +164,7 @@ async def test_an_activity_sign_up_with_its_qr_and_a_check_in_over_http(
 
 async def test_a_notice_composed_delivered_and_acknowledged_over_http(
         chat: Chat, svc: Services) -> None:
-    from bot.domain.messages import Address
-    from bot.domain.models import Duty, Role
-
-    async with svc.db.tx() as r:
-        staff = await svc.users.get_or_create(r, Address(channel="telegram", external_id="5001"),
-                                              "zh-Hans")
-        await svc.users.bind(r, staff, Role.STAFF, "daidong", [], "社区工作人员赵", Duty.ON)
+    await bind_office(svc)
     api = chat.api
     async with bot_for(chat, svc):
         await onboard(chat)

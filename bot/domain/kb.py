@@ -90,7 +90,7 @@ class Thresholds(_Strict):
 
 
 class KnowledgeBase(BaseModel):
-    """Everything 政策咨询 knows, validated as a whole (threshold references resolve)."""
+    """Everything the policy consultation knows, validated as a whole (thresholds resolve)."""
 
     model_config = ConfigDict(frozen=True)
 

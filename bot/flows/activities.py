@@ -196,7 +196,7 @@ async def feedback(ctx: Ctx, registration_id: int, rating: int) -> None:
 # --- volunteers -------------------------------------------------------------------------------
 
 async def volunteer_start(ctx: Ctx) -> None:
-    """Asks which skills the volunteer offers (tap to toggle, then 完成)."""
+    """Asks which skills the volunteer offers (tap to toggle, then Done)."""
     ctx.go(NAME, "skills", skills=[])
     ask_skills(ctx)
 

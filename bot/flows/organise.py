@@ -128,7 +128,7 @@ def ask_audience(ctx: Ctx) -> None:
 
 
 def preview(ctx: Ctx) -> None:
-    """Shows the activity as residents will see it, with 发布 / 取消."""
+    """Shows the activity as residents will see it, with Publish / Cancel."""
     ctx.conv.step = "preview"
     activity = draft(ctx)
     text = ctx.t("org.preview") + "\n\n" + _details_text(ctx, activity)
