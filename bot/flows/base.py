@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.domain.community import Community
@@ -26,6 +28,7 @@ from bot.services.users import UserService
 from storage import Database, Repos
 
 _ID = re.compile(r"[0-9]{1,9}")
+_WHEN = re.compile(r"^(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})$")
 
 
 def parse_id(text: str | None) -> int | None:
@@ -134,3 +137,17 @@ async def find_ticket(ctx: Ctx, arg: str) -> Ticket | None:
     if (ticket_id := parse_id(arg)) is not None:
         return await ctx.r.tickets.get(ticket_id)
     return await ctx.r.tickets.by_number(arg.upper()[:30]) if arg else None
+
+
+def future_time(ctx: Ctx, text: str) -> datetime | None:
+    """A local time typed as `12-01 09:00` (or `2026-12-01 09:00`), if it is still ahead."""
+    match = _WHEN.match(text.strip())
+    if not match:
+        return None
+    tz = ZoneInfo(ctx.svc.settings.timezone)
+    year = int(match.group(1) or ctx.svc.clock.now().astimezone(tz).year)
+    try:
+        moment = datetime(year, *(int(g) for g in match.groups()[1:]), tzinfo=tz)
+    except ValueError:
+        return None
+    return moment if moment > ctx.svc.clock.now() else None

@@ -20,7 +20,6 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -28,11 +27,10 @@ from bot.domain.announcements import SAFETY_CRITICAL, Audience, Topic
 from bot.domain.messages import Choice, Expect, InKind
 from bot.domain.models import OFFICE_ROLES, Role
 from bot.flows import menu
-from bot.flows.base import Ctx, parse_id
+from bot.flows.base import Ctx, future_time, parse_id
 
 NAME = "notices"
 PREFIX = "n1"
-WHEN = re.compile(r"^(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})$")
 AUDIENCES = ("all", "compound", "buildings", "grid", "role")
 REPEATS = ("now", "once", "daily", "weekly", "monthly")
 
@@ -69,26 +67,13 @@ async def on_input(ctx: Ctx) -> None:
         ask_topic(ctx)
     elif step == "edit_text" and ctx.inc.kind is InKind.TEXT and text:
         await apply_edit(ctx, text)
-    elif step == "when" and ctx.inc.kind is InKind.TEXT and (moment := when(ctx, text)):
+    elif step == "when" and ctx.inc.kind is InKind.TEXT and (moment := future_time(ctx, text)):
         data["next_at"] = moment.isoformat()
         preview(ctx)
     elif step == "when":
         ctx.say(ctx.t("notice.bad_when"))
     else:
         ctx.say(ctx.t("err.use_buttons"))
-
-
-def when(ctx: Ctx, text: str) -> datetime | None:
-    tz = ZoneInfo(ctx.svc.settings.timezone)
-    match = WHEN.match(text)
-    if not match:
-        return None
-    year = int(match.group(1) or ctx.svc.clock.now().astimezone(tz).year)
-    try:
-        moment = datetime(year, *(int(g) for g in match.groups()[1:]), tzinfo=tz)
-    except ValueError:
-        return None
-    return moment if moment > ctx.svc.clock.now() else None
 
 
 def ask_topic(ctx: Ctx) -> None:

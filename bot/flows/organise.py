@@ -31,12 +31,11 @@ from bot.domain.messages import Attachment, Choice, Expect, InKind
 from bot.domain.models import OFFICE_ROLES
 from bot.flows import menu
 from bot.flows.activities import audience_text, details
-from bot.flows.base import Ctx, parse_id
+from bot.flows.base import Ctx, future_time, parse_id
 from bot.services.activities import ActivityError
 
 NAME = "organise"
 PREFIX = "s1"
-WHEN = re.compile(r"^(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})$")
 CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 TEXT_STEPS = ("title", "description", "role", "start", "end", "place", "capacity")
 
@@ -90,7 +89,6 @@ async def on_input(ctx: Ctx) -> None:
 
 def parse_field(ctx: Ctx, step: str, text: str) -> object | None:
     """A typed value for one field; None when it does not make sense."""
-    tz = ZoneInfo(ctx.svc.settings.timezone)
     if step in ("title", "place", "role"):
         return text[:200] if len(text) <= 200 else None
     if step == "description":
@@ -99,15 +97,8 @@ def parse_field(ctx: Ctx, step: str, text: str) -> object | None:
         number = parse_id(text)
         return number if number and number <= 10_000 else None
     if step == "start":
-        match = WHEN.match(text)
-        if not match:
-            return None
-        year = int(match.group(1) or ctx.svc.clock.now().astimezone(tz).year)
-        try:
-            moment = datetime(year, *(int(g) for g in match.groups()[1:]), tzinfo=tz)
-        except ValueError:
-            return None
-        return moment.isoformat() if moment > ctx.svc.clock.now() else None
+        moment = future_time(ctx, text)
+        return moment.isoformat() if moment else None
     if step == "end":
         start = datetime.fromisoformat(ctx.conv.data["start"])
         match = CLOCK.match(text)

@@ -28,11 +28,11 @@ from bot.domain.kb import GROUPS, STATUSES
 from bot.domain.messages import Choice, Expect, InKind
 from bot.flows import menu
 from bot.flows.base import Ctx
+from bot.services.policy import CONSULTATION
 from bot.services.tickets import Draft
 
 NAME = "policy"
 PREFIX = "k1"
-CONSULTATION = "consultation"  # the hidden category that routes questions to staff
 FORGET_AFTER = timedelta(minutes=30)  # check answers not handed to staff are dropped by then
 CHECK_STEPS = ("age", "hukou", "household", "income", "disability", "status")
 OFFERED_STATUSES = ("dibao", "tekun", "alone_elderly", "youfu", "unemployed", "chronic_disease",

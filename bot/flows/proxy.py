@@ -12,17 +12,16 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
 from bot.domain.messages import Expect, InKind
 from bot.domain.models import GRID_ROLES
 from bot.flows import address, report
 from bot.flows.base import Ctx, parse_id
+from bot.flows.onboarding import PHONE
 
 NAME = "proxy"
 PREFIX = "p1"
-PHONE = re.compile(r"^\+?[\d\- ]{7,20}$")
 
 
 class Step(StrEnum):
@@ -55,7 +54,7 @@ def ask_unit(ctx: Ctx) -> None:
 
 
 async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
-    """Takes the address buttons; then the resident's phone or 跳过."""
+    """Takes the address buttons; then the resident's phone, or Skip."""
     data = ctx.conv.data
     if step != ctx.conv.step:
         ctx.refuse()

@@ -20,10 +20,10 @@ from enum import StrEnum
 from bot.domain.messages import Choice, Expect, InKind
 from bot.domain.models import EventKind, PhotoKind, Ticket, TicketState, open_states
 from bot.flows.base import Ctx, find_ticket, parse_id
+from bot.services.policy import CONSULTATION
 from bot.services.tickets import TRANSITIONS, TicketError
 
 NAME = "work"
-CONSULTATION = "consultation"
 PREFIX = "t1"
 
 

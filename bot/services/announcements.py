@@ -126,7 +126,7 @@ class AnnouncementService:
                         document=notice.document_file_id)
 
     async def follow_up(self, r: Repos, community: Community, notice: Announcement) -> None:
-        """Each grid worker gets the residents of their grid who have not pressed 收到."""
+        """Each grid worker gets the residents of their grid who have not acknowledged."""
         by_grid: dict[str, list[User]] = {}
         for user_id in await r.announcements.unacknowledged(notice.id):
             user = await r.users.get(user_id)

@@ -42,7 +42,7 @@ class Cards:
     @staticmethod
     def where(community: Community, lang: str, compound_id: str | None,
               building_id: str | None, unit: str | None) -> str:
-        """An address in words: 地质六队小区 1号楼 2单元."""
+        """An address in words: compound, building and unit names."""
         compound = community.compound(compound_id or "") or (
             community.compound_of(building_id) if building_id else None)
         building = community.building(building_id or "")

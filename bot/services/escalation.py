@@ -1,4 +1,4 @@
-"""SLA clocks and the three-tier climb: reminders, breaches, 网格员 → 网格指导员 → 网格长."""
+"""SLA clocks and the three-tier climb: reminders, breaches, worker → instructor → chief."""
 
 from __future__ import annotations
 

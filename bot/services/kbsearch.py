@@ -44,7 +44,7 @@ class Language:
                    raw["thousands_separators"])
 
     def age(self, text: str) -> int | None:
-        """An age in a question, in digits ("85岁", "is 82") or words ("八十多岁")."""
+        """An age in a question, in digits ("85 sui", "is 82") or in Chinese number words."""
         units = "|".join(map(re.escape, self.age_units))
         match = re.search(rf"(\d{{2,3}})\s*(?:{units})", text) or ENGLISH_AGE.search(text)
         if match:
@@ -60,7 +60,7 @@ class Language:
                      if any(w in lowered for w in words)), None)
 
     def number(self, text: str) -> float | None:
-        """A number typed as an answer, allowing "85岁", "3,000元"."""
+        """A number typed as an answer, allowing a unit after it and thousands separators."""
         cleaned = text.strip().rstrip(self.number_suffixes)
         for separator in self.thousands_separators:
             cleaned = cleaned.replace(separator, "")
@@ -149,7 +149,7 @@ class KnowledgeSearch:
 
     def expand(self, question: str) -> list[str]:
         """The question's words plus the canonical terms of any colloquial word in it, and of
-        an age it mentions ("我妈85岁", "my father is 82")."""
+        an age it mentions ("my father is 82", or the same in Chinese)."""
         lowered = question.lower()
         words = self.tokens(lowered)
         for colloquial, canonical in self.kb.synonyms.items():
@@ -170,7 +170,7 @@ class KnowledgeSearch:
 
     @staticmethod
     def pinyin(text: str) -> tuple[str, ...]:
-        """Toneless pinyin of the Chinese characters, to forgive homophone typos (低宝, 医包)."""
+        """Toneless pinyin of the Chinese characters, to forgive homophone typos (di-bao)."""
         from pypinyin import lazy_pinyin
 
         return tuple(s for s in lazy_pinyin(text, errors="ignore") if s.isalpha())

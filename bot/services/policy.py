@@ -1,4 +1,4 @@
-"""政策咨询: the knowledge base, its search, programme cards, FAQ answers saved by staff."""
+"""Policy consultation: the knowledge base, its search, cards, FAQ answers saved by staff."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.services.kbsearch import KnowledgeSearch, Language
 from storage import Repos
 
 log = logging.getLogger(__name__)
+CONSULTATION = "consultation"  # the hidden category that routes questions to staff
 
 
 @dataclass(frozen=True)

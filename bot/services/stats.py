@@ -1,4 +1,5 @@
-"""The numbers communities are measured by: volumes, response and resolution times, SLA, 满意率."""
+"""The numbers communities are measured by: volumes, response and resolution times, SLA,
+satisfaction rate."""
 
 from __future__ import annotations
 
