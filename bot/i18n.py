@@ -31,8 +31,16 @@ class Catalog:
     def __init__(self, directory: Path = LOCALE_DIR) -> None:
         self.messages: dict[str, dict[str, str]] = {}
         for lang in LANGUAGES:
-            raw = yaml.safe_load((directory / f"{lang}.yaml").read_text(encoding="utf-8"))
-            self.messages[lang] = _flatten(raw)
+            # the main catalog, then one file per capability (e.g. fieldwork.zh-Hans.yaml)
+            files = [directory / f"{lang}.yaml", *sorted(directory.glob(f"*.{lang}.yaml"))]
+            merged: dict[str, str] = {}
+            for path in files:
+                flat = _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+                clash = merged.keys() & flat.keys()
+                if clash:
+                    raise ValueError(f"{path.name}: keys defined twice: {sorted(clash)[:5]}")
+                merged.update(flat)
+            self.messages[lang] = merged
 
     def t(self, lang: str, key: str, **values: Any) -> str:
         text = self.messages.get(lang, {}).get(key) or self.messages[DEFAULT].get(key)

@@ -22,7 +22,31 @@ async def _v1_initial(conn: AsyncConnection) -> None:
     await conn.run_sync(schema.metadata.create_all)
 
 
+async def create_missing_tables(conn: AsyncConnection) -> None:
+    """Creates every table of the metadata that does not exist yet (a new database already has
+    them all from version 1, so later migrations must be idempotent)."""
+    await conn.run_sync(lambda c: schema.metadata.create_all(c, checkfirst=True))
+
+
+async def add_missing_columns(conn: AsyncConnection, table: sa.Table, *names: str) -> None:
+    """ALTER TABLE … ADD COLUMN for each named column of `table` the database lacks."""
+    def existing(c: sa.Connection) -> set[str]:
+        return {col["name"] for col in sa.inspect(c).get_columns(table.name)}
+
+    have = await conn.run_sync(existing)
+    for name in names:
+        if name in have:
+            continue
+        column = table.c[name]
+        ddl = column.type.compile(dialect=conn.dialect)
+        default = ""
+        if column.server_default is not None:
+            default = f" DEFAULT '{column.server_default.arg}'"
+        await conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {ddl}{default}'))
+
+
 # Append-only: each entry upgrades the schema by one version. Never edit a shipped entry.
+# Entries after the first must be idempotent: use create_missing_tables / add_missing_columns.
 MIGRATIONS: list[Migration] = [_v1_initial]
 
 
