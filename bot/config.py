@@ -27,14 +27,28 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
     timer_interval_seconds: float = Field(default=30.0, gt=0)
-    broadcast_rate: float = Field(default=30.0, gt=0, le=10_000)
+    # Telegram's overall cap (about 30 messages/s), shared by every instance; replies and
+    # cards come first, bulk sends (broadcasts, digests, reminders) use at most BROADCAST_RATE
+    send_rate: float = Field(default=30.0, gt=0, le=10_000)
+    broadcast_rate: float = Field(default=25.0, gt=0, le=10_000)
+    concurrency: int = Field(default=32, ge=1, le=1000)  # updates handled at once
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    public_base_url: str | None = None  # how the world reaches HTTP_HOST:HTTP_PORT
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    log_format: str = "text"
     ack_followup_hours: float = Field(default=24.0, gt=0)
     flood_messages: int = Field(default=20, ge=1)
     flood_window_seconds: float = Field(default=10.0, gt=0)
     max_text_length: int = Field(default=1000, ge=50)
+    # a reply is kept in the outbox, handed over by the transport right after the commit; if
+    # that did not happen within this time (a crash), the outbox sender delivers it
+    reply_hold_seconds: float = Field(default=15.0, gt=0)
     log_level: str = "INFO"
 
-    @field_validator("telegram_bot_token", "bot_username", mode="before")
+    @field_validator("telegram_bot_token", "bot_username", "public_base_url",
+                     "telegram_webhook_url", "telegram_webhook_secret", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -48,6 +62,13 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("DATABASE_URL must be sqlite:///PATH or postgresql://…")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value not in ("text", "json"):
+            raise ValueError("LOG_FORMAT must be text or json")
         return value
 
     @field_validator("default_language")

@@ -39,15 +39,27 @@ async def add_missing_columns(conn: AsyncConnection, table: sa.Table, *names: st
             continue
         column = table.c[name]
         ddl = column.type.compile(dialect=conn.dialect)
-        default = ""
-        if column.server_default is not None:
-            default = f" DEFAULT '{column.server_default.arg}'"
-        await conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {ddl}{default}'))
+        default, arg = "", getattr(column.server_default, "arg", None)
+        if isinstance(arg, str):
+            default = f" DEFAULT '{arg}'"
+        elif arg is not None:
+            default = f" DEFAULT {arg.compile(dialect=conn.dialect)}"
+        null = "" if column.nullable or not default else " NOT NULL"
+        await conn.execute(sa.text(
+            f'ALTER TABLE {table.name} ADD COLUMN "{name}" {ddl}{default}{null}'))
+    for index in table.indexes:  # indexes over the new columns
+        await conn.run_sync(lambda c, i=index: i.create(c, checkfirst=True))
 
 
 # Append-only: each entry upgrades the schema by one version. Never edit a shipped entry.
 # Entries after the first must be idempotent: use create_missing_tables / add_missing_columns.
-MIGRATIONS: list[Migration] = [_v1_initial]
+async def _v2_serving(conn: AsyncConnection) -> None:
+    """Bulk outbox rows, shared flood counters, instances and generated settings."""
+    await create_missing_tables(conn)
+    await add_missing_columns(conn, schema.outbox, "bulk")
+
+
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving]
 
 
 class Database:

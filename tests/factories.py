@@ -66,11 +66,7 @@ class Person:
         """Sends one Incoming, delivers replies and the outbox; returns what reached me."""
         start = len(self.inbox)
         incoming = make_incoming(self.external_id, kind, **fields)
-        result = await self.town.desk.handle(incoming)
-        if kind is InKind.BUTTON:
-            await self.town.channel.answer_button(incoming, result.toast)
-        for reply in result.replies:
-            await self.town.channel.send(reply)
+        await self.town.desk.serve(incoming, self.town.channel)
         await self.town.sender.drain()
         return self.inbox[start:]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -55,6 +56,7 @@ class Services:
     policy: PolicyService
     activities: ActivityService
     notices: AnnouncementService
+    instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
 
 @dataclass

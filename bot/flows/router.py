@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from types import ModuleType
 
 from bot.domain.activities import ActivityKind
-from bot.domain.messages import Address, Incoming, InKind, Outgoing
+from bot.domain.messages import Address, Channel, Incoming, InKind, Outgoing
 from bot.flows import (
     account,
     activities,
@@ -29,6 +30,7 @@ from bot.flows import (
 )
 from bot.flows.base import Conversation, Ctx, Services
 from bot.i18n import normalise_language
+from storage import Repos
 
 log = logging.getLogger(__name__)
 
@@ -44,29 +46,31 @@ HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversa
 
 @dataclass
 class Result:
-    """What the transport should do now: replies to the sender and a button toast."""
+    """What the transport should do now: replies to the sender and a button toast.
+
+    `reply_ids[i]` is the outbox row of `replies[i]` (None for a reply that is not kept, such
+    as an apology after a failure): the transport hands replies over itself and records them;
+    what it could not hand over, the outbox sender delivers."""
 
     replies: list[Outgoing] = field(default_factory=list)
     toast: str | None = None
     queued: bool = False
+    reply_ids: list[int | None] = field(default_factory=list)
 
 
 class FloodGuard:
-    """At most `limit` messages per `window` seconds from one user, per instance."""
+    """At most `limit` messages per `window` seconds from one person, counted in the database
+    so that every instance shares the count."""
 
     def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self.seen: dict[Address, deque[float]] = defaultdict(deque)
+        self.limit, self.window = limit, timedelta(seconds=window)
 
-    def check(self, who: Address) -> str:
+    async def check(self, r: Repos, who: Address, now: datetime) -> str:
         """'ok', 'warn' (first message over the limit) or 'drop'."""
-        now, stamps = time.monotonic(), self.seen[who]
-        while stamps and now - stamps[0] > self.window:
-            stamps.popleft()
-        stamps.append(now)
-        if len(stamps) <= self.limit:
+        count = await r.conversations.flood_hit(who.channel, who.external_id, now, self.window)
+        if count <= self.limit:
             return "ok"
-        return "warn" if len(stamps) == self.limit + 1 else "drop"
+        return "warn" if count == self.limit + 1 else "drop"
 
 
 class Desk:
@@ -77,21 +81,73 @@ class Desk:
         self.on_queued = on_queued or (lambda: None)
         self.flood = FloodGuard(svc.settings.flood_messages, svc.settings.flood_window_seconds)
         self.languages: dict[Address, str] = {}  # chosen languages seen here, for error replies
+        self.hold = timedelta(seconds=svc.settings.reply_hold_seconds)
+        self._turns: dict[Address, asyncio.Lock] = {}
+        self._waiting: dict[Address, int] = {}
+
+    @asynccontextmanager
+    async def turn(self, who: Address) -> AsyncIterator[None]:
+        """One update of a person at a time in this process (FIFO); across instances the
+        person's row lock keeps the order."""
+        lock = self._turns.get(who)
+        if lock is None:
+            lock = self._turns[who] = asyncio.Lock()
+        self._waiting[who] = self._waiting.get(who, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[who] -= 1
+            if not self._waiting[who]:
+                del self._waiting[who], self._turns[who]
+
+    async def serve(self, inc: Incoming, channel: Channel,
+                    committed: Callable[[], None] | None = None) -> Result:
+        """Handles one update and hands its replies over, in order per person; `committed`
+        is called as soon as the update's transaction is durable (to acknowledge it)."""
+        async with self.turn(inc.sender):
+            result = await self.handle(inc)
+            if committed is not None:
+                committed()
+            if inc.kind is InKind.BUTTON:
+                await channel.answer_button(inc, result.toast)
+            await self.deliver(result, channel)
+        return result
+
+    async def deliver(self, result: Result, channel: Channel) -> None:
+        """Sends the replies through `channel` and records them; a reply that cannot go now
+        is left to the outbox sender, and so is everything after it (order)."""
+        sent: list[tuple[int, str | None]] = []
+        ids = result.reply_ids + [None] * (len(result.replies) - len(result.reply_ids))
+        failed = False
+        for item_id, reply in zip(ids, result.replies, strict=True):
+            try:
+                ref = await channel.send(reply)
+            except Exception as exc:  # noqa: BLE001 - the outbox sender tries again
+                log.warning("reply to %s not handed over (%s); the outbox will send it",
+                            channel.name, exc.__class__.__name__)
+                failed = True
+                break
+            if item_id is not None:
+                sent.append((item_id, ref))
+        left = [i for i in ids[len(sent):] if i is not None] if failed else []
+        if sent or left:
+            async with self.svc.db.tx() as r:
+                await r.outbox.sent_many(sent, self.svc.clock.now())
+                if left:
+                    await r.outbox.release(left)
+        if left:
+            self.on_queued()
 
     async def handle(self, inc: Incoming) -> Result:
         """Handles one update exactly once; a failure changes nothing and says sorry."""
         lang = self.languages.get(inc.sender) or normalise_language(
             inc.language_code, self.svc.settings.default_language)
-        verdict = self.flood.check(inc.sender)
-        if verdict != "ok":
-            text = self.svc.catalog.t(lang, "err.flood")
-            return Result([Outgoing(to=inc.sender, text=text)] if verdict == "warn" else [],
-                          toast=text)
         try:
             return await self._handle(inc, lang)
         except Exception:
-            log.exception("failed to handle %s from %s:%s (update %s, data %r)", inc.kind,
-                          inc.sender.channel, inc.sender.external_id, inc.update_id, inc.data)
+            log.exception("failed to handle update %s (%s from %s)", inc.update_id, inc.kind,
+                          inc.sender.channel)
             text = self.svc.catalog.t(lang, "err.internal")
             return Result([Outgoing(to=inc.sender, text=text)], toast=text)
 
@@ -104,12 +160,16 @@ class Desk:
                     inc.sender.channel, inc.update_id, now):
                 log.info("ignoring repeated update %s", inc.update_id)
                 return Result()
+            verdict = await self.flood.check(r, inc.sender, now)
+            if verdict != "ok":
+                text = svc.catalog.t(lang, "err.flood")
+                return Result([Outgoing(to=inc.sender, text=text)] if verdict == "warn"
+                              else [], toast=text)
             user = await svc.users.get_or_create(r, inc.sender, lang)
             await r.users.lock(user.id)
             stored = await r.conversations.get(user.id)
             conv = Conversation(*stored) if stored else Conversation()
             ctx = Ctx(svc=svc, r=r, community=community, user=user, inc=inc, conv=conv)
-            pending = await r.outbox.pending_count()
             await route(ctx)
             if not ctx.deleted:
                 if ctx.conv.idle:
@@ -117,13 +177,19 @@ class Desk:
                 else:
                     await r.conversations.put(ctx.user.id, ctx.conv.flow, ctx.conv.step,
                                               ctx.conv.data, now)
-            queued = await r.outbox.pending_count() > pending
+            queued = r.outbox.added > 0
+            ids: list[int | None] = []
+            if not ctx.deleted:  # nothing may stay addressed to a person who was deleted
+                for reply in ctx.out:
+                    ids.append(await r.outbox.add(
+                        reply.to.channel, reply.to.external_id, reply.model_dump(mode="json"),
+                        now, held_for=self.hold))
         if queued:
             self.on_queued()
         if len(self.languages) > 100_000:
             self.languages.clear()
         self.languages[inc.sender] = ctx.user.lang
-        return Result(ctx.out, ctx.toast, queued)
+        return Result(ctx.out, ctx.toast, queued, ids)
 
 
 async def route(ctx: Ctx) -> None:

@@ -57,7 +57,7 @@ class DigestService:
         chart = Attachment(filename="stats.png", as_photo=True,
                            data_b64=base64.b64encode(self.chart(community, user.lang, stats))
                            .decode())
-        await self.notifier.send(r, user, text, files=[chart])
+        await self.notifier.send(r, user, text, files=[chart], bulk=True)
 
     def render(self, community: Community, lang: str, stats: Stats, title_key: str) -> str:
         t = self.catalog.t
