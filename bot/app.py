@@ -89,6 +89,10 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
            .rate_limiter(budget)
            .updater(None)  # our Poller or the webhook feed updates (confirmed after commit)
            .connection_pool_size(max(8, settings.concurrency + 4))
+           .read_timeout(settings.telegram_timeout_seconds)
+           .write_timeout(settings.telegram_timeout_seconds)
+           .connect_timeout(settings.telegram_timeout_seconds)
+           .pool_timeout(settings.telegram_timeout_seconds)
            .build())
     sender = OutboxSender(svc.db, svc.clock, TelegramChannel(app.bot))
     broadcaster = BroadcastSender(svc.db, svc.clock, TelegramChannel(app.bot, bulk=True),

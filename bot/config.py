@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     bot_username: str | None = None
+    telegram_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     database_url: str = "sqlite+aiosqlite:///linli.db"
     community_file: Path = SAMPLE_COMMUNITY
     kb_dir: Path = KB_DIR
@@ -44,7 +45,7 @@ class Settings(BaseSettings):
     max_text_length: int = Field(default=1000, ge=50)
     # a reply is kept in the outbox, handed over by the transport right after the commit; if
     # that did not happen within this time (a crash), the outbox sender delivers it
-    reply_hold_seconds: float = Field(default=15.0, gt=0)
+    reply_hold_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
 
     @field_validator("telegram_bot_token", "bot_username", "public_base_url",

@@ -101,3 +101,15 @@ class OutboxRepo(Repo):
             outbox.c.channel == channel, outbox.c.sent_at.is_(None),
             outbox.c.failed_at.is_(None)))).scalar()
         return aware(value)
+
+    async def waiting_for(self, channel: str, external_id: str) -> bool:
+        """Whether a message to this person is still undelivered (so a new one must queue
+        behind it rather than overtake it)."""
+        return (await self.conn.execute(sa.select(outbox.c.id).where(
+            outbox.c.channel == channel, outbox.c.external_id == external_id,
+            outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None)).limit(1))).first() \
+            is not None
+
+    async def failed_count(self) -> int:
+        return (await self.conn.execute(sa.select(sa.func.count()).select_from(outbox).where(
+            outbox.c.failed_at.is_not(None)))).scalar_one()

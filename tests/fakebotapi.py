@@ -29,6 +29,7 @@ import contextlib
 import copy
 import json
 import mimetypes
+import random
 import re
 import time
 from collections.abc import Callable
@@ -178,6 +179,9 @@ class FakeBotAPI:
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self._users: dict[int, JSON] = {}
         self._failures: dict[str, list[_ApiError]] = {}
+        self.faults: tuple[float, tuple[str, ...], random.Random, float] | None = None
+        self.injected: collections.Counter[str] = collections.Counter()
+        self._by_chat: dict[int, list[SentMessage]] = {}
         self._new_update = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -315,7 +319,7 @@ class FakeBotAPI:
 
     # ------------------------------------------------------------------ observing the bot
     def messages_to(self, chat_id: int) -> list[SentMessage]:
-        return [m for m in self.sent if m.chat_id == chat_id]
+        return list(self._by_chat.get(chat_id, ()))
 
     def last_to(self, chat_id: int) -> SentMessage:
         messages = self.messages_to(chat_id)
@@ -385,6 +389,41 @@ class FakeBotAPI:
         window.append(now)
         self._last_to_chat[chat_id] = now
 
+    def inject_faults(self, rate: float, *, seed: int = 1, delay: float = 1.5,
+                      kinds: tuple[str, ...] = ("429", "5xx", "timeout_before", "timeout_after",
+                                                "drop_before", "drop_after")) -> None:
+        """Makes a share `rate` of send*/edit* calls fail like a flaky network or a busy
+        Telegram: 429 with retry_after, 502, a response slower than the client waits
+        (`delay` seconds), or a dropped connection — `_before` kinds fail before the message
+        is accepted, `_after` kinds after (the bot cannot know it arrived). Counted in
+        :attr:`injected`."""
+        self.faults = (rate, kinds, random.Random(seed), delay)
+
+    async def _fault(self, request: web.Request, name: str,
+                     accept: Callable[[], Any]) -> web.StreamResponse | None:
+        """Applies an injected fault to this call, if one is drawn; None when none is."""
+        if self.faults is None or not name.startswith(("send", "edit")):
+            return None
+        rate, kinds, rng, delay = self.faults
+        if rng.random() >= rate:
+            return None
+        kind = rng.choice(kinds)
+        self.injected[kind] += 1
+        if kind == "429":
+            return _ApiError(429, "Too Many Requests: retry after 1",
+                             {"retry_after": 1}).response()
+        if kind == "5xx":
+            return _ApiError(502, "Bad Gateway").response()
+        if kind.endswith("_after"):
+            with contextlib.suppress(_ApiError):
+                accept()
+        if kind.startswith("timeout"):
+            await asyncio.sleep(delay)
+            return _ApiError(502, "Bad Gateway").response()
+        if request.transport is not None:
+            request.transport.close()  # the connection drops without an answer
+        return web.Response(status=502)
+
     def fail_next(self, method: str, *, status: int = 429, retry_after: int = 1) -> None:
         """Make the next call of ``method`` fail (429 carries ``parameters.retry_after``)."""
         if status == 429:
@@ -411,6 +450,10 @@ class FakeBotAPI:
                 raise _ApiError(403, "Forbidden: bot was blocked by the user")
             if name.startswith("send") and self.limits is not None:
                 self._enforce(self._chat_id(params))
+            faulted = await self._fault(request, name,
+                                        lambda: self._methods[name](params, uploads))
+            if faulted is not None:
+                return faulted
             if name == "getupdates":
                 result = await self._get_updates(params)
             else:
@@ -496,10 +539,12 @@ class FakeBotAPI:
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             content["reply_markup"] = markup  # Telegram echoes only inline keyboards
         raw = self._message(chat_id, self._bot_user(), content)
-        self.sent.append(SentMessage(
+        message = SentMessage(
             message_id=raw["message_id"], chat_id=chat_id, method=method,
             text=content.get("text", content.get("caption")), reply_markup=markup,
-            parse_mode=params.get("parse_mode"), params=params, raw=raw, **fields))
+            parse_mode=params.get("parse_mode"), params=params, raw=raw, **fields)
+        self.sent.append(message)
+        self._by_chat.setdefault(chat_id, []).append(message)
         return raw
 
     def _send_message(self, params: JSON, uploads: Uploads) -> JSON:

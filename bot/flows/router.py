@@ -177,19 +177,24 @@ class Desk:
                 else:
                     await r.conversations.put(ctx.user.id, ctx.conv.flow, ctx.conv.step,
                                               ctx.conv.data, now)
-            queued = r.outbox.added > 0
             ids: list[int | None] = []
-            if not ctx.deleted:  # nothing may stay addressed to a person who was deleted
+            replies = ctx.out
+            if not ctx.deleted and ctx.out:  # nothing may stay addressed to a deleted person
+                # behind an undelivered message the replies queue up, in order, for the sender
+                behind = await r.outbox.waiting_for(inc.sender.channel, inc.sender.external_id)
                 for reply in ctx.out:
                     ids.append(await r.outbox.add(
                         reply.to.channel, reply.to.external_id, reply.model_dump(mode="json"),
-                        now, held_for=self.hold))
+                        now, held_for=None if behind else self.hold))
+                if behind:
+                    replies, ids = [], []
+            queued = r.outbox.added > 0
         if queued:
             self.on_queued()
         if len(self.languages) > 100_000:
             self.languages.clear()
         self.languages[inc.sender] = ctx.user.lang
-        return Result(ctx.out, ctx.toast, queued, ids)
+        return Result(replies, ctx.toast, queued, ids)
 
 
 async def route(ctx: Ctx) -> None:

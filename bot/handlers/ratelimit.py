@@ -21,6 +21,7 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger(__name__)
 REPLY, BULK = "reply", "bulk"
 MARGIN = 0.98  # aim 2 % under a cap, so jitter never makes a second look too full
+INLINE_RETRY_SECONDS = 5.0  # a reply waits this long in line at most (well within its hold)
 _COUNTED = ("send", "edit", "copy", "forward")  # what Telegram counts as messages
 
 
@@ -95,7 +96,7 @@ class SendBudget(BaseRateLimiter[str]):
                 self.too_many += 1
                 wait = _seconds(exc.retry_after)
                 self.paused_until = max(self.paused_until, time.monotonic() + wait)
-                if bulk or attempt == self.max_retries:
+                if bulk or attempt == self.max_retries or wait > INLINE_RETRY_SECONDS:
                     raise  # the broadcast and outbox senders wait and try again themselves
                 log.info("429 on %s: retrying a reply after %.1f s", endpoint, wait)
                 await asyncio.sleep(wait)

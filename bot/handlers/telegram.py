@@ -136,7 +136,7 @@ class TelegramChannel:
         except (TimedOut, NetworkError) as exc:
             if isinstance(exc, BadRequest):
                 raise
-            raise RetryLater(5.0, str(exc)) from exc
+            raise RetryLater(1.0, str(exc)) from exc
 
     async def _send(self, message: Outgoing) -> str | None:
         chat_id = int(message.to.external_id)
