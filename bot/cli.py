@@ -30,7 +30,10 @@ def _role(text: str) -> Role:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="linli", description="Linli community service desk")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the Telegram bot (long polling)")
+    run = sub.add_parser("run", help="serve HTTP (health, metrics, webhooks) and every "
+                         "configured channel; Telegram by long polling unless --webhook")
+    run.add_argument("--webhook", metavar="URL", help="serve Telegram by webhook at this public "
+                     "URL (TELEGRAM_WEBHOOK_URL); its path is served on HTTP_HOST:HTTP_PORT")
     con = sub.add_parser("console", help="walk every flow in the terminal, without a token")
     con.add_argument("--as", dest="role", type=_role, default=Role.RESIDENT,
                      help="resident, worker, instructor, chief, staff or admin")
@@ -126,7 +129,9 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
 
             await run_console(svc, args.role, args.user, grid_id=args.grid, name=args.name)
             return 0
-        return await _run_telegram(svc)
+        from bot.serve import run
+
+        return await run(svc, webhook_url=args.webhook)
     finally:
         await svc.db.dispose()
 
@@ -211,25 +216,3 @@ async def _bot_username(svc) -> str | None:  # noqa: ANN001
     except Exception:  # offline: the code still works in the console and by hand
         logging.getLogger(__name__).warning("could not ask Telegram for the bot's username")
         return None
-
-
-async def _run_telegram(svc) -> int:  # noqa: ANN001
-    from bot.app import build_telegram, start_polling, stop_polling
-
-    app = build_telegram(svc)
-    stop = asyncio.Event()
-    _on_signals(stop)
-    await start_polling(app)
-    try:
-        await stop.wait()
-    finally:
-        await stop_polling(app)
-    return 0
-
-
-def _on_signals(stop: asyncio.Event) -> None:
-    import signal
-
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)

@@ -171,6 +171,12 @@ class FakeBotAPI:
         self.commands: dict[tuple[str, str], list[JSON]] = {}  # (scope type, language) -> list
         self.menu_button: JSON | None = None  # the last setChatMenuButton ``menu_button``
         self.webhook_url = ""
+        self.webhook_secret = ""
+        self.webhook_statuses: list[int] = []
+        self.splitter: list[str] = []  # several instances' webhook URLs, used in turn
+        self._next_target = -1
+        self._posting: set[asyncio.Task] = set()
+        self._client: Any = None  # an aiohttp session for webhook deliveries
         self.port = 0
         self._updates: list[JSON] = []
         self._last_update_id = 0
@@ -228,6 +234,11 @@ class FakeBotAPI:
         """Stop serving; pending long polls are released immediately."""
         self._closing = True
         self._wake()
+        for task in list(self._posting):
+            task.cancel()
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -253,23 +264,57 @@ class FakeBotAPI:
 
     # ------------------------------------------------------------------ driving users
     def push_update(self, update: JSON) -> JSON:
-        """Queue a raw update (``update_id`` assigned if missing) and wake long polls."""
+        """Queue a raw update (``update_id`` assigned if missing) and wake long polls; once the
+        bot has set a webhook, POST it there instead, retrying like Telegram until a 200."""
         update.setdefault("update_id", self._last_update_id + 1)
         self._last_update_id = max(self._last_update_id, update["update_id"])
+        if self.webhook_url:
+            task = asyncio.get_running_loop().create_task(self._post_until_taken(update))
+            self._posting.add(task)
+            task.add_done_callback(self._posting.discard)
+            return update
         self._updates.append(update)
         self._wake()
         return update
 
+    async def _post_until_taken(self, update: JSON, attempts: int = 120) -> None:
+        for _ in range(attempts):
+            if self._closing:
+                return
+            try:
+                status = await self.deliver_webhook(update, url=self.webhook_targets())
+            except Exception:  # noqa: BLE001 - the bot is down: try again, as Telegram does
+                status = 0
+            self.webhook_statuses.append(status)
+            if status == 200:
+                return
+            await asyncio.sleep(0.5)
+
+    def webhook_targets(self) -> str:
+        """Where the next webhook POST goes: the bot's URL, or round-robin over `splitter`."""
+        if not self.splitter:
+            return self.webhook_url
+        self._next_target = (self._next_target + 1) % len(self.splitter)
+        return self.splitter[self._next_target]
+
     def user_sends(self, user_id: int, text: str, *, first_name: str = "测试",
                    language_code: str = "zh-hans") -> JSON:
         """A text message from a user in their private chat (``/commands`` get an entity)."""
+        return self.push_update(self.text_update(user_id, text, first_name=first_name,
+                                                 language_code=language_code))
+
+    def text_update(self, user_id: int, text: str, *, first_name: str = "测试",
+                    language_code: str = "zh-hans") -> JSON:
+        """The update a text message would be, with a fresh id, not yet delivered."""
         user = self._remember_user(user_id, first_name, language_code)
         content: JSON = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             length = len(command.encode("utf-16-le")) // 2
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return self._user_message(user, content)
+        self._last_update_id += 1
+        return {"update_id": self._last_update_id,
+                "message": self._message(user["id"], user, content)}
 
     def user_sends_photo(self, user_id: int, *, caption: str | None = None,
                          file_bytes: bytes = b"\xff\xd8\xff\xe0 fake jpeg") -> JSON:
@@ -676,7 +721,24 @@ class FakeBotAPI:
 
     def _set_webhook(self, params: JSON, uploads: Uploads) -> bool:
         self.webhook_url = str(params.get("url", ""))
+        self.webhook_secret = str(params.get("secret_token") or "")
         return True
+
+    async def deliver_webhook(self, update: JSON, *, secret: str | None = None,
+                              url: str | None = None) -> int:
+        """POSTs an update to the webhook as Telegram does (with the secret token header);
+        returns the HTTP status. `url` overrides the webhook set by the bot (a splitter)."""
+        import aiohttp
+
+        update.setdefault("update_id", self._last_update_id + 1)
+        self._last_update_id = max(self._last_update_id, update["update_id"])
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret
+                   if secret is None else secret}
+        if self._client is None:
+            self._client = aiohttp.ClientSession()
+        async with self._client.post(url or self.webhook_url, json=update,
+                                     headers=headers) as response:
+            return response.status
 
     @staticmethod
     def _commands_key(params: JSON) -> tuple[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class Result:
     toast: str | None = None
     queued: bool = False
     reply_ids: list[int | None] = field(default_factory=list)
+    flow: str = ""  # the flow that handled it (for metrics)
 
 
 class FloodGuard:
@@ -82,6 +84,7 @@ class Desk:
         self.flood = FloodGuard(svc.settings.flood_messages, svc.settings.flood_window_seconds)
         self.languages: dict[Address, str] = {}  # chosen languages seen here, for error replies
         self.hold = timedelta(seconds=svc.settings.reply_hold_seconds)
+        self.observe: Callable[[str, str, float], None] = lambda _c, _f, _s: None
         self._turns: dict[Address, asyncio.Lock] = {}
         self._waiting: dict[Address, int] = {}
 
@@ -106,12 +109,14 @@ class Desk:
         """Handles one update and hands its replies over, in order per person; `committed`
         is called as soon as the update's transaction is durable (to acknowledge it)."""
         async with self.turn(inc.sender):
-            result = await self.handle(inc)
+            result = await self.handle(inc, kick=False)
             if committed is not None:
                 committed()
             if inc.kind is InKind.BUTTON:
                 await channel.answer_button(inc, result.toast)
             await self.deliver(result, channel)
+        if result.queued:  # after the replies, so that they come before what this queued
+            self.on_queued()
         return result
 
     async def deliver(self, result: Result, channel: Channel) -> None:
@@ -139,12 +144,18 @@ class Desk:
         if left:
             self.on_queued()
 
-    async def handle(self, inc: Incoming) -> Result:
-        """Handles one update exactly once; a failure changes nothing and says sorry."""
+    async def handle(self, inc: Incoming, *, kick: bool = True) -> Result:
+        """Handles one update exactly once; a failure changes nothing and says sorry.
+        `kick` wakes the outbox sender for what the update queued."""
         lang = self.languages.get(inc.sender) or normalise_language(
             inc.language_code, self.svc.settings.default_language)
+        started = time.perf_counter()
         try:
-            return await self._handle(inc, lang)
+            result = await self._handle(inc, lang)
+            self.observe(inc.sender.channel, result.flow, time.perf_counter() - started)
+            if kick and result.queued:
+                self.on_queued()
+            return result
         except Exception:
             log.exception("failed to handle update %s (%s from %s)", inc.update_id, inc.kind,
                           inc.sender.channel)
@@ -169,8 +180,13 @@ class Desk:
             await r.users.lock(user.id)
             stored = await r.conversations.get(user.id)
             conv = Conversation(*stored) if stored else Conversation()
+            flow = conv.flow  # the flow in progress, else the one the update started
             ctx = Ctx(svc=svc, r=r, community=community, user=user, inc=inc, conv=conv)
+            # behind an undelivered earlier message the replies queue up, in order, for the
+            # sender (what this update itself queues for the person comes after its replies)
+            behind = await r.outbox.waiting_for(inc.sender.channel, inc.sender.external_id)
             await route(ctx)
+            flow = flow or ctx.conv.flow
             if not ctx.deleted:
                 if ctx.conv.idle:
                     await r.conversations.clear(ctx.user.id)
@@ -180,21 +196,17 @@ class Desk:
             ids: list[int | None] = []
             replies = ctx.out
             if not ctx.deleted and ctx.out:  # nothing may stay addressed to a deleted person
-                # behind an undelivered message the replies queue up, in order, for the sender
-                behind = await r.outbox.waiting_for(inc.sender.channel, inc.sender.external_id)
                 for reply in ctx.out:
                     ids.append(await r.outbox.add(
                         reply.to.channel, reply.to.external_id, reply.model_dump(mode="json"),
                         now, held_for=None if behind else self.hold))
                 if behind:
                     replies, ids = [], []
-            queued = r.outbox.added > 0
-        if queued:
-            self.on_queued()
+            queued = r.outbox.added > 0 or bool(ids and not replies)
         if len(self.languages) > 100_000:
             self.languages.clear()
         self.languages[inc.sender] = ctx.user.lang
-        return Result(replies, ctx.toast, queued, ids)
+        return Result(replies, ctx.toast, queued, ids, flow=flow)
 
 
 async def route(ctx: Ctx) -> None:

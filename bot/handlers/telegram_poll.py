@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
@@ -72,9 +73,11 @@ class Poller:
                     offset=self.offset, timeout=0 if busy else self.timeout,
                     read_timeout=self.timeout + 10, allowed_updates=Update.ALL_TYPES)
                 backoff = 1.0
+                self._health(None)
             except (InvalidToken, Conflict):
                 raise
             except (TimedOut, NetworkError, TelegramError) as exc:
+                self._health(exc)
                 log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60.0)
@@ -93,6 +96,13 @@ class Poller:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.progress.wait(), self.gap * 20)
                 await asyncio.sleep(self.gap)
+
+    def _health(self, problem: Exception | None) -> None:
+        health = self.app.bot_data.get("health")
+        if health is not None:
+            now = datetime.now(UTC)
+            health.up("telegram", now) if problem is None else health.down(
+                "telegram", now, str(problem))
 
     async def _handle(self, update: Update) -> None:
         try:
