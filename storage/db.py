@@ -69,6 +69,10 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, object] = dict(engine_kwargs)
+        # enough connections for the updates handled at once plus the senders and timers
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 50)
+        kwargs.setdefault("hide_parameters", True)  # bound values are personal data: never log
         if self.is_sqlite:
             kwargs.setdefault("connect_args", {"timeout": 30})
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, **kwargs)
@@ -92,7 +96,10 @@ class Database:
 
         @event.listens_for(sync_engine, "begin")
         def _on_begin(conn):  # noqa: ANN001
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # a read (see `read()`) must not queue for the write lock: inside a write
+            # transaction of the same process that would wait on itself
+            read = conn.get_execution_options().get("linli_read")
+            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Repos]:
@@ -101,6 +108,16 @@ class Database:
 
         async with self.engine.begin() as conn:
             yield _Repos(conn)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Repos]:
+        """A read-only transaction: never waits for writers (SQLite WAL, PostgreSQL MVCC)."""
+        from storage.repos import Repos as _Repos
+
+        async with self.engine.connect() as conn:
+            await conn.execution_options(linli_read=True)
+            async with conn.begin():
+                yield _Repos(conn)
 
     async def migrate(self) -> int:
         """Brings the schema to the newest version; returns the version."""

@@ -168,7 +168,9 @@ class BotProcess:
 async def walk_with_kills(api: FakeBotAPI, bot: BotProcess, walkers: Walkers, *,
                           kills: int, seed: int = 1, every: tuple[float, float] = (1.0, 3.0),
                           ) -> None:
-    """Runs the walkers while the bot is SIGKILLed `kills` times at random moments."""
+    """Runs the walkers while the bot is SIGKILLed `kills` times at random moments, each a
+    random while after the restarted bot has answered something (so the kills land in the
+    middle of conversations, not during start-up)."""
     import random
 
     rng = random.Random(seed)
@@ -176,6 +178,9 @@ async def walk_with_kills(api: FakeBotAPI, bot: BotProcess, walkers: Walkers, *,
     walking = asyncio.create_task(walkers.run())
     try:
         for _ in range(kills):
+            answered = len(api.sent)
+            while len(api.sent) == answered and not walking.done():
+                await asyncio.sleep(0.05)
             await asyncio.wait({walking}, timeout=rng.uniform(*every))
             if walking.done():
                 break

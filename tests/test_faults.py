@@ -56,7 +56,7 @@ async def test_nothing_is_lost_when_the_bot_is_killed_mid_report(api: FakeBotAPI
     url = f"sqlite:///{tmp_path / 'linli.db'}"
     bot = BotProcess(api, url)
     walkers = Walkers(api, 12, step_timeout=60)
-    await walk_with_kills(api, bot, walkers, kills=3, seed=seed, every=(1.5, 4.0))
+    await walk_with_kills(api, bot, walkers, kills=3, seed=seed, every=(0.3, 2.0))
     assert bot.kills >= 1
     assert b"Traceback" not in bot.log, bot.log.decode()[-3000:]
     svc = services_for(api, f"sqlite+aiosqlite:///{tmp_path / 'linli.db'}")

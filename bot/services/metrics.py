@@ -43,7 +43,8 @@ class Metrics:
 
     async def render(self, db: Database, now: datetime, too_many: int = 0) -> bytes:
         """Reads the database figures and returns the exposition text."""
-        async with db.engine.connect() as conn:
+        async with db.read() as r:
+            conn = r.conn
             waiting = sa.and_(outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
             depth, oldest = (await conn.execute(sa.select(
                 sa.func.count(), sa.func.min(outbox.c.created_at)).where(waiting))).one()

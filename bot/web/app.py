@@ -34,8 +34,8 @@ def build_app(web: WebContext, extra: list[BaseRoute] | None = None) -> Starlett
         """200 when the database answers and every channel's API was reachable, else 503."""
         database_ok, problem = True, None
         try:
-            async with web.svc.db.engine.connect() as conn:
-                await conn.exec_driver_sql("SELECT 1")
+            async with web.svc.db.read() as r:
+                await r.conn.exec_driver_sql("SELECT 1")
         except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
             database_ok, problem = False, exc.__class__.__name__
         channels = {name: {"ok": state.ok, "since": state.since.isoformat() if state.since
