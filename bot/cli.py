@@ -19,12 +19,19 @@ from bot.i18n import Catalog
 ROLE_ALIASES = {"worker": Role.GRID_WORKER, "grid-worker": Role.GRID_WORKER}
 
 
+def role_names(*, invitable: bool = False) -> str:
+    """The one canonical list of role names, as `--help` and errors show it."""
+    roles = [r for r in Role if not (invitable and r is Role.RESIDENT)]
+    return ", ".join(f"{r.value} (or worker)" if r is Role.GRID_WORKER else r.value
+                     for r in roles)
+
+
 def _role(text: str) -> Role:
     try:
-        return ROLE_ALIASES.get(text) or Role(text)
+        return ROLE_ALIASES.get(text.strip().lower()) or Role(text.strip().lower())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"unknown role {text!r}; one of: worker, {', '.join(r.value for r in Role)}") from None
+            f"unknown role {text!r}; one of: {role_names()}") from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,15 +39,18 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the Telegram bot (long polling)")
     con = sub.add_parser("console", help="walk every flow in the terminal, without a token")
-    con.add_argument("--as", dest="role", type=_role, default=Role.RESIDENT,
-                     help="resident, worker, instructor, chief, staff or admin")
+    con.add_argument("--as", "--role", dest="role", type=_role, default=Role.RESIDENT,
+                     help=f"one of: {role_names()}")
     con.add_argument("--user", default="1001", help="console user id (e.g. 1001)")
     con.add_argument("--grid", help="grid id for a worker, instructor or chief (default: first)")
     con.add_argument("--name", help="display name for a staff persona")
     load = sub.add_parser("load-community", help="validate and load a community data file")
     load.add_argument("file", type=Path)
     inv = sub.add_parser("invite", help="print a one-time link that binds an account to a role")
-    inv.add_argument("--role", type=_role, required=True)
+    inv.add_argument("--role", "--as", dest="role", type=_role,
+                     help=f"one of: {role_names(invitable=True)}")
+    inv.add_argument("--list", action="store_true", help="list invites and their status")
+    inv.add_argument("--revoke", metavar="CODE", help="revoke an unused invite code")
     inv.add_argument("--grid", help="grid id(s), comma-separated for an instructor or chief")
     inv.add_argument("--name", help="the person's name as in the data file's roster")
     sub.add_parser("migrate", help="bring the database schema up to date")
@@ -57,7 +67,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.command == "invite" and not (args.list or args.revoke or args.role):
+        cli.error(f"invite needs --role ({role_names(invitable=True)}), --list or --revoke CODE")
     catalog = Catalog()
     try:
         settings = Settings()
@@ -132,8 +145,13 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
 
 
 async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001
+    from bot.cli_invites import list_invites, print_invite, revoke_invite
     from bot.services.users import InviteError
 
+    if args.list:
+        return await list_invites(svc, catalog)
+    if args.revoke:
+        return await revoke_invite(svc, catalog, args.revoke)
     community = await svc.community.current()
     grids = [g.strip() for g in (args.grid or "").split(",") if g.strip()]
     try:
@@ -142,11 +160,8 @@ async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
     except InviteError as exc:
         print(exc, file=sys.stderr)
         return 2
-    username = svc.settings.bot_username or await _bot_username(svc) or "<bot>"
-    lang = svc.settings.default_language
-    print(catalog.t(lang, "cli.invite", role=catalog.t(lang, f"role.{args.role.value}"),
-                    link=f"https://t.me/{username}?start={code}", code=code))
-    return 0
+    username = svc.settings.bot_username or await _bot_username(svc)
+    return await print_invite(svc, catalog, code, args.role, username)
 
 
 async def _export(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001

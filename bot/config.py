@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     flood_window_seconds: float = Field(default=10.0, gt=0)
     max_text_length: int = Field(default=1000, ge=50)
     log_level: str = "INFO"
+    invite_ttl_days: float = Field(default=7, gt=0, le=365)
 
     @field_validator("telegram_bot_token", "bot_username", mode="before")
     @classmethod

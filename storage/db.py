@@ -45,9 +45,19 @@ async def add_missing_columns(conn: AsyncConnection, table: sa.Table, *names: st
         await conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {ddl}{default}'))
 
 
+async def _invites_expire(conn: AsyncConnection) -> None:
+    """Invites get a lifetime and can be revoked; unused old codes get a week from the upgrade."""
+    from datetime import timedelta
+
+    await add_missing_columns(conn, schema.invites, "expires_at", "revoked_at")
+    await conn.execute(schema.invites.update().where(
+        schema.invites.c.expires_at.is_(None), schema.invites.c.used_at.is_(None)).values(
+        expires_at=datetime.now(UTC) + timedelta(days=7)))
+
+
 # Append-only: each entry upgrades the schema by one version. Never edit a shipped entry.
 # Entries after the first must be idempotent: use create_missing_tables / add_missing_columns.
-MIGRATIONS: list[Migration] = [_v1_initial]
+MIGRATIONS: list[Migration] = [_v1_initial, _invites_expire]
 
 
 class Database:

@@ -79,6 +79,8 @@ invites = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("used_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("used_at", TS),
+    sa.Column("expires_at", TS),  # an unused code stops working then (INVITE_TTL_DAYS)
+    sa.Column("revoked_at", TS),  # `linli invite --revoke CODE`
 )
 
 conversations = sa.Table(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.community import Community
@@ -18,9 +18,10 @@ class InviteError(ValueError):
 
 
 class UserService:
-    def __init__(self, clock: Clock, default_lang: str) -> None:
+    def __init__(self, clock: Clock, default_lang: str, invite_ttl_days: float = 7) -> None:
         self.clock = clock
         self.default_lang = default_lang
+        self.invite_ttl = timedelta(days=invite_ttl_days)
 
     async def get_or_create(self, r: Repos, address: Address, lang: str | None) -> User:
         user = await r.users.by_address(address.channel, address.external_id)
@@ -49,9 +50,38 @@ class UserService:
             roster = {w.name: w.duty for w in grid.workers} if grid else {}
             duty = Duty(roster.get(person_name or "", "on"))
         code = secrets.token_urlsafe(9)
+        now = self.clock.now()
         await r.users.add_invite(code, role, community.id, ",".join(grid_ids) or None,
-                                 person_name, duty.value if duty else None, self.clock.now())
+                                 person_name, duty.value if duty else None, now,
+                                 expires_at=now + self.invite_ttl)
         return code
+
+    async def invites(self, r: Repos, community: Community) -> list[dict[str, Any]]:
+        """The community's invites, newest first, each with its `status`."""
+        rows = await r.users.invites(community.id)
+        return [{**row, "status": self.invite_status(row)} for row in rows]
+
+    def invite_status(self, invite: dict[str, Any]) -> str:
+        """open, used, expired or revoked."""
+        if invite["used_at"] is not None:
+            return "used"
+        if invite["revoked_at"] is not None:
+            return "revoked"
+        if invite["expires_at"] is not None and invite["expires_at"] <= self.clock.now():
+            return "expired"
+        return "open"
+
+    async def revoke(self, r: Repos, code: str) -> bool:
+        """Revokes an unused invite; False when the code is unknown or already used/revoked."""
+        return await r.users.revoke_invite(code.strip(), self.clock.now())
+
+    async def why_not(self, r: Repos, code: str) -> tuple[str, datetime | None]:
+        """Why a code did not redeem: (status, when it expired/was revoked)."""
+        invite = await r.users.invite(code)
+        if invite is None:
+            return "unknown", None
+        status = self.invite_status(invite)
+        return status, invite["revoked_at"] if status == "revoked" else invite["expires_at"]
 
     async def redeem(self, r: Repos, user: User, code: str) -> User | None:
         """Binds the user to the invite's role; None when the code is unknown or used."""

@@ -1,0 +1,165 @@
+"""Set-up as a new user meets it: invites, bad settings, reloading files, the CLI's words."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.domain.models import Role
+from tests.factories import Town
+
+CODE = re.compile(r"/start ([\w-]+)")
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A new user's shell: an empty directory, a SQLite file there, no token."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'linli.db'}")
+    for key in ("TELEGRAM_BOT_TOKEN", "BOT_USERNAME", "TELEGRAM_API_BASE_URL", "LOG_LEVEL",
+                "TIMEZONE", "INVITE_TTL_DAYS", "COMMUNITY_FILE"):
+        monkeypatch.delenv(key, raising=False)
+    return tmp_path
+
+
+def linli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- 12. invites expire and can be revoked --------------------------------------------------
+
+async def test_12_an_expired_invite_is_explained_not_registered(town: Town) -> None:
+    async with town.svc.db.tx() as r:
+        code = await town.svc.users.invite(r, await town.svc.community.current(),
+                                           Role.GRID_WORKER, ["G2"], "赵敏")
+    town.svc.clock.advance(timedelta(days=7, minutes=1))  # type: ignore[attr-defined]
+    zhao = town.person("2102")
+    [reply] = await zhao.says(f"/start {code}")
+    assert "过期" in reply.text and "没有为您绑定" in reply.text
+    user = await zhao.user()
+    assert user.role is Role.RESIDENT and user.consent_at is None and not user.grids
+    assert not zhao.heard("隐私")  # no silent start of a resident's registration
+
+
+async def test_12_a_revoked_invite_is_explained_and_a_live_one_still_binds(town: Town) -> None:
+    community = await town.svc.community.current()
+    async with town.svc.db.tx() as r:
+        revoked = await town.svc.users.invite(r, community, Role.GRID_WORKER, ["G2"], "赵敏")
+        live = await town.svc.users.invite(r, community, Role.GRID_WORKER, ["G2"], "赵敏")
+        assert await town.svc.users.revoke(r, revoked)
+        assert not await town.svc.users.revoke(r, revoked)  # only once
+    zhao = town.person("2102")
+    [reply] = await zhao.says(f"/start {revoked}")
+    assert "撤销" in reply.text
+    town.svc.clock.advance(timedelta(days=6))  # type: ignore[attr-defined]
+    await zhao.says(f"/start {live}")
+    assert "已绑定为网格员" in zhao.last.text
+    assert (await zhao.user()).grids == ["G2"]
+
+
+def test_12_invite_list_and_revoke_from_the_command_line(
+        cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = linli(capsys, "invite", "--role", "staff", "--name", "陈主任")
+    assert status == 0, err
+    code = CODE.search(out).group(1)
+    assert "有效期至" in out
+    status, out, _ = linli(capsys, "invite", "--list")
+    assert status == 0 and code in out and "社区工作人员" in out and "有效" in out
+    status, out, _ = linli(capsys, "invite", "--revoke", code)
+    assert status == 0 and "已撤销" in out
+    status, out, _ = linli(capsys, "invite", "--list")
+    assert re.search(rf"{re.escape(code)}.*已撤销", out)
+    status, _, err = linli(capsys, "invite", "--revoke", code)
+    assert status == 2 and "没有可撤销" in err and "Traceback" not in err
+
+
+def test_12_invite_lifetime_comes_from_invite_ttl_days(
+        cli_env: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.setenv("INVITE_TTL_DAYS", "2")
+    status, out, _ = linli(capsys, "invite", "--role", "chief", "--grid", "G1,G2")
+    until = re.search(r"有效期至：(\d{4}-\d\d-\d\d \d\d:\d\d)", out).group(1)
+    expected = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=2)
+    assert until in (expected.strftime("%Y-%m-%d %H:%M"),
+                     (expected - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M"))
+
+
+# --- 15. invite without a username; one list of role names -------------------------------
+
+def test_15_invite_without_token_or_username_prints_the_code_and_what_to_set(
+        cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = linli(capsys, "invite", "--role", "grid_worker", "--grid", "G1",
+                             "--name", "王秀兰")
+    assert status == 0, err
+    assert "<bot>" not in out and "https://t.me" not in out
+    assert CODE.search(out) and "BOT_USERNAME" in out
+
+
+def test_15_invite_with_bot_username_prints_the_link(
+        cli_env: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_USERNAME", "daidong_bot")
+    status, out, _ = linli(capsys, "invite", "--role", "worker", "--grid", "G1")
+    code = CODE.search(out).group(1)
+    assert f"https://t.me/daidong_bot?start={code}" in out
+
+
+def test_15_readme_and_console_role_names_are_accepted_everywhere(
+        cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for spelling in ("grid_worker", "worker"):
+        status, out, err = linli(capsys, "invite", "--role", spelling, "--grid", "G1")
+        assert status == 0 and "网格员" in out, err
+    with pytest.raises(SystemExit):
+        main(["invite", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "grid_worker (or worker), instructor, chief, staff, admin" in help_text
+    with pytest.raises(SystemExit):
+        main(["console", "--help"])
+    assert "resident, grid_worker (or worker), instructor" in " ".join(
+        capsys.readouterr().out.split())
+    from bot.cli import parser
+
+    assert parser().parse_args(["console", "--as", "grid_worker"]).role is Role.GRID_WORKER
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "resident, grid_worker (or worker), instructor, chief, staff, admin" in readme
+
+
+async def test_12_expiry_and_revocation_hold_on_both_databases(any_db_url: str) -> None:
+    from bot.services.clock import ManualClock
+    from storage.db import _invites_expire
+    from tests.conftest import make_services
+
+    clock = ManualClock()
+    svc = await make_services(any_db_url, clock)
+    try:
+        community = await svc.community.current()
+        async with svc.db.tx() as r:
+            old = await svc.users.invite(r, community, Role.STAFF)
+            gone = await svc.users.invite(r, community, Role.STAFF)
+            await svc.users.revoke(r, gone)
+            user = await svc.users.get_or_create(r, _address("9001"), None)
+        async with svc.db.engine.begin() as conn:
+            await _invites_expire(conn)  # idempotent on a database that has the columns
+        clock.advance(timedelta(days=8))
+        async with svc.db.tx() as r:
+            assert await svc.users.redeem(r, user, old) is None
+            assert await svc.users.redeem(r, user, gone) is None
+            assert [i["status"] for i in await svc.users.invites(r, community)] in (
+                ["expired", "revoked"], ["revoked", "expired"])
+    finally:
+        await svc.db.dispose()
+
+
+def _address(external_id: str):  # noqa: ANN202
+    from bot.domain.messages import Address
+
+    return Address(channel="test", external_id=external_id)
