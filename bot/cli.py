@@ -75,10 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        for err in exc.errors():
-            key = str(err["loc"][0]).upper() if err["loc"] else "?"
-            print(catalog.t("zh-Hans", "cli.bad_setting", setting=key, problem=err["msg"]),
-                  file=sys.stderr)
+        from bot.startup import settings_errors
+
+        for line in settings_errors(exc, catalog):
+            print(line, file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -114,11 +114,17 @@ def _kb_check(directory: Path, catalog: Catalog, lang: str) -> int:
 
 async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) -> int:
     from bot.app import build_services, prepare
+    from bot.startup import DATABASE_ERRORS, check_database_folder, database_error
 
     svc = build_services(settings)
     lang = settings.default_language
     try:
-        await prepare(svc)
+        try:
+            check_database_folder(settings.database_url)
+            await prepare(svc)
+        except DATABASE_ERRORS as exc:
+            print(database_error(exc, settings.database_url, catalog, lang), file=sys.stderr)
+            return 2
         if args.command == "migrate":
             return 0
         if args.command == "load-community":
@@ -228,13 +234,27 @@ async def _bot_username(svc) -> str | None:  # noqa: ANN001
         return None
 
 
-async def _run_telegram(svc) -> int:  # noqa: ANN001
+async def _run_telegram(svc, stop: asyncio.Event | None = None) -> int:  # noqa: ANN001
+    """Polls Telegram until a signal; an unreachable Bot API is retried, not fatal."""
+    from telegram.error import InvalidToken, NetworkError
+
     from bot.app import build_telegram, start_polling, stop_polling
+    from bot.startup import keep_trying
 
     app = build_telegram(svc)
-    stop = asyncio.Event()
-    _on_signals(stop)
-    await start_polling(app)
+    if stop is None:
+        stop = asyncio.Event()
+        _on_signals(stop)
+    lang = svc.settings.default_language
+    try:
+        started = await keep_trying("telegram", lambda: start_polling(app), stop, svc.health,
+                                    svc.clock, svc.catalog, lang, (NetworkError,),
+                                    svc.settings.channel_retry_max_seconds)
+    except InvalidToken:
+        print(svc.catalog.t(lang, "setup.bad_token"), file=sys.stderr)
+        return 2
+    if not started:
+        return 0
     try:
         await stop.wait()
     finally:

@@ -163,3 +163,86 @@ def _address(external_id: str):  # noqa: ANN202
     from bot.domain.messages import Address
 
     return Address(channel="test", external_id=external_id)
+
+
+# --- 13. one line instead of a traceback; an unreachable channel is retried ---------------
+
+@pytest.mark.parametrize(("key", "value", "problem"), [
+    ("LOG_LEVEL", "LOUD", "DEBUG、INFO、WARNING"),
+    ("TIMEZONE", "Mars/Base", "时区"),
+    ("DATABASE_URL", "mysql://nowhere", "sqlite:///"),
+    ("BROADCAST_RATE", "fast", "应为数字"),
+    ("FLOOD_MESSAGES", "0", "应不小于 1"),
+])
+def test_13_a_bad_setting_stops_the_start_with_one_chinese_line(
+        cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        key: str, value: str, problem: str) -> None:
+    monkeypatch.setenv(key, value)
+    status, out, err = linli(capsys, "migrate")
+    assert status == 2
+    [line] = err.strip().splitlines()
+    assert f"{key}={value}" in line and problem in line and "配置错误" in line
+    assert "Traceback" not in err and "Input should" not in err and "Value error" not in err
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("postgresql://linli:secret@127.0.0.1:9/linli", "连接被拒绝"),
+    ("sqlite:///no/such/folder/linli.db", "无法打开数据库文件"),
+])
+def test_13_an_unreachable_database_stops_the_start_with_one_line(
+        cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        url: str, reason: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    status, out, err = linli(capsys, "migrate")
+    assert status == 2
+    [line] = err.strip().splitlines()
+    assert "无法连接数据库" in line and "DATABASE_URL" in line and reason in line
+    assert "secret" not in line and "Traceback" not in err
+
+
+async def test_13_an_unreachable_bot_api_is_retried_until_it_answers(
+        sqlite_url: str, clock, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+    import asyncio
+    import logging
+    import socket
+
+    from bot.cli import _run_telegram
+    from tests.conftest import make_services
+    from tests.fakebotapi import FakeBotAPI
+
+    with socket.socket() as probe:  # a loopback port nobody listens on (yet)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    api = FakeBotAPI()
+    svc = await make_services(sqlite_url, clock, telegram_bot_token=api.token,
+                              telegram_api_base_url=f"http://127.0.0.1:{port}/bot",
+                              telegram_file_base_url=f"http://127.0.0.1:{port}/file/bot",
+                              channel_retry_max_seconds=0.2)
+    stop = asyncio.Event()
+    caplog.set_level(logging.INFO, logger="linli.startup")
+    running = asyncio.create_task(_run_telegram(svc, stop))
+    try:
+        for _ in range(100):
+            if svc.health.channel("telegram").attempts >= 3:
+                break
+            await asyncio.sleep(0.05)
+        assert not running.done()  # still up, still trying
+        state = svc.health.snapshot()["channels"]["telegram"]
+        assert state["status"] == "unreachable" and state["since"] and state["last_error"]
+        lines = [r.getMessage() for r in caplog.records if r.name == "linli.startup"]
+        assert len(lines) >= 3 and all("无法连接 telegram" in x for x in lines)
+        assert not any(r.exc_info for r in caplog.records)  # one line each, no traceback
+        await api.start(port)
+        for _ in range(100):
+            if svc.health.channel("telegram").status == "ok":
+                break
+            await asyncio.sleep(0.05)
+        assert svc.health.snapshot() == {"ok": True, "channels": {"telegram": {
+            "status": "ok", "since": clock.now().isoformat(), "last_error": None,
+            "attempts": 0}}}
+        assert any(c[0] == "getupdates" for c in api.calls) or api.commands
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(running, 10) == 0
+        await api.stop()
+        await svc.db.dispose()
