@@ -12,7 +12,6 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.domain.community import CommunityFileError
-from bot.domain.messages import Address
 from bot.domain.models import Role
 from bot.i18n import Catalog
 
@@ -194,30 +193,9 @@ async def _export(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
 
 
 async def _load_activities(svc, path: Path, catalog: Catalog) -> int:  # noqa: ANN001
-    from datetime import timedelta
+    from bot.cli_activities import load_activities_file
 
-    from bot.domain.activity_file import ActivityFileError, load_activities
-    from bot.domain.models import Role
-
-    try:
-        planned = load_activities(path)
-    except ActivityFileError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    community = await svc.community.current()
-    async with svc.db.tx() as r:
-        office = await r.users.with_role(community.id, Role.STAFF, Role.ADMIN)
-        organiser = office[0] if office else await svc.users.get_or_create(
-            r, Address(channel="cli", external_id="linli"), svc.settings.default_language)
-        for item in planned:
-            await svc.activities.create(
-                r, organiser, community.id, kind=item.kind, title=item.title,
-                description=item.description, place=item.place, role=item.role,
-                starts_at=item.start, ends_at=item.end, capacity=item.capacity,
-                audience=item.audience,
-                signup_deadline=item.start - timedelta(hours=item.deadline_hours))
-    print(catalog.t(svc.settings.default_language, "cli.activities_loaded", count=len(planned)))
-    return 0
+    return await load_activities_file(svc, path, catalog)
 
 
 async def _bot_username(svc) -> str | None:  # noqa: ANN001

@@ -30,6 +30,13 @@ class ActivityRepo(Repo):
         row = (await self.conn.execute(query)).first()
         return Activity(**row_dict(row)) if row else None
 
+    async def by_source(self, community_id: str, source_id: str) -> Activity | None:
+        """The activity loaded from the file entry with this id."""
+        row = (await self.conn.execute(sa.select(activities).where(
+            activities.c.community_id == community_id,
+            activities.c.source_id == source_id))).first()
+        return Activity(**row_dict(row)) if row else None
+
     async def update(self, activity_id: int, **values: Any) -> None:
         await self.conn.execute(
             activities.update().where(activities.c.id == activity_id).values(**values))

@@ -45,11 +45,15 @@ async def add_missing_columns(conn: AsyncConnection, table: sa.Table, *names: st
         await conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {ddl}{default}'))
 
 
-async def _invites_expire(conn: AsyncConnection) -> None:
-    """Invites get a lifetime and can be revoked; unused old codes get a week from the upgrade."""
+async def _setup_columns(conn: AsyncConnection) -> None:
+    """Invites get a lifetime and can be revoked (unused old codes get a week from the upgrade);
+    activities remember the id of the file entry they were loaded from."""
     from datetime import timedelta
 
     await add_missing_columns(conn, schema.invites, "expires_at", "revoked_at")
+    await add_missing_columns(conn, schema.activities, "source_id")
+    index = next(i for i in schema.activities.indexes if i.name == "ux_activities_source")
+    await conn.run_sync(lambda c: index.create(c, checkfirst=True))
     await conn.execute(schema.invites.update().where(
         schema.invites.c.expires_at.is_(None), schema.invites.c.used_at.is_(None)).values(
         expires_at=datetime.now(UTC) + timedelta(days=7)))
@@ -57,7 +61,7 @@ async def _invites_expire(conn: AsyncConnection) -> None:
 
 # Append-only: each entry upgrades the schema by one version. Never edit a shipped entry.
 # Entries after the first must be idempotent: use create_missing_tables / add_missing_columns.
-MIGRATIONS: list[Migration] = [_v1_initial, _invites_expire]
+MIGRATIONS: list[Migration] = [_v1_initial, _setup_columns]
 
 
 class Database:

@@ -235,7 +235,9 @@ activities = sa.Table(
     sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
+    sa.Column("source_id", sa.String(100)),  # the entry's id in a `linli load-activities` file
     sa.Index("ix_activities_start", "community_id", "status", "starts_at"),
+    sa.Index("ux_activities_source", "community_id", "source_id", unique=True),
 )
 
 registrations = sa.Table(

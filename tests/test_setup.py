@@ -135,7 +135,7 @@ def test_15_readme_and_console_role_names_are_accepted_everywhere(
 
 async def test_12_expiry_and_revocation_hold_on_both_databases(any_db_url: str) -> None:
     from bot.services.clock import ManualClock
-    from storage.db import _invites_expire
+    from storage.db import _setup_columns
     from tests.conftest import make_services
 
     clock = ManualClock()
@@ -148,7 +148,7 @@ async def test_12_expiry_and_revocation_hold_on_both_databases(any_db_url: str) 
             await svc.users.revoke(r, gone)
             user = await svc.users.get_or_create(r, _address("9001"), None)
         async with svc.db.engine.begin() as conn:
-            await _invites_expire(conn)  # idempotent on a database that has the columns
+            await _setup_columns(conn)  # idempotent on a database that has the columns
         clock.advance(timedelta(days=8))
         async with svc.db.tx() as r:
             assert await svc.users.redeem(r, user, old) is None
@@ -246,3 +246,68 @@ async def test_13_an_unreachable_bot_api_is_retried_until_it_answers(
         assert await asyncio.wait_for(running, 10) == 0
         await api.stop()
         await svc.db.dispose()
+
+
+# --- 14. loading activities twice updates, never duplicates ------------------------------
+
+async def _load(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, str, str]:
+    import asyncio
+
+    status = await asyncio.to_thread(main, ["load-activities", str(path)])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+async def test_14_loading_activities_twice_updates_by_id_and_tells_registrants(
+        town: Town, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import SAMPLE_COMMUNITY
+
+    monkeypatch.setenv("DATABASE_URL", town.svc.settings.database_url)
+    sample = SAMPLE_COMMUNITY.parent / "activities-sample.yaml"
+    mine = tmp_path / "season.yaml"
+    mine.write_text(sample.read_text(encoding="utf-8"), encoding="utf-8")
+    assert (await _load(capsys, mine))[0] == 0
+    status, out, _ = await _load(capsys, mine)
+    assert status == 0 and "没有变化" in out
+    async with town.svc.db.tx() as r:
+        titles = [a.title for a in await r.activities.upcoming("daidong", town.svc.clock.now(),
+                                                                limit=50)]
+    assert len(set(titles)) == len(titles) == 3
+    amy = await town.resident()
+    await amy.taps("社区活动")
+    await amy.taps("冬至包饺子")
+    await amy.taps("报名")
+    await amy.taps("1人")
+    assert "报名成功" in amy.last.text
+    mine.write_text(mine.read_text(encoding="utf-8").replace(
+        "place: 代东社区活动室", "place: 代东社区二楼会议室"), encoding="utf-8")
+    status, out, _ = await _load(capsys, mine)
+    assert status == 0 and "更新 1 项" in out and "通知 1 位" in out
+    from datetime import UTC, datetime
+
+    # the command line queued the news on the real clock; the town's clock catches up
+    await town.tick(datetime.now(UTC) - town.svc.clock.now() + timedelta(seconds=1))
+    assert "活动有变动" in amy.last.text and "代东社区二楼会议室" in amy.last.text
+    async with town.svc.db.tx() as r:
+        assert len(await r.activities.upcoming("daidong", town.svc.clock.now(), limit=50)) == 3
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    ("capacity: 60", "capacity: 0", "activities[fire-talk].capacity：应不小于 1"),
+    ("start: 2026-12-06T15:00+08:00", "start: 2026-12-06T15:00", "要带时区"),
+    ("    place: 骊景苑小区广场\n", "", "activities[fire-talk].place：缺少这一项"),
+    ("id: clean-up", "id: dumplings", "id 重复"),
+])
+def test_14_activity_file_errors_are_in_chinese(
+        cli_env: Path, capsys: pytest.CaptureFixture[str], old: str, new: str,
+        said: str) -> None:
+    from bot.config import SAMPLE_COMMUNITY
+
+    text = (SAMPLE_COMMUNITY.parent / "activities-sample.yaml").read_text(encoding="utf-8")
+    assert old in text
+    broken = cli_env / "broken.yaml"
+    broken.write_text(text.replace(old, new, 1), encoding="utf-8")
+    status, _, err = linli(capsys, "load-activities", str(broken))
+    assert status == 2 and said in err
+    assert "Input should" not in err and "Field required" not in err and "Traceback" not in err
