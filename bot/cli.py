@@ -36,7 +36,9 @@ def _role(text: str) -> Role:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="linli", description="Linli community service desk")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the Telegram bot (long polling)")
+    run = sub.add_parser("run", help="start the Telegram bot (long polling)")
+    run.add_argument("--allow-sample", action="store_true",
+                     help="start although the community file still has sample phone numbers")
     con = sub.add_parser("console", help="walk every flow in the terminal, without a token")
     con.add_argument("--as", "--role", dest="role", type=_role, default=Role.RESIDENT,
                      help=f"one of: {role_names()}")
@@ -126,6 +128,13 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             return 2
         if args.command == "migrate":
             return 0
+        if args.command == "run" and not args.allow_sample:
+            from bot.startup import sample_numbers_refusal
+
+            refusal = await sample_numbers_refusal(svc, catalog, lang)
+            if refusal:
+                print(refusal, file=sys.stderr)
+                return 2
         if args.command == "load-community":
             c = await svc.community.load_file(args.file)
             print(catalog.t(lang, "cli.community_loaded", name=c.name.get(lang),

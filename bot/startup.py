@@ -104,3 +104,16 @@ async def keep_trying(name: str, start: Callable[[], Awaitable[Any]], stop: asyn
         log.info(catalog.t(lang, "setup.channel_ok", channel=name))
         return True
     return False
+
+
+async def sample_numbers_refusal(svc: Any, catalog: Catalog, lang: str) -> str | None:
+    """The line refusing to serve real residents while an emergency number is a sample."""
+    community = await svc.community.current()
+    sample = [n for n in community.emergency_numbers if n.sample]
+    if not sample:
+        return None
+    async with svc.db.tx() as r:
+        source = await r.communities.latest_source()
+    return catalog.t(lang, "setup.sample_numbers", file=source or str(svc.settings.community_file),
+                     keys=", ".join(f"emergency_numbers[{n.key}]" for n in sample),
+                     numbers=", ".join(n.number for n in sample))

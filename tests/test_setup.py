@@ -311,3 +311,54 @@ def test_14_activity_file_errors_are_in_chinese(
     status, _, err = linli(capsys, "load-activities", str(broken))
     assert status == 2 and said in err
     assert "Input should" not in err and "Field required" not in err and "Traceback" not in err
+
+
+# --- Talk like a neighbour: no sample number for real residents -------------------------
+
+async def test_sample_gas_number_is_marked_demo_on_the_emergency_screen(town: Town) -> None:
+    amy = await town.resident("1001")
+    await amy.taps("报事报修")
+    [emergency, *_] = await amy.taps("燃气泄漏")
+    gas_line = next(line for line in emergency.text.splitlines() if "029-8888-0000" in line)
+    assert "演示" in gas_line
+    assert "演示" not in next(line for line in emergency.text.splitlines() if "119" in line)
+
+
+def test_run_with_a_token_refuses_the_sample_gas_number(
+        cli_env: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.cli
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")
+    started: list[bool] = []
+
+    async def fake_run(svc, stop=None) -> int:  # noqa: ANN001
+        started.append(True)
+        return 0
+
+    monkeypatch.setattr(bot.cli, "_run_telegram", fake_run)
+    status, _, err = linli(capsys, "run")
+    [line] = err.strip().splitlines()
+    assert status == 2 and not started
+    assert "daidong.yaml" in line and "emergency_numbers[gas]" in line and "--allow-sample" in line
+    assert linli(capsys, "run", "--allow-sample")[0] == 0 and started
+
+
+def test_run_starts_once_the_real_gas_number_is_loaded(
+        cli_env: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.cli
+    from bot.config import SAMPLE_COMMUNITY
+
+    real = cli_env / "community.yaml"
+    real.write_text(SAMPLE_COMMUNITY.read_text(encoding="utf-8").replace(
+        'number: "029-8888-0000", sample: true', 'number: "029-8765-4321"'), encoding="utf-8")
+    assert linli(capsys, "load-community", str(real))[0] == 0
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST")
+
+    async def fake_run(svc, stop=None) -> int:  # noqa: ANN001
+        return 0
+
+    monkeypatch.setattr(bot.cli, "_run_telegram", fake_run)
+    assert linli(capsys, "run")[0] == 0
