@@ -362,3 +362,74 @@ def test_run_starts_once_the_real_gas_number_is_loaded(
 
     monkeypatch.setattr(bot.cli, "_run_telegram", fake_run)
     assert linli(capsys, "run")[0] == 0
+
+
+# --- Charts in Chinese, on any machine -----------------------------------------------------
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every text a chart draws, with the font file matplotlib resolved for it."""
+    from matplotlib import font_manager, text
+    from matplotlib.figure import Figure
+
+    seen: list[tuple[str, str]] = []
+    savefig = Figure.savefig
+
+    def spy(self: Figure, *args: object, **kwargs: object) -> object:
+        self.canvas.draw()
+        for item in self.findobj(text.Text):
+            if item.get_text().strip():
+                seen.append((item.get_text(), str(font_manager.findfont(item.get_fontproperties(),
+                                                                        fallback_to_default=False))))
+        return savefig(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", spy)
+    return seen
+
+
+def _no_missing_glyphs(recorded: list) -> None:  # noqa: ANN001
+    assert not [w for w in recorded if "missing from" in str(w.message)], recorded
+
+
+async def test_stats_chart_draws_chinese_labels_in_the_shipped_font(
+        svc, drawn: list[tuple[str, str]]) -> None:  # noqa: ANN001
+    import warnings
+    from collections import Counter
+    from datetime import UTC, datetime
+
+    from bot.services.charts import font_path
+    from bot.services.stats import Stats
+
+    community = await svc.community.current()
+    stats = Stats(datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC),
+                  opened_by_category=Counter({"utilities": 3, "parking": 1}),
+                  resolved_by_category=Counter({"utilities": 2}))
+    with warnings.catch_warnings(record=True) as recorded:
+        warnings.simplefilter("always")
+        png = svc.digest.chart(community, "zh-Hans", stats)
+    assert png.startswith(b"\x89PNG")
+    _no_missing_glyphs(recorded)
+    texts = [t for t, _ in drawn]
+    repair = next(c for c in community.categories if c.id == "utilities").name.zh
+    assert repair in texts and any("新增" in t or "受理" in t or "办结" in t for t in texts), texts
+    assert {font for _, font in drawn} == {str(font_path())}
+    assert all(float(t).is_integer() for t in texts if t.replace(".", "").isdigit())
+
+
+async def test_poll_chart_shows_the_options_in_chinese_with_whole_votes(
+        drawn: list[tuple[str, str]]) -> None:
+    import warnings
+    from types import SimpleNamespace
+
+    from bot.flows.polls import _chart
+    from bot.services.charts import font_path
+
+    poll = SimpleNamespace(options=["周六上午", "周日下午", "都可以"])
+    with warnings.catch_warnings(record=True) as recorded:
+        warnings.simplefilter("always")
+        _chart(poll, [3, 1, 0], "票数")  # type: ignore[arg-type]
+    _no_missing_glyphs(recorded)
+    texts = [t for t, _ in drawn]
+    assert "1. 周六上午" in texts and "票数" in texts
+    assert {font for _, font in drawn} == {str(font_path())}
+    assert not [t for t in texts if "." in t and t.replace(".", "").isdigit()], texts  # 0.5 …
