@@ -117,6 +117,18 @@ class ActivityRepo(Repo):
             result.append((Registration(**data), activity))
         return result
 
+    async def history_of(self, user_id: int) -> list[tuple[Registration, Activity]]:
+        """Every registration of the user, cancelled and past ones too, oldest first."""
+        rows = (await self.conn.execute(sa.select(registrations).where(
+            registrations.c.user_id == user_id).order_by(registrations.c.id))).all()
+        result = []
+        for row in rows:
+            registration = Registration(**row_dict(row))
+            activity = await self.get(registration.activity_id)
+            if activity is not None:
+                result.append((registration, activity))
+        return result
+
     # --- volunteers -------------------------------------------------------------------------
 
     async def save_volunteer(self, user_id: int, skills: list[str], availability: str,

@@ -433,3 +433,51 @@ async def test_poll_chart_shows_the_options_in_chinese_with_whole_votes(
     assert "1. 周六上午" in texts and "票数" in texts
     assert {font for _, font in drawn} == {str(font_path())}
     assert not [t for t in texts if "." in t and t.replace(".", "").isdigit()], texts  # 0.5 …
+
+
+# --- /mydata in words, with activities and volunteer hours ----------------------------------
+
+async def test_mydata_names_states_and_includes_sign_ups_and_volunteer_hours(
+        town: Town) -> None:
+    import base64
+    import json
+
+    amy = await town.resident("1001")
+    await amy.taps("报事报修")
+    await amy.taps("环境卫生")
+    await amy.says("垃圾桶满了没人收")
+    await amy.taps("跳过")
+    await amy.taps("使用登记地址")
+    await amy.taps("确认提交")
+    office = await town.staff("5001", Role.STAFF, [], "社区工作人员赵")
+    now = town.svc.clock.now()
+    organiser, user = await office.user(), await amy.user()
+    async with town.svc.db.tx() as r:
+        shift = await town.svc.activities.create(
+            r, organiser, "daidong", kind="shift", title="环境大扫除", description="清理楼道",
+            place="1号楼前", role="清扫员", starts_at=now + timedelta(days=1),
+            ends_at=now + timedelta(days=1, hours=2), capacity=5, audience="all",
+            signup_deadline=now + timedelta(hours=20))
+        registration, _ = await town.svc.activities.sign_up(r, user, shift.id, 1, True)
+        await r.activities.credit(user.id, registration.id, 2.0, organiser.id, now)
+    replies = await amy.says("/mydata")
+    said = " ".join(m.text for m in replies)
+    assert "1 件工单" in said and "1 次活动报名" in said and "2 小时" in said
+    raw = base64.b64decode(next(m for m in replies if m.files).files[0].data_b64)
+    assert b"\\u" not in raw
+    data = json.loads(raw)
+    [ticket] = data["tickets"]
+    assert ticket["state_name"] == "已分派" and ticket["category_name"] == "环境卫生"
+    assert data["profile"]["role_name"] == "居民"
+    assert [(a["title"], a["status_name"]) for a in data["activities"]] == [
+        ("环境大扫除", "已报名")]
+    assert data["volunteer"]["hours_total"] == 2.0
+    assert data["volunteer"]["hours"][0]["activity"] == "环境大扫除"
+
+
+async def test_json_in_the_database_keeps_chinese_readable(svc) -> None:  # noqa: ANN001
+    import sqlalchemy as sa
+
+    async with svc.db.engine.connect() as conn:
+        stored = (await conn.execute(sa.text("SELECT data FROM communities"))).scalar()
+    assert "代东社区" in stored and "\\u" not in stored
