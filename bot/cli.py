@@ -172,7 +172,10 @@ async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
         async with svc.db.tx() as r:
             code = await svc.users.invite(r, community, args.role, grids, args.name)
     except InviteError as exc:
-        print(exc, file=sys.stderr)
+        lang = svc.settings.default_language
+        values = {k: catalog.t(lang, f"role.{v}") if k == "role" else v
+                  for k, v in exc.values.items()}
+        print(catalog.t(lang, exc.key, **values), file=sys.stderr)
         return 2
     username = svc.settings.bot_username or await _bot_username(svc)
     return await print_invite(svc, catalog, code, args.role, username)

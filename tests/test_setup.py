@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -481,3 +482,28 @@ async def test_json_in_the_database_keeps_chinese_readable(svc) -> None:  # noqa
     async with svc.db.engine.connect() as conn:
         stored = (await conn.execute(sa.text("SELECT data FROM communities"))).scalar()
     assert "代东社区" in stored and "\\u" not in stored
+
+
+def test_15_invite_mistakes_are_explained_in_chinese(
+        cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = linli(capsys, "invite", "--role", "worker")
+    assert status == 2 and "邀请网格员需要 --grid" in err
+    status, _, err = linli(capsys, "invite", "--role", "worker", "--grid", "G9")
+    assert status == 2 and "没有网格 G9" in err and "G1" in err
+    status, _, err = linli(capsys, "invite", "--role", "resident")
+    assert status == 2 and "/start" in err and "residents" not in err
+
+
+async def test_13_a_token_telegram_rejects_stops_with_one_line(
+        api, sqlite_url: str, clock, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+    from bot.cli import _run_telegram
+    from tests.conftest import make_services
+
+    svc = await make_services(sqlite_url, clock, telegram_bot_token="999:WRONG",
+                              telegram_api_base_url=api.base_url)
+    try:
+        assert await _run_telegram(svc, asyncio.Event()) == 2
+    finally:
+        await svc.db.dispose()
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "TELEGRAM_BOT_TOKEN" in line and "@BotFather" in line

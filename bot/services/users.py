@@ -14,7 +14,11 @@ from storage import Repos
 
 
 class InviteError(ValueError):
-    """An invite that cannot be made; the message names the problem."""
+    """An invite that cannot be made; `key` names the catalog text, the message is English."""
+
+    def __init__(self, key: str, message: str, **values: str) -> None:
+        super().__init__(message)
+        self.key, self.values = key, values
 
 
 class UserService:
@@ -36,15 +40,18 @@ class UserService:
         """Creates a one-time code that binds whoever uses it to `role`."""
         grid_ids = grid_ids or []
         if role in GRID_ROLES and not grid_ids:
-            raise InviteError(f"--grid is required for role {role.value}")
+            raise InviteError("setup.invite_needs_grid",
+                              f"--grid is required for role {role.value}", role=role.value)
         if role is Role.GRID_WORKER and len(grid_ids) != 1:
-            raise InviteError("a grid worker belongs to exactly one grid")
+            raise InviteError("setup.invite_one_grid", "a grid worker belongs to exactly one grid")
         for grid_id in grid_ids:
             if community.grid(grid_id) is None:
                 known = ", ".join(g.id for g in community.grids)
-                raise InviteError(f"unknown grid {grid_id!r} (known: {known})")
+                raise InviteError("setup.invite_unknown_grid",
+                                  f"unknown grid {grid_id!r} (known: {known})",
+                                  grid=grid_id, known=known)
         if role is Role.RESIDENT:
-            raise InviteError("residents register themselves with /start")
+            raise InviteError("setup.invite_resident", "residents register themselves with /start")
         if role is Role.GRID_WORKER and duty is None:
             grid = community.grid(grid_ids[0])
             roster = {w.name: w.duty for w in grid.workers} if grid else {}
