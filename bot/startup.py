@@ -108,8 +108,13 @@ async def keep_trying(name: str, start: Callable[[], Awaitable[Any]], stop: asyn
 
 async def sample_numbers_refusal(svc: Any, catalog: Catalog, lang: str) -> str | None:
     """The line refusing to serve real residents while an emergency number is a sample."""
+    from bot.config import SAMPLE_COMMUNITY
+    from bot.domain.community import load_community
+
+    # a database loaded before numbers carried `sample:` still holds the shipped sample number
+    shipped = {n.number for n in load_community(SAMPLE_COMMUNITY).emergency_numbers if n.sample}
     community = await svc.community.current()
-    sample = [n for n in community.emergency_numbers if n.sample]
+    sample = [n for n in community.emergency_numbers if n.sample or n.number in shipped]
     if not sample:
         return None
     async with svc.db.tx() as r:

@@ -507,3 +507,17 @@ async def test_13_a_token_telegram_rejects_stops_with_one_line(
         await svc.db.dispose()
     [line] = capsys.readouterr().err.strip().splitlines()
     assert "TELEGRAM_BOT_TOKEN" in line and "@BotFather" in line
+
+
+def test_run_refuses_the_sample_number_loaded_before_it_was_marked(
+        cli_env: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import SAMPLE_COMMUNITY
+
+    old = cli_env / "old-daidong.yaml"
+    old.write_text(SAMPLE_COMMUNITY.read_text(encoding="utf-8").replace(
+        'number: "029-8888-0000", sample: true', 'number: "029-8888-0000"'), encoding="utf-8")
+    assert linli(capsys, "load-community", str(old))[0] == 0
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST")
+    status, _, err = linli(capsys, "run")
+    assert status == 2 and "old-daidong.yaml" in err and "emergency_numbers[gas]" in err
