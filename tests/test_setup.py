@@ -521,3 +521,34 @@ def test_run_refuses_the_sample_number_loaded_before_it_was_marked(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST")
     status, _, err = linli(capsys, "run")
     assert status == 2 and "old-daidong.yaml" in err and "emergency_numbers[gas]" in err
+
+
+async def test_a_database_from_before_gets_the_new_columns(any_db_url: str) -> None:
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from storage import schema
+    from tests.conftest import open_database
+
+    db = open_database(any_db_url)
+    try:
+        await db.migrate()
+        async with db.engine.begin() as conn:  # wind the schema back to version 1
+            await conn.execute(sa.text("DROP INDEX IF EXISTS ux_activities_source"))
+            for table, column in (("invites", "expires_at"), ("invites", "revoked_at"),
+                                  ("activities", "source_id")):
+                await conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+            await conn.execute(schema.schema_version.delete().where(
+                schema.schema_version.c.version > 1))
+            await conn.execute(sa.text(
+                "INSERT INTO invites (code, role, community_id, created_at) "
+                "VALUES ('OLD', 'staff', 'daidong', :now)"), {"now": datetime.now(UTC)})
+        assert await db.migrate() >= 2
+        async with db.tx() as r:
+            old = await r.users.invite("OLD")
+            assert old is not None and old["expires_at"] is not None
+            assert old["revoked_at"] is None
+            assert await r.activities.by_source("daidong", "x") is None
+    finally:
+        await db.dispose()
