@@ -52,7 +52,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
     timers.register("digest/", digest.fire)
     svc = Services(
         settings=settings, db=db, clock=clock, catalog=catalog, community=communities,
-        users=UserService(clock, settings.default_language),
+        users=UserService(clock, settings.default_language, settings.invite_ttl_days),
         tickets=TicketService(clock, settings.timezone, communities, sla), cards=cards,
         notifier=notifier, sla=sla, timers=timers, digest=digest,
         policy=PolicyService(catalog, settings.kb_dir), activities=ActivityService(clock),

@@ -5,10 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SAMPLE_COMMUNITY = Path(__file__).parent / "data" / "daidong.yaml"
 KB_DIR = Path(__file__).parent / "data" / "kb"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _bad(kind: str, message: str) -> PydanticCustomError:
+    """A validation error whose type names the catalog text `setup.setting.<kind>`."""
+    return PydanticCustomError(kind, message)
 
 
 class Settings(BaseSettings):
@@ -47,6 +54,8 @@ class Settings(BaseSettings):
     # that did not happen within this time (a crash), the outbox sender delivers it
     reply_hold_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
+    invite_ttl_days: float = Field(default=7, gt=0, le=365)
+    channel_retry_max_seconds: float = Field(default=60.0, gt=0, le=3600)
 
     @field_validator("telegram_bot_token", "bot_username", "public_base_url",
                      "telegram_webhook_url", "telegram_webhook_secret", mode="before")
@@ -62,7 +71,7 @@ class Settings(BaseSettings):
         if value.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("DATABASE_URL must be sqlite:///PATH or postgresql://…")
+            raise _bad("bad_database_url", "DATABASE_URL must be sqlite:///PATH or postgresql://…")
         return value
 
     @field_validator("log_format")
@@ -76,7 +85,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_language(cls, value: str) -> str:
         if value not in ("zh-Hans", "en"):
-            raise ValueError("DEFAULT_LANGUAGE must be zh-Hans or en")
+            raise _bad("bad_language", "DEFAULT_LANGUAGE must be zh-Hans or en")
         return value
 
     @field_validator("timezone")
@@ -84,5 +93,16 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         from zoneinfo import ZoneInfo
 
-        ZoneInfo(value)
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+            raise _bad("bad_timezone", "TIMEZONE must be an IANA zone, e.g. Asia/Shanghai"
+                       ) from None
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise _bad("bad_log_level", "LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        return value.strip().upper()

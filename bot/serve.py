@@ -11,18 +11,18 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import signal
+import sys
 from collections.abc import Callable, Iterator
 
 import uvicorn
 from telegram import Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.app import build_telegram, set_commands, start_polling, stop_polling
 from bot.flows.base import Services
-from bot.services.health import Health
 from bot.services.metrics import Metrics
+from bot.startup import keep_trying
 from bot.web.app import WebContext, build_app
 from bot.web.telegram import Webhook
 
@@ -45,8 +45,10 @@ class Linli:
         self.svc = svc
         self.settings = svc.settings
         self.webhook_url = webhook_url or self.settings.telegram_webhook_url
-        self.health = Health()
+        self.health = svc.health
         self.metrics = Metrics()
+        self.stopping = asyncio.Event()
+        self.token_refused = False
         self.web = WebContext(svc, self.health, self.metrics)
         self.telegram: Application | None = None
         self.webhook: Webhook | None = None
@@ -65,7 +67,7 @@ class Linli:
             self.telegram.bot_data["health"] = self.health
             budget = self.telegram.bot_data["budget"]
             self.web.too_many.append(lambda: budget.too_many)
-            self.health.down("telegram", self.svc.clock.now(), "starting")
+            self.health.channel("telegram")  # starting
             if self.webhook_url:
                 self.webhook = Webhook(self.telegram, await self._secret(),
                                        self.settings.concurrency)
@@ -98,25 +100,25 @@ class Linli:
     async def _keep_telegram(self) -> None:
         """Starts Telegram; while its API cannot be reached, says so and tries again."""
         assert self.telegram is not None
-        backoff = 1.0
-        while True:
+        lang = self.settings.default_language
+        app = self.telegram
+
+        async def attempt() -> None:
             try:
                 await self._start_telegram()
-                self.health.up("telegram", self.svc.clock.now())
-                return
-            except InvalidToken:
-                log.error("TELEGRAM_BOT_TOKEN was refused by the Bot API; check the token")
-                self.health.down("telegram", self.svc.clock.now(), "token refused")
-                return
-            except (TelegramError, OSError) as exc:
-                self.health.down("telegram", self.svc.clock.now(), str(exc))
-                log.warning("Telegram Bot API (%s) not reachable: %s; retrying in %.0f s",
-                            self.settings.telegram_api_base_url, exc.__class__.__name__,
-                            backoff)
+            except (TelegramError, OSError):
                 with contextlib.suppress(Exception):
-                    await self.telegram.shutdown()
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+                    await app.shutdown()
+                raise
+
+        try:
+            await keep_trying("telegram", attempt, self.stopping, self.health, self.svc.clock,
+                              self.svc.catalog, lang, (NetworkError, OSError),
+                              self.settings.channel_retry_max_seconds)
+        except InvalidToken:
+            self.token_refused = True
+            self.health.unreachable("telegram", self.svc.clock.now(), "InvalidToken")
+            self.stopping.set()
 
     async def _start_telegram(self) -> None:
         app = self.telegram
@@ -149,19 +151,21 @@ class Linli:
             await asyncio.wait({self.http}, timeout=5)
 
 
-async def run(svc: Services, *, webhook_url: str | None = None,
+async def run(svc: Services, stop: asyncio.Event, *, webhook_url: str | None = None,
               on_ready: Callable[[Linli], None] | None = None) -> int:
-    """Serves until SIGINT or SIGTERM."""
+    """Serves until `stop` is set; 2 when Telegram refused the token."""
     linli = Linli(svc, webhook_url=webhook_url)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     await linli.start()
     if on_ready is not None:
         on_ready(linli)
     try:
-        await stop.wait()
+        await asyncio.wait({asyncio.create_task(stop.wait()),
+                            asyncio.create_task(linli.stopping.wait())},
+                           return_when=asyncio.FIRST_COMPLETED)
     finally:
+        linli.stopping.set()
         await linli.stop()
+    if linli.token_refused:
+        print(svc.catalog.t(svc.settings.default_language, "setup.bad_token"), file=sys.stderr)
+        return 2
     return 0

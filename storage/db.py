@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -51,6 +52,20 @@ async def add_missing_columns(conn: AsyncConnection, table: sa.Table, *names: st
         await conn.run_sync(lambda c, i=index: i.create(c, checkfirst=True))
 
 
+async def _setup_columns(conn: AsyncConnection) -> None:
+    """Invites get a lifetime and can be revoked (unused old codes get a week from the upgrade);
+    activities remember the id of the file entry they were loaded from."""
+    from datetime import timedelta
+
+    await add_missing_columns(conn, schema.invites, "expires_at", "revoked_at")
+    await add_missing_columns(conn, schema.activities, "source_id")
+    index = next(i for i in schema.activities.indexes if i.name == "ux_activities_source")
+    await conn.run_sync(lambda c: index.create(c, checkfirst=True))
+    await conn.execute(schema.invites.update().where(
+        schema.invites.c.expires_at.is_(None), schema.invites.c.used_at.is_(None)).values(
+        expires_at=datetime.now(UTC) + timedelta(days=7)))
+
+
 # Append-only: each entry upgrades the schema by one version. Never edit a shipped entry.
 # Entries after the first must be idempotent: use create_missing_tables / add_missing_columns.
 async def _v2_serving(conn: AsyncConnection) -> None:
@@ -59,7 +74,7 @@ async def _v2_serving(conn: AsyncConnection) -> None:
     await add_missing_columns(conn, schema.outbox, "bulk")
 
 
-MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving]
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns]
 
 
 class Database:
@@ -73,6 +88,8 @@ class Database:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 50)
         kwargs.setdefault("hide_parameters", True)  # bound values are personal data: never log
+        # JSON columns keep Chinese readable in the database (no \u escapes)
+        kwargs.setdefault("json_serializer", lambda value: json.dumps(value, ensure_ascii=False))
         if self.is_sqlite:
             kwargs.setdefault("connect_args", {"timeout": 30})
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, **kwargs)

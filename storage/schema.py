@@ -79,6 +79,8 @@ invites = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("used_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("used_at", TS),
+    sa.Column("expires_at", TS),  # an unused code stops working then (INVITE_TTL_DAYS)
+    sa.Column("revoked_at", TS),  # `linli invite --revoke CODE`
 )
 
 conversations = sa.Table(
@@ -236,7 +238,9 @@ activities = sa.Table(
     sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
+    sa.Column("source_id", sa.String(100)),  # the entry's id in a `linli load-activities` file
     sa.Index("ix_activities_start", "community_id", "status", "starts_at"),
+    sa.Index("ux_activities_source", "community_id", "source_id", unique=True),
 )
 
 registrations = sa.Table(

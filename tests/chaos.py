@@ -144,8 +144,8 @@ class BotProcess:
         self.log = b""
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT,
-                                     env=self.env, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--allow-sample"],
+                                     cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
 
     def kill(self) -> None:
@@ -179,7 +179,7 @@ async def walk_with_kills(api: FakeBotAPI, bot: BotProcess, walkers: Walkers, *,
     try:
         for _ in range(kills):
             answered = len(api.sent)
-            while len(api.sent) == answered and not walking.done():
+            while len(api.sent) == answered and not walking.done():  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
             await asyncio.wait({walking}, timeout=rng.uniform(*every))
             if walking.done():

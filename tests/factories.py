@@ -21,6 +21,7 @@ _updates = itertools.count(1)
 def make_settings(db_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {"database_url": db_url, "community_file": SAMPLE_COMMUNITY,
                                  "telegram_bot_token": None, "outbox_interval_seconds": 0.05,
+                                 "http_port": 0,
                                  "flood_messages": 10_000}  # tests type faster than people
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

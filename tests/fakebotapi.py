@@ -217,8 +217,8 @@ class FakeBotAPI:
         }
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> None:
-        """Bind 127.0.0.1 on a free port and start serving."""
+    async def start(self, port: int = 0) -> None:
+        """Bind 127.0.0.1 on `port` (default: a free one) and start serving."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
@@ -226,7 +226,7 @@ class FakeBotAPI:
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, handler_cancellation=True,
                                      access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = self._runner.addresses[0][1]
 

@@ -21,6 +21,7 @@ from bot.services.clock import Clock
 from bot.services.community import CommunityService
 from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
+from bot.services.health import Health
 from bot.services.notify import Notifier
 from bot.services.policy import PolicyService
 from bot.services.tickets import TicketService
@@ -57,6 +58,7 @@ class Services:
     activities: ActivityService
     notices: AnnouncementService
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    health: Health = field(default_factory=Health)  # per channel: ok / unreachable since …
 
 
 @dataclass

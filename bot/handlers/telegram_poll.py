@@ -99,10 +99,12 @@ class Poller:
 
     def _health(self, problem: Exception | None) -> None:
         health = self.app.bot_data.get("health")
-        if health is not None:
-            now = datetime.now(UTC)
-            health.up("telegram", now) if problem is None else health.down(
-                "telegram", now, str(problem))
+        if health is None:
+            return
+        if problem is not None:
+            health.unreachable("telegram", datetime.now(UTC), f"{type(problem).__name__}")
+        elif health.channel("telegram").status != "ok":
+            health.ok("telegram", datetime.now(UTC))
 
     async def _handle(self, update: Update) -> None:
         try:

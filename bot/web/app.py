@@ -38,12 +38,10 @@ def build_app(web: WebContext, extra: list[BaseRoute] | None = None) -> Starlett
                 await r.conn.exec_driver_sql("SELECT 1")
         except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
             database_ok, problem = False, exc.__class__.__name__
-        channels = {name: {"ok": state.ok, "since": state.since.isoformat() if state.since
-                           else None, "error": state.error}
-                    for name, state in web.health.channels.items()}
-        ok = database_ok and all(c["ok"] for c in channels.values())
+        channels = web.health.snapshot()
+        ok = database_ok and channels["ok"]
         body = {"ok": ok, "database": {"ok": database_ok, "error": problem},
-                "channels": channels}
+                "channels": channels["channels"]}
         return JSONResponse(body, status_code=200 if ok else 503)
 
     async def metrics(_request: Request) -> Response:
