@@ -84,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         for line in settings_errors(exc, catalog):
             print(line, file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.logs import configure
+
+    configure(settings.log_level, settings.log_format)
     if args.command != "console":
         logging.getLogger("httpx").setLevel(logging.WARNING)
     else:

@@ -84,3 +84,24 @@ async def test_an_unreachable_bot_api_does_not_stop_the_http_side(sqlite_url: st
         finally:
             await linli.stop()
             await svc.db.dispose()
+
+
+def test_json_logs_name_the_update_never_the_text(capsys) -> None:  # noqa: ANN001
+    """LOG_FORMAT=json: one JSON object per line with update id, flow, role and latency."""
+    import json
+    import logging
+
+    from bot.logs import configure
+
+    root = logging.getLogger()
+    saved, level = root.handlers[:], root.level
+    configure("INFO", "json")
+    try:
+        logging.getLogger("linli.updates").info(
+            "update %s %s %.1f ms", 42, "report", 3.2,
+            extra={"update_id": 42, "flow": "report", "role": "resident", "ms": 3.2})
+        line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    finally:
+        root.handlers[:], root.level = saved, level
+    assert line["update_id"] == 42 and line["flow"] == "report" and line["role"] == "resident"
+    assert line["level"] == "INFO" and line["ms"] == 3.2

@@ -34,6 +34,7 @@ from bot.i18n import normalise_language
 from storage import Repos
 
 log = logging.getLogger(__name__)
+updates_log = logging.getLogger("linli.updates")
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls)}
@@ -57,7 +58,8 @@ class Result:
     toast: str | None = None
     queued: bool = False
     reply_ids: list[int | None] = field(default_factory=list)
-    flow: str = ""  # the flow that handled it (for metrics)
+    flow: str = ""  # the flow that handled it (for metrics and logs)
+    role: str = ""
 
 
 class FloodGuard:
@@ -152,7 +154,13 @@ class Desk:
         started = time.perf_counter()
         try:
             result = await self._handle(inc, lang)
-            self.observe(inc.sender.channel, result.flow, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self.observe(inc.sender.channel, result.flow, seconds)
+            updates_log.info("update %s %s %.1f ms", inc.update_id, result.flow or "-",
+                             seconds * 1000, extra={
+                                 "update_id": inc.update_id, "channel": inc.sender.channel,
+                                 "flow": result.flow, "role": result.role,
+                                 "ms": round(seconds * 1000, 1)})
             if kick and result.queued:
                 self.on_queued()
             return result
@@ -206,7 +214,7 @@ class Desk:
         if len(self.languages) > 100_000:
             self.languages.clear()
         self.languages[inc.sender] = ctx.user.lang
-        return Result(replies, ctx.toast, queued, ids, flow=flow)
+        return Result(replies, ctx.toast, queued, ids, flow=flow, role=ctx.user.role.value)
 
 
 async def route(ctx: Ctx) -> None:
