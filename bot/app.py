@@ -124,7 +124,7 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
                                                                "coalesce": True})
         app.job_queue.run_repeating(lambda _ctx: _prune(svc), interval=3600, first=60,
                                     name="prune")
-        app.job_queue.run_repeating(lambda _ctx: _heartbeat(svc, budget), interval=5, first=0,
+        app.job_queue.run_repeating(lambda _ctx: _heartbeat(svc, budget), interval=2, first=0,
                                     name="heartbeat", job_kwargs={"max_instances": 1,
                                                                   "coalesce": True})
     return app

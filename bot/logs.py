@@ -33,3 +33,5 @@ def configure(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # a repeating job still running when its next turn comes is skipped on purpose
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)

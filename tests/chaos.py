@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -140,29 +141,43 @@ class BotProcess:
                     "TIMER_INTERVAL_SECONDS": "1", "FLOOD_MESSAGES": "100000",
                     "LOG_LEVEL": "WARNING", "TELEGRAM_TIMEOUT_SECONDS": "3", **env}
         self.proc: subprocess.Popen[bytes] | None = None
+        self.args: tuple[str, ...] = ()
         self.kills = 0
         self.log = b""
 
-    def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--allow-sample"],
-                                     cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
+    def start(self, *extra: str) -> None:
+        self.args = extra or getattr(self, "args", ())
+        # output to a file: a pipe nobody reads would fill up and stall the bot
+        self._out = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--allow-sample",
+                                      *self.args], cwd=ROOT, env=self.env,
+                                     stdout=self._out, stderr=subprocess.STDOUT)
+
+    def _collect(self) -> None:
+        self._out.seek(0)
+        self.log += self._out.read()
+        self._out.close()
+
+    def start_webhook(self, url: str) -> None:
+        self.start("--webhook", url)
 
     def kill(self) -> None:
         """SIGKILL, no goodbye: whatever was in flight is cut off."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
-        self.log += self.proc.communicate()[0]
+        self.proc.wait()
+        self._collect()
         self.kills += 1
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.log += self.proc.communicate(timeout=15)[0]
+                self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.log += self.proc.communicate()[0]
+                self.proc.wait()
+            self._collect()
 
 
 async def walk_with_kills(api: FakeBotAPI, bot: BotProcess, walkers: Walkers, *,
