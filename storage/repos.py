@@ -12,6 +12,7 @@ from storage.faqs import FaqRepo
 from storage.instances import InstanceRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
+from storage.stats import StatsRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
 from storage.users import UserRepo
@@ -33,3 +34,4 @@ class Repos:
         self.announcements = AnnouncementRepo(conn)
         self.polls = PollRepo(conn)
         self.instances = InstanceRepo(conn)
+        self.stats = StatsRepo(conn)

@@ -37,9 +37,12 @@ class UserRepo(Repo):
         digits = "".join(ch for ch in phone if ch.isdigit())
         if len(digits) < 7:
             return None
+        bare = users.c.phone
+        for mark in ("-", " ", "+", "(", ")", "."):  # compared as digits, in the database
+            bare = sa.func.replace(bare, mark, "")
         rows = (await self.conn.execute(sa.select(users).where(
             users.c.role == Role.RESIDENT.value, users.c.community_id == community_id,
-            users.c.phone.is_not(None)))).all()
+            users.c.phone.is_not(None), bare.like(f"%{digits[-11:]}")).limit(20))).all()
         for row in rows:
             user = User(**row_dict(row))
             if "".join(ch for ch in user.phone or "" if ch.isdigit()).endswith(digits[-11:]):
