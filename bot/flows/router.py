@@ -14,6 +14,7 @@ from bot.domain.messages import Address, Incoming, InKind, Outgoing
 from bot.flows import (
     account,
     activities,
+    answers,
     closure,
     grid,
     menu,
@@ -112,7 +113,7 @@ class Desk:
             pending = await r.outbox.pending_count()
             await route(ctx)
             if not ctx.deleted:
-                if ctx.conv.idle:
+                if ctx.conv.idle and not ctx.conv.data:  # data: options on screen (answers)
                     await r.conversations.clear(ctx.user.id)
                 else:
                     await r.conversations.put(ctx.user.id, ctx.conv.flow, ctx.conv.step,
@@ -135,6 +136,10 @@ async def route(ctx: Ctx) -> None:
         return await button(ctx, inc.data or "")
     if not ctx.user.is_registered and ctx.conv.flow != onboarding.NAME:
         return await onboarding.start(ctx)
+    prefix = FLOWS[ctx.conv.flow].PREFIX if ctx.conv.flow in FLOWS else None
+    if await answers.take(ctx, prefix):  # a typed label presses its button; misfits re-ask
+        return
+    inc = ctx.inc
     if inc.kind is InKind.BUTTON:
         return await button(ctx, inc.data or "")
     key = menu.recognise(ctx, inc.text) if inc.kind is InKind.TEXT else None
