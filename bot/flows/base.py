@@ -24,6 +24,7 @@ from bot.services.notify import Notifier
 from bot.services.policy import PolicyService
 from bot.services.tickets import TicketService
 from bot.services.timers import TimerService
+from bot.services.triage import TriageService
 from bot.services.users import UserService
 from storage import Database, Repos
 
@@ -55,6 +56,7 @@ class Services:
     policy: PolicyService
     activities: ActivityService
     notices: AnnouncementService
+    triage: TriageService = field(default_factory=TriageService)  # typed problems (nlu)
 
 
 @dataclass

@@ -56,6 +56,19 @@ async def start(ctx: Ctx, proxy: dict | None = None) -> None:
     ask_category(ctx)
 
 
+async def start_typed(ctx: Ctx, text: str, category_id: str | None) -> None:
+    """Starts a report from a typed problem: its text is the description; with a category
+    (the guess the resident accepted) it goes straight on to the next question."""
+    limit = ctx.svc.settings.max_text_length
+    ctx.go(NAME, Step.CATEGORY, photos=[], editing=False, proxy=None, description=text[:limit],
+           typed=True)
+    if category_id is None:
+        return ask_category(ctx)
+    ctx.conv.data["category"] = category_id
+    if not await offer_duplicate(ctx, Step.DESCRIPTION):
+        _next_after(ctx, Step.DESCRIPTION)
+
+
 def home(ctx: Ctx) -> str:
     """The registered address, or the resident's address a worker files for."""
     proxy = ctx.conv.data.get("proxy")
@@ -180,6 +193,13 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
             return
         data["category"] = value
         data.pop("extra", None)
+        if data.get("typed") and not data.get("editing"):  # the description came typed
+            if category.emergency:
+                ctx.say(emergency_text(ctx, category))
+                return await submit(ctx)
+            if not await offer_duplicate(ctx, Step.DESCRIPTION):
+                _next_after(ctx, Step.DESCRIPTION)
+            return None
         if category.emergency:
             ctx.say(emergency_text(ctx, category))
         elif await offer_duplicate(ctx, Step.CATEGORY):

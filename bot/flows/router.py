@@ -14,9 +14,11 @@ from bot.domain.messages import Address, Incoming, InKind, Outgoing
 from bot.flows import (
     account,
     activities,
+    alarm,
     answers,
     closure,
     grid,
+    guess,
     menu,
     mytickets,
     notices,
@@ -34,12 +36,13 @@ from bot.i18n import normalise_language
 log = logging.getLogger(__name__)
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
-    onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls)}
+    onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
+    guess)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls)}
+    notices, polls, guess)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
-DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls"}
+DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess"}
 HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
 
 
@@ -134,6 +137,8 @@ async def route(ctx: Ctx) -> None:
         return await command(ctx, (inc.command or "").lower(), inc.args)
     if inc.kind is InKind.BUTTON and (inc.data or "").startswith(f"{account.PREFIX}:"):
         return await button(ctx, inc.data or "")
+    if emergency := alarm.recognise(ctx):  # 燃气味, 着火, 有人倒地: at once, anywhere
+        return await alarm.raise_alarm(ctx, emergency)
     if not ctx.user.is_registered and ctx.conv.flow != onboarding.NAME:
         return await onboarding.start(ctx)
     prefix = FLOWS[ctx.conv.flow].PREFIX if ctx.conv.flow in FLOWS else None
@@ -152,6 +157,8 @@ async def route(ctx: Ctx) -> None:
     if inc.kind is InKind.TEXT and len(inc.text or "") > limit:
         ctx.say(ctx.t("err.too_long", limit=limit, length=len(inc.text or "")))
         return
+    if inc.kind is InKind.TEXT and inc.text and await guess.take(ctx, inc.text):
+        return  # a problem to report, activities, volunteering or a benefit question
     if inc.kind is InKind.TEXT and inc.text and await policy.answer_question(ctx, inc.text,
                                                                             quiet=True):
         return  # a question about benefits, asked at any point

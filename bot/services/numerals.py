@@ -27,6 +27,7 @@ class Words:
     number_suffixes: tuple[str, ...]
     place_forms: dict[str, tuple[str, ...]]
     time_shorthands: tuple[tuple[str, str], ...]
+    intents: dict[str, tuple[str, ...]]
 
     @classmethod
     def load(cls, path: Path = NLU_DATA) -> Words:
@@ -37,12 +38,20 @@ class Words:
         return cls(frozenset(map(str, raw["yes_words"])), frozenset(map(str, raw["no_words"])),
                    tuple(ratings), tuple(raw["number_prefixes"]),
                    tuple(sorted(raw["number_suffixes"], key=len, reverse=True)),
-                   {k: tuple(v) for k, v in raw["place_forms"].items()}, tuple(shorthands))
+                   {k: tuple(v) for k, v in raw["place_forms"].items()}, tuple(shorthands),
+                   {k: tuple(v) for k, v in raw["intents"].items()})
 
 
 @lru_cache(maxsize=1)
 def words() -> Words:
     return Words.load()
+
+
+def intent(text: str) -> str | None:
+    """What a typed sentence asks for: 'activities', 'volunteer', 'policy', or None."""
+    said = squeeze(text)
+    return next((name for name, phrases in words().intents.items()
+                 if any(p in said for p in phrases)), None)
 
 
 def squeeze(text: str) -> str:
