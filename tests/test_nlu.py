@@ -139,3 +139,33 @@ async def test_an_emergency_typed_as_a_description_files_the_draft_as_urgent(
     assert "119" in replies[0].text and "紧急工单" in amy.last.text
     [ticket] = await tickets(town)
     assert ticket.category_id == "gas_leak" and ticket.description == "厨房一股煤气味"
+
+
+async def test_a_benefit_the_catalogue_does_not_cover_is_declined_with_a_person(
+        town: Town) -> None:
+    amy = await town.resident()
+    [reply] = await amy.says("孩子上幼儿园有补助吗")
+    assert "高龄" not in reply.text
+    assert "问工作人员" in str(reply.choices)
+    await amy.taps("问工作人员")
+    await amy.says("孩子上幼儿园有补助吗")
+    assert "已转给社区工作人员" in amy.last.text
+
+
+async def test_the_check_for_an_85_year_old_on_dibao_offers_neither_enrolment_nor_dibao(
+        town: Town) -> None:
+    amy = await town.resident()
+    await amy.taps("政策咨询")
+    await amy.taps("帮我看看能领什么")
+    await amy.says("八十五")
+    await amy.taps("是")
+    await amy.says("两个人")
+    await amy.says("1200")
+    await amy.taps("没有")
+    await amy.taps("已经是低保户")
+    await amy.taps("完成")
+    result = amy.last.text
+    assert "✅ 高龄补贴" in result
+    assert "城乡居民基本养老保险" not in result
+    assert "✅ 城市居民最低生活保障" not in result
+    assert "不用再申请：城市居民最低生活保障" in result

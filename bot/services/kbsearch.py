@@ -28,6 +28,9 @@ class Language:
     intents: dict[str, tuple[str, ...]]
     number_suffixes: str
     thousands_separators: str
+    generic_words: frozenset[str] = frozenset()
+    people_words: frozenset[str] = frozenset()
+    not_covered: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path = SEARCH_DATA) -> Language:
@@ -36,7 +39,8 @@ class Language:
                    tuple(raw["age_units"]), {int(k): v for k, v in raw["age_expansions"].items()},
                    raw["digits_in_words"],
                    {k: tuple(v) for k, v in raw["intents"].items()}, raw["number_suffixes"],
-                   raw["thousands_separators"])
+                   raw["thousands_separators"], frozenset(raw.get("generic_words", [])),
+                   frozenset(raw.get("people_words", [])), tuple(raw.get("not_covered", [])))
 
     def age(self, text: str) -> int | None:
         """An age in a question, in digits ("85 sui", "is 82") or in Chinese number words."""
@@ -78,10 +82,10 @@ class KnowledgeSearch:
                      ("benefit", 1), ("documents", 0.5))
 
     def __init__(self, kb: KnowledgeBase, *, k1: float = 1.4, b: float = 0.6,
-                 match_threshold: float = 4.0) -> None:
+                 match_threshold: float = 4.0, min_specific: float = 1.5) -> None:
         self.kb = kb
         self.language = Language.load()
-        self.match_threshold = match_threshold
+        self.match_threshold, self.min_specific = match_threshold, min_specific
         words = [w for p in kb.programmes for w in [*p.aliases, *p.keywords]]
         self.tokens = Tokenizer(self.language.stopwords, [*words, *kb.synonyms])
         self.synonyms = Synonyms(kb.synonyms, self.tokens)
@@ -125,21 +129,37 @@ class KnowledgeSearch:
 
     def search(self, question: str, limit: int = 3) -> list[Hit]:
         """The best programmes for a question, best first; empty when nothing matches well."""
+        if self.not_covered(question):
+            return []
         ranked = self.rank(question)
         if not ranked or ranked[0].score < self.match_threshold:
             return []
         best = ranked[0].score
         return [h for h in ranked[:limit] if h.score >= max(self.match_threshold, best * 0.35)]
 
+    def not_covered(self, question: str) -> str | None:
+        """A benefit the catalogue is known not to hold, named in the question (unless the
+        question also names a programme)."""
+        lowered = question.lower()
+        topic = next((t for t in self.language.not_covered if t in lowered), None)
+        named = any(a.lower() in lowered for p in self.kb.programmes for a in p.aliases)
+        return None if named else topic
+
     def rank(self, question: str) -> list[Hit]:
+        """Programmes by score; one that only generic words (补助, 孩子) point to is left out."""
         lowered = question.lower()
         sounds = pinyin(lowered)
+        expanded = self.expand(question)
+        vague = self.language.generic_words | self.language.people_words
+        scores = self.bm25.scores(Counter(expanded))
+        specific = self.bm25.scores(Counter(w for w in expanded if w not in vague))
         hits = []
-        scores = self.bm25.scores(Counter(self.expand(question)))
-        for programme, score in zip(self.kb.programmes, scores, strict=True):
+        for programme, score, own in zip(self.kb.programmes, scores, specific, strict=True):
+            bonus = 0.0
             if any(alias.lower() in lowered for alias in programme.aliases):
-                score += 6.0  # the resident named the programme (or a common name for it)
+                bonus = 6.0  # the resident named the programme (or a common name for it)
             elif any(contains(sounds, alias) for alias in self.alias_sounds[programme.id]):
-                score += 4.0  # … or typed a homophone of its name
-            hits.append(Hit(programme, score))
+                bonus = 4.0  # … or typed a homophone of its name
+            if own + bonus >= self.min_specific:
+                hits.append(Hit(programme, score + bonus))
         return sorted((h for h in hits if h.score > 0), key=lambda h: -h.score)
