@@ -169,3 +169,27 @@ async def test_the_check_for_an_85_year_old_on_dibao_offers_neither_enrolment_no
     assert "城乡居民基本养老保险" not in result
     assert "✅ 城市居民最低生活保障" not in result
     assert "不用再申请：城市居民最低生活保障" in result
+
+
+async def test_a_voice_question_for_staff_is_attached_and_acknowledged(town: Town) -> None:
+    from bot.domain.messages import InKind
+
+    staff = await town.staff("5001", Role.STAFF, [], "社区工作人员赵")
+    amy = await town.resident()
+    await amy.taps("政策咨询")
+    await amy.taps("问工作人员")
+    replies = await amy.sends(InKind.VOICE, file_id="voice-1")
+    assert "收到您的语音" in replies[0].text and "已转给社区工作人员" in amy.last.text
+    [ticket] = await tickets(town)
+    assert ticket.voice_file_id == "voice-1" and staff.media() == ["voice-1"]
+
+
+async def test_a_voice_answer_to_the_category_question_is_attached(town: Town) -> None:
+    from bot.domain.messages import InKind
+
+    amy = await town.resident()
+    await amy.taps("报事报修")
+    await amy.taps("水电气暖维修")
+    await amy.says("厕所水管漏了")
+    [ack, *_] = await amy.sends(InKind.VOICE, file_id="voice-2")
+    assert "收到您的语音" in ack.text and "照片" in amy.last.text

@@ -110,7 +110,9 @@ async def on_input(ctx: Ctx) -> None:
     """A typed question, a number for the check, or the question for staff."""
     text = (ctx.inc.text or "").strip()
     limit = ctx.svc.settings.max_text_length
-    if ctx.inc.kind is not InKind.TEXT or not text:
+    if ctx.inc.kind is InKind.VOICE and ctx.conv.step == Step.QUESTION and ctx.inc.file_id:
+        await ask_staff(ctx, ctx.t("report.voice_description"), voice=ctx.inc.file_id)
+    elif ctx.inc.kind is not InKind.TEXT or not text:
         ctx.say(ctx.t("policy.need_text"))
     elif len(text) > limit:
         ctx.say(ctx.t("err.too_long", limit=limit, length=len(text)))
@@ -238,8 +240,8 @@ async def finish_check(ctx: Ctx) -> None:
 
 # --- a person, and reminders -----------------------------------------------------------------
 
-async def ask_staff(ctx: Ctx, question: str) -> None:
-    """Files the question as a consultation ticket for the community's staff."""
+async def ask_staff(ctx: Ctx, question: str, voice: str | None = None) -> None:
+    """Files the question (typed, or a voice message attached) as a consultation ticket."""
     data = ctx.conv.data
     about = ctx.svc.policy.kb.programme(data.get("about") or "")
     parts = [question]
@@ -247,10 +249,12 @@ async def ask_staff(ctx: Ctx, question: str) -> None:
         parts.append(ctx.t("policy.about", name=about.name.get(ctx.lang)))
     if data.get("about") == "check" and data.get("answers"):  # handed over by the resident
         parts.append(ctx.t("policy.shared_answers", answers=_summary(ctx, data["answers"])))
-    draft = Draft(category_id=CONSULTATION, description="\n".join(parts))
+    draft = Draft(category_id=CONSULTATION, description="\n".join(parts), voice_file_id=voice)
     ticket = await ctx.svc.tickets.create(ctx.r, ctx.community, ctx.user, draft)
     await ctx.svc.notifier.new_ticket(ctx.r, ctx.community, ticket)
     ctx.end()
+    if voice:
+        ctx.say(ctx.t("nlu.voice_attached"))
     menu.show(ctx, "policy.asked", number=ticket.number)
 
 

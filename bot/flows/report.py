@@ -248,8 +248,13 @@ async def on_input(ctx: Ctx) -> None:
     elif step == Step.DESCRIPTION and inc.kind is InKind.VOICE:
         data["description"] = ctx.t("report.voice_description")
         data["voice"] = inc.file_id
+        ctx.say(ctx.t("nlu.voice_attached"))
     elif step == Step.EXTRA and inc.kind is InKind.TEXT and inc.text and inc.text.strip():
         data["extra"] = inc.text.strip()
+        return _next_after(ctx, Step.EXTRA)
+    elif step == Step.EXTRA and inc.kind is InKind.VOICE and inc.file_id and not data.get("voice"):
+        data.update(extra=ctx.t("report.voice_description"), voice=inc.file_id)
+        ctx.say(ctx.t("nlu.voice_attached"))
         return _next_after(ctx, Step.EXTRA)
     elif step == Step.PHOTOS and inc.kind is InKind.PHOTO and inc.file_id:
         return add_photo(ctx, inc.file_id)
