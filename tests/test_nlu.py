@@ -193,3 +193,18 @@ async def test_a_voice_answer_to_the_category_question_is_attached(town: Town) -
     await amy.says("厕所水管漏了")
     [ack, *_] = await amy.sends(InKind.VOICE, file_id="voice-2")
     assert "收到您的语音" in ack.text and "照片" in amy.last.text
+
+
+async def test_a_problem_described_at_the_category_question_picks_its_category(
+        town: Town) -> None:
+    amy = await town.resident()
+    await amy.taps("报事报修")
+    await amy.says("楼道灯坏了晚上黑咕隆咚的")
+    assert "按「公共设施损坏」记下了" in amy.inbox[-2].text
+    assert "损坏的是什么设施" in amy.last.text
+    await amy.says("楼道灯")
+    await amy.taps("跳过")
+    await amy.taps("使用登记地址")
+    await amy.taps("确认提交")
+    ticket = await town.only_ticket()
+    assert ticket.category_id == "facilities" and ticket.description == "楼道灯坏了晚上黑咕隆咚的"

@@ -7,6 +7,8 @@ works for every flow without the flow knowing.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from bot.domain.messages import Choice, Expect, InKind
 from bot.flows import menu
 from bot.flows.base import ASKED, CHOICES, Ctx
@@ -24,12 +26,14 @@ def waiting_for_choice(ctx: Ctx) -> bool:
     return bool(ctx.conv.data.get(CHOICES)) and asked[1] == Expect.CHOICE.value
 
 
-async def take(ctx: Ctx, flow_prefix: str | None = None) -> bool:
+async def take(ctx: Ctx, flow: ModuleType | None = None) -> bool:
     """Turns a typed label into its button press (changing `ctx.inc`); True when it re-asked
     instead, because the text answers the question but fits none of its options.
 
-    `flow_prefix` is the button prefix of the flow in progress: a question another module asked
-    meanwhile (a rating while browsing policies) is re-asked only for an answer-like text."""
+    `flow` is the module of the flow in progress: a question another module asked meanwhile (a
+    rating while browsing policies) is re-asked only for an answer-like text, and the flow's
+    `typed_answer(ctx, text)`, if it has one, may take a text that names no option."""
+    flow_prefix = getattr(flow, "PREFIX", None)
     text = (ctx.inc.text or "").strip()
     found = options(ctx)
     if ctx.inc.kind is not InKind.TEXT or not text or not found or menu.recognise(ctx, text):
@@ -43,6 +47,9 @@ async def take(ctx: Ctx, flow_prefix: str | None = None) -> bool:
     foreign = not flow_prefix or any(not d.startswith(f"{flow_prefix}:") for _, d in found)
     if not strict or (foreign and not choices.answer_like(text)):
         return False  # the flow reads the text itself, or it is a new request
+    typed_answer = getattr(flow, "typed_answer", None)
+    if not foreign and typed_answer is not None and await typed_answer(ctx, text):
+        return True
     reask(ctx, text)
     return True
 

@@ -69,6 +69,19 @@ async def start_typed(ctx: Ctx, text: str, category_id: str | None) -> None:
         _next_after(ctx, Step.DESCRIPTION)
 
 
+async def typed_answer(ctx: Ctx, text: str) -> bool:
+    """At the category question, a described problem picks the category it sounds like."""
+    if ctx.conv.step != Step.CATEGORY or ctx.conv.data.get("editing"):
+        return False
+    found = ctx.svc.triage.of(ctx.community).guess(text)
+    if found is None:
+        return False
+    ctx.conv.data.update(description=text[:ctx.svc.settings.max_text_length], typed=True)
+    ctx.say(ctx.t("nlu.category_taken", category=found.category.name.get(ctx.lang)))
+    await on_button(ctx, Step.CATEGORY, found.category.id)
+    return True
+
+
 def home(ctx: Ctx) -> str:
     """The registered address, or the resident's address a worker files for."""
     proxy = ctx.conv.data.get("proxy")

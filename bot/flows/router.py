@@ -141,8 +141,7 @@ async def route(ctx: Ctx) -> None:
         return await alarm.raise_alarm(ctx, emergency)
     if not ctx.user.is_registered and ctx.conv.flow != onboarding.NAME:
         return await onboarding.start(ctx)
-    prefix = FLOWS[ctx.conv.flow].PREFIX if ctx.conv.flow in FLOWS else None
-    if await answers.take(ctx, prefix):  # a typed label presses its button; misfits re-ask
+    if await answers.take(ctx, FLOWS.get(ctx.conv.flow)):  # typed labels press buttons
         return
     inc = ctx.inc
     if inc.kind is InKind.BUTTON:
