@@ -1,0 +1,89 @@
+"""Dialogue: the defects found when Linli was attacked, each replayed and now handled."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from bot.domain.messages import Address, Incoming, InKind
+from bot.services.clock import ManualClock
+from storage.tickets import TicketRepo
+from tests.conftest import make_services
+from tests.factories import Person, Town
+
+
+async def describe(amy: Person, text: str) -> None:
+    await amy.taps("报事报修")
+    await amy.taps("环境卫生")
+    await amy.says(text)
+
+
+async def confirm_step(amy: Person) -> None:
+    await describe(amy, "楼道堆满杂物")
+    await amy.taps("跳过")
+    await amy.taps("使用登记地址")
+
+
+# --- 8: NUL and invisible characters; a draft that fails to save -----------------------------
+
+def test_defect8_input_is_normalised_at_the_channel_edge() -> None:
+    sender = Address(channel="test", external_id="1")
+    inc = Incoming(sender=sender, kind=InKind.TEXT, text=" \u200b漏水\x00了\ufeff\r\n\t ",
+                   contact_name="王\x07姐", data="r1:\u2060confirm:yes")
+    assert (inc.text, inc.contact_name, inc.data) == ("漏水了", "王姐", "r1:confirm:yes")
+    assert Incoming(sender=sender, kind=InKind.TEXT, text="e\u0301").text == "\u00e9"  # NFC
+    assert Incoming(sender=sender, kind=InKind.TEXT, text="\u200b\u200c\u200d\u2060").text \
+        is None, "text that becomes empty counts as empty"
+    assert Incoming(sender=sender, kind=InKind.COMMAND, command="kb", args="\x00 ").args == ""
+    assert Incoming(sender=sender, kind=InKind.TEXT, text="第一行\n第二行").text == "第一行\n第二行"
+
+
+async def test_defect8_nul_in_a_description_files_the_report(any_db_url: str) -> None:
+    svc = await make_services(any_db_url, ManualClock())
+    town = await Town.build(svc)
+    amy = await town.resident("1001")
+    await describe(amy, "楼道\x00堆满杂物")
+    await amy.taps("跳过")
+    await amy.taps("使用登记地址")
+    await amy.taps("确认提交")
+    assert "DD-20261123-0001" in amy.last.text, amy.last.text
+    assert (await town.only_ticket()).description == "楼道堆满杂物"
+    await svc.db.dispose()
+
+
+async def test_defect8_zero_width_text_is_not_a_description(town: Town) -> None:
+    amy = await town.resident("1001")
+    await describe(amy, "\u200b\u200b\ufeff")
+    assert "描述" in amy.last.text and "照片" not in amy.last.text
+    await amy.says("楼道堆满杂物")
+    assert "照片" in amy.last.text
+
+
+async def test_defect8_a_draft_that_fails_to_save_is_not_stuck(
+        any_db_url: str, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    svc = await make_services(any_db_url, ManualClock())
+    town = await Town.build(svc)
+    amy, wang = await town.resident("1001"), town.person("2001")
+    insert, failures = TicketRepo.insert, [1]
+
+    async def insert_once_failing(self: TicketRepo, **values: object) -> object:
+        if failures.pop() if failures else 0:  # a real database error: PostgreSQL aborts the tx
+            await self.conn.execute(sa.text("SELECT * FROM disk_full"))
+        return await insert(self, **values)
+
+    monkeypatch.setattr(TicketRepo, "insert", insert_once_failing)
+    await confirm_step(amy)
+    [reply] = await amy.taps("确认提交")
+    assert "没有提交成功" in reply.text and "草稿" in reply.text
+    assert [c.label for row in reply.choices for c in row] == ["✅ 确认提交", "✏️ 修改", "✖️ 取消"]
+    assert "disk_full" in caplog.text
+    assert not wang.inbox
+    await amy.taps("修改")
+    await amy.taps("问题描述")
+    await amy.says("楼道堆满杂物，还有电动车")
+    await amy.taps("确认提交")
+    assert "DD-20261123-0001" in amy.last.text
+    assert (await town.only_ticket()).description == "楼道堆满杂物，还有电动车"
+    assert wang.heard("DD-20261123-0001")
+    await svc.db.dispose()
