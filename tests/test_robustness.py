@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from bot.domain.messages import Address, Incoming, InKind
+from bot.domain.models import EventKind
 from bot.services.clock import ManualClock
 from storage.tickets import TicketRepo
+from storage.timers import TimerRepo
 from tests.conftest import make_services
 from tests.factories import Person, Town
+
+H = timedelta(hours=1)
 
 
 async def describe(amy: Person, text: str) -> None:
@@ -87,3 +93,43 @@ async def test_defect8_a_draft_that_fails_to_save_is_not_stuck(
     assert (await town.only_ticket()).description == "楼道堆满杂物，还有电动车"
     assert wang.heard("DD-20261123-0001")
     await svc.db.dispose()
+
+
+# --- 11: timers run twice; 接单 on a colleague's ticket ---------------------------------------
+
+async def test_defect11_a_timer_another_instance_finished_changes_nothing(
+        town: Town, monkeypatch: pytest.MonkeyPatch) -> None:
+    amy, wang, zhang = await town.resident("1001"), town.person("2001"), town.person("3001")
+    await confirm_step(amy)
+    await amy.taps("确认提交")
+    ticket, before = await town.only_ticket(), len(wang.inbox)
+
+    async def finished_elsewhere(self: TimerRepo, *_args: object, **_kw: object) -> bool:
+        return False
+
+    monkeypatch.setattr(TimerRepo, "done", finished_elsewhere)
+    assert await town.tick(4 * H) == 0
+    assert len(wang.inbox) == before and not zhang.inbox, "no reminder, no escalation"
+    assert not amy.heard("已升级")
+    async with town.svc.db.tx() as r:
+        events = await r.tickets.events(ticket.id)
+    assert EventKind.ESCALATED not in [e.kind for e in events]
+    assert (await town.only_ticket()).tier == 0
+
+
+async def test_defect11_accept_on_a_colleagues_ticket_is_refused(town: Town) -> None:
+    amy, wang = await town.resident("1001"), town.person("2001")
+    lina, zhang = town.person("2002"), town.person("3001")
+    await confirm_step(amy)
+    await amy.taps("确认提交")
+    ticket = await town.only_ticket()
+    [reply] = await lina.presses(f"t1:acc:{ticket.id}")
+    assert "已由王秀兰负责" in reply.text and "转派" in reply.text
+    [reply] = await zhang.presses(f"t1:acc:{ticket.id}")
+    assert "接管" in reply.text
+    assert (await town.only_ticket()).assignee_id == (await wang.user()).id
+    assert not wang.heard("接管") and not amy.heard("已受理")
+    await zhang.presses(f"t1:take:{ticket.id}")
+    assert "由张建华接管" in wang.last.text
+    await wang.taps("接单")
+    assert "已由张建华负责" in wang.last.text

@@ -62,7 +62,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         else:
             ctx.refuse()
     except TicketError as refusal:
-        ctx.refuse(refusal.key)
+        ctx.refuse(refusal.key, **refusal.values)
 
 
 async def accept(ctx: Ctx, ticket_id: int) -> None:
