@@ -133,3 +133,32 @@ async def test_defect11_accept_on_a_colleagues_ticket_is_refused(town: Town) -> 
     assert "由张建华接管" in wang.last.text
     await wang.taps("接单")
     assert "已由张建华负责" in wang.last.text
+
+
+# --- 10: escalation after ❌ reaches the instructor -------------------------------------------
+
+async def test_defect10_escalation_after_unsolved_reaches_the_instructor(town: Town) -> None:
+    amy, wang, zhang = await town.resident("1001"), town.person("2001"), town.person("3001")
+    await confirm_step(amy)
+    await amy.taps("确认提交")
+    await wang.taps("接单")
+    await wang.taps("办结")
+    await wang.says("已清理")
+    await amy.taps("未解决")
+    await amy.says("杂物还在")
+    assert amy.heard("已升级至网格指导员处理")
+    card = zhang.last
+    assert "居民反馈未解决" in card.text
+    labels = [c.label for row in card.choices for c in row]
+    assert sorted(labels) == sorted(["⚠️ 催办", "🔁 转派", "🙋 接管"]), labels
+    await zhang.says("/queue")
+    assert "DD-20261123-0001" in str(zhang.last.choices), "the instructor's queue has it"
+    await zhang.says("/overdue")
+    assert "没有超时工单" in zhang.last.text, "no deadline has passed"
+    await zhang.says("/stats")
+    assert not zhang.heard("最久的超时工单")
+    await zhang.says("/history DD-20261123-0001")
+    trail = zhang.last.text
+    assert "升级至网格指导员（居民反馈未解决）" in trail and "unsolved" not in trail
+    assert "∅" not in trail and "→ 待分派" in trail
+    assert "#" not in trail and "（居民）" in trail
