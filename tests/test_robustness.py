@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot.domain.messages import Address, Incoming, InKind
-from bot.domain.models import EventKind
+from bot.domain.models import Duty, EventKind, Role, TicketState
+from bot.flows.base import Services
 from bot.services.clock import ManualClock
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
@@ -162,3 +163,40 @@ async def test_defect10_escalation_after_unsolved_reaches_the_instructor(town: T
     assert "升级至网格指导员（居民反馈未解决）" in trail and "unsolved" not in trail
     assert "∅" not in trail and "→ 待分派" in trail
     assert "#" not in trail and "（居民）" in trail
+
+
+# --- 16: a ticket filed before the grid has a worker -----------------------------------------
+
+async def test_defect16_waiting_tickets_reach_the_worker_who_joins_later(svc: Services) -> None:
+    town = Town(svc)  # nobody serves the community yet
+    amy = await town.resident("1001")
+    await confirm_step(amy)
+    await amy.taps("确认提交")
+    assert (await town.only_ticket()).state is TicketState.NEW
+    async with svc.db.tx() as r:
+        code = await svc.users.invite(r, await svc.community.current(), Role.GRID_WORKER,
+                                      ["G1"], "王秀兰")
+    wang = town.person("2001")
+    await wang.says(f"/start {code}")
+    ticket = await town.only_ticket()
+    assert (ticket.state, ticket.assignee_id) == (TicketState.ASSIGNED, (await wang.user()).id)
+    card = next(m for m in wang.inbox if "DD-20261123-0001" in m.text)
+    assert "✋ 接单" in [c.label for row in card.choices for c in row]
+    async with svc.db.tx() as r:
+        assert [e.kind for e in await r.tickets.events(ticket.id)] == [
+            EventKind.CREATED, EventKind.ASSIGNED]
+    await wang.taps("接单")
+    assert (await town.only_ticket()).state is TicketState.ACCEPTED
+
+
+async def test_defect16_duty_on_takes_the_grids_waiting_tickets(svc: Services) -> None:
+    town = Town(svc)
+    chen = await town.staff("2101", Role.GRID_WORKER, ["G2"], "陈静", Duty.OFF)
+    ben = await town.resident("1002", compound="骊景苑")
+    await confirm_step(ben)
+    await ben.taps("确认提交")
+    assert (await town.only_ticket()).state is TicketState.NEW and not chen.inbox
+    await chen.says("/duty on")
+    assert chen.heard("DD-20261123-0001")
+    ticket = await town.only_ticket()
+    assert (ticket.state, ticket.assignee_id) == (TicketState.ASSIGNED, (await chen.user()).id)
