@@ -200,3 +200,20 @@ async def test_defect16_duty_on_takes_the_grids_waiting_tickets(svc: Services) -
     assert chen.heard("DD-20261123-0001")
     ticket = await town.only_ticket()
     assert (ticket.state, ticket.assignee_id) == (TicketState.ASSIGNED, (await chen.user()).id)
+
+
+# --- found by the fuzzing: a location that is not a place -----------------------------------
+
+async def test_a_location_with_impossible_coordinates_is_refused(any_db_url: str) -> None:
+    svc = await make_services(any_db_url, ManualClock())
+    town = await Town.build(svc)
+    amy = await town.resident("1001")
+    await describe(amy, "楼道堆满杂物")
+    await amy.taps("跳过")
+    [reply] = await amy.sends(InKind.LOCATION, latitude=float("nan"), longitude=float("inf"))
+    assert "发送位置" in reply.text and "系统出了点问题" not in reply.text
+    await amy.sends(InKind.LOCATION, latitude=134.0, longitude=109.21)
+    await amy.sends(InKind.LOCATION, latitude=34.3801, longitude=109.2102)
+    await amy.taps("确认提交")
+    assert (await town.only_ticket()).latitude == 34.3801
+    await svc.db.dispose()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from enum import StrEnum
 from typing import Protocol
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 _KEEP = {"\n", "\t"}
@@ -64,6 +65,14 @@ class Incoming(BaseModel):
     @classmethod
     def _normalise(cls, value: str | None) -> str | None:
         return normalise_text(value)
+
+    @field_validator("latitude", "longitude", mode="after")
+    @classmethod
+    def _on_earth(cls, value: float | None, info: ValidationInfo) -> float | None:
+        """A coordinate that is no place (NaN, infinity, out of range) counts as none."""
+        limit = 90.0 if info.field_name == "latitude" else 180.0
+        return value if value is not None and math.isfinite(value) and abs(value) <= limit \
+            else None
 
     @field_validator("args", mode="after")
     @classmethod

@@ -237,7 +237,8 @@ async def on_input(ctx: Ctx) -> None:
         return _next_after(ctx, Step.EXTRA)
     elif step == Step.PHOTOS and inc.kind is InKind.PHOTO and inc.file_id:
         return add_photo(ctx, inc.file_id)
-    elif step == Step.LOCATION and inc.kind is InKind.LOCATION:
+    elif step == Step.LOCATION and inc.kind is InKind.LOCATION and None not in (
+            inc.latitude, inc.longitude):
         data.update(location_text=None, lat=inc.latitude, lon=inc.longitude)
         if await offer_duplicate(ctx, Step.LOCATION):
             return None
