@@ -29,6 +29,7 @@ from bot.services.policy import PolicyService
 from bot.services.tickets import TicketService
 from bot.services.timers import TimerService
 from bot.services.users import UserService
+from bot.services.waiting import WaitingTickets
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
         policy=PolicyService(catalog, settings.kb_dir), activities=ActivityService(clock),
         notices=AnnouncementService(clock, settings.timezone, catalog, notifier,
                                     settings.ack_followup_hours))
+    svc.users.on_available = WaitingTickets(svc.tickets, notifier, communities, clock).hand_out
     timers.register("notice/", svc.notices.fire)
     timers.register("poll/", lambda r, community, timer: polls.close(svc, r, community, timer))
     timers.register("kb/", lambda r, community, timer: policy.reminder_due(svc, r, community,

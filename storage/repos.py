@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from storage.activities import ActivityRepo
 from storage.announcements import AnnouncementRepo
@@ -35,3 +35,8 @@ class Repos:
         self.polls = PollRepo(conn)
         self.instances = InstanceRepo(conn)
         self.stats = StatsRepo(conn)
+
+    def savepoint(self) -> AsyncTransaction:
+        """A nested transaction: on an exception only its own work is undone, and the outer
+        transaction stays usable (PostgreSQL would otherwise refuse every later statement)."""
+        return self.conn.begin_nested()

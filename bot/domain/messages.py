@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from enum import StrEnum
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+_ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
+_KEEP = {"\n", "\t"}
+
+
+def normalise_text(text: str | None) -> str | None:
+    """What a user typed, made safe to store and compare: no NUL or other control characters
+    (newline and tab stay), no zero-width characters or lone surrogates, NFC, trimmed; None when
+    nothing is left."""
+    if text is None:
+        return None
+    kept = "".join(c for c in text if c in _KEEP or (
+        c not in _ZERO_WIDTH and unicodedata.category(c) not in ("Cc", "Cs")))
+    return unicodedata.normalize("NFC", kept).strip() or None
 
 
 class InKind(StrEnum):
@@ -44,6 +60,24 @@ class Incoming(BaseModel):
     update_id: int | None = None
     message_ref: str | None = None
     button_ref: str | None = None
+
+    @field_validator("text", "command", "data", "file_id", "phone", "contact_name", mode="after")
+    @classmethod
+    def _normalise(cls, value: str | None) -> str | None:
+        return normalise_text(value)
+
+    @field_validator("latitude", "longitude", mode="after")
+    @classmethod
+    def _on_earth(cls, value: float | None, info: ValidationInfo) -> float | None:
+        """A coordinate that is no place (NaN, infinity, out of range) counts as none."""
+        limit = 90.0 if info.field_name == "latitude" else 180.0
+        return value if value is not None and math.isfinite(value) and abs(value) <= limit \
+            else None
+
+    @field_validator("args", mode="after")
+    @classmethod
+    def _normalise_args(cls, value: str) -> str:
+        return normalise_text(value) or ""
 
 
 class Expect(StrEnum):

@@ -156,11 +156,12 @@ class Ticket(BaseModel):
         return self.state in open_states()
 
     def is_overdue(self, now: datetime) -> bool:
-        """Open, not waiting for the resident, and past a deadline (or already escalated)."""
+        """Open, not waiting for the resident, and past a deadline (an escalation after ❌ or a
+        low rating is not lateness: only a passed deadline is)."""
         if not self.is_open or self.paused_at is not None:
             return False
-        return self.tier > 0 or any(due is not None and due < now
-                                    for due in (self.respond_due, self.resolve_due))
+        return any(due is not None and due < now
+                   for due in (self.respond_due, self.resolve_due, self.escalate_due))
 
 
 class TicketEvent(BaseModel):

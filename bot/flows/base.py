@@ -116,10 +116,10 @@ class Ctx:
             self.conv.data.pop(CHOICES, None)
             self.conv.data.pop(ASKED, None)
 
-    def refuse(self, key: str = "err.stale") -> None:
+    def refuse(self, key: str = "err.stale", **values: Any) -> None:
         """Says politely that a button or action no longer applies; nothing changes."""
-        self.toast = self.t(key)
-        self.say(self.t(key))
+        self.toast = self.t(key, **values)
+        self.say(self.t(key, **values))
 
     def cancel_own(self, flow: str) -> bool:
         """Ends `flow` if it is the one in progress (an old Cancel button must not end another

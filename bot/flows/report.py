@@ -25,15 +25,17 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 
 from bot.domain.community import Category
 from bot.domain.messages import Choice, Expect, InKind, KeyButton
-from bot.domain.models import PhotoKind
+from bot.domain.models import PhotoKind, Ticket
 from bot.flows import menu
 from bot.flows.base import Ctx, parse_id
 from bot.services.tickets import Draft
 
+log = logging.getLogger(__name__)
 NAME = "report"
 PREFIX = "r1"
 MAX_PHOTOS = 3
@@ -155,10 +157,12 @@ def ask_confirm(ctx: Ctx) -> None:
                  place=place)
     if data.get("extra"):
         text += "\n" + ctx.t("card.extra", text=data["extra"])
-    ctx.say(text, remove_keyboard=True, choices=[
-        [ctx.choice("btn.submit", "r1:confirm:yes")],
-        [ctx.choice("btn.edit", "r1:confirm:edit"), ctx.choice("btn.cancel", "r1:confirm:no")]],
-        expect=Expect.CHOICE)
+    ctx.say(text, remove_keyboard=True, choices=confirm_choices(ctx), expect=Expect.CHOICE)
+
+
+def confirm_choices(ctx: Ctx) -> list[list[Choice]]:
+    return [[ctx.choice("btn.submit", "r1:confirm:yes")],
+            [ctx.choice("btn.edit", "r1:confirm:edit"), ctx.choice("btn.cancel", "r1:confirm:no")]]
 
 
 def ask_edit(ctx: Ctx) -> None:
@@ -271,7 +275,8 @@ async def on_input(ctx: Ctx) -> None:
         return _next_after(ctx, Step.EXTRA)
     elif step == Step.PHOTOS and inc.kind is InKind.PHOTO and inc.file_id:
         return add_photo(ctx, inc.file_id)
-    elif step == Step.LOCATION and inc.kind is InKind.LOCATION:
+    elif step == Step.LOCATION and inc.kind is InKind.LOCATION and None not in (
+            inc.latitude, inc.longitude):
         data.update(location_text=None, lat=inc.latitude, lon=inc.longitude)
         if await offer_duplicate(ctx, Step.LOCATION):
             return None
@@ -340,7 +345,26 @@ def emergency_text(ctx: Ctx, category: Category) -> str:
 
 
 async def submit(ctx: Ctx) -> None:
-    """Commits the ticket, queues the worker's card, then tells the resident the number."""
+    """Commits the ticket, queues the worker's card, then tells the resident the number; if
+    saving fails, the draft stays and the resident may try again or change it."""
+    try:
+        async with ctx.r.savepoint():
+            ticket = await file(ctx)
+    except Exception:
+        log.exception("could not file the report of update %s", ctx.inc.update_id)
+        ctx.conv.step = Step.CONFIRM
+        ctx.say(ctx.t("report.submit_failed"), choices=confirm_choices(ctx),
+                expect=Expect.CHOICE)
+        return
+    category = ctx.community.category(ticket.category_id)
+    assert category is not None
+    ctx.end()
+    key = "report.filed_urgent" if ticket.urgent else "report.filed"
+    menu.show(ctx, key, number=ticket.number, respond=duration(ctx, category.respond_within))
+
+
+async def file(ctx: Ctx) -> Ticket:
+    """Writes the draft as a ticket and queues who must hear of it."""
     data = ctx.conv.data
     draft = Draft(category_id=data["category"], description=data["description"],
                   extra_answer=data.get("extra"), voice_file_id=data.get("voice"),
@@ -357,11 +381,7 @@ async def submit(ctx: Ctx) -> None:
     if ticket.proxy_id and ticket.reporter_id != ctx.user.id:
         await ctx.svc.notifier.to_residents(ctx.r, ticket, "proxy.filed_for_you",
                                             name=ctx.user.display_name or "")
-    category = ctx.community.category(ticket.category_id)
-    assert category is not None
-    ctx.end()
-    key = "report.filed_urgent" if ticket.urgent else "report.filed"
-    menu.show(ctx, key, number=ticket.number, respond=duration(ctx, category.respond_within))
+    return ticket
 
 
 def cancel(ctx: Ctx) -> None:

@@ -18,13 +18,14 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.domain.messages import Choice, Expect, InKind
-from bot.domain.models import EventKind, PhotoKind, Ticket, TicketState, open_states
+from bot.domain.models import EventKind, PhotoKind, Role, Ticket, TicketState, open_states
 from bot.flows.base import Ctx, find_ticket, parse_id
 from bot.services.policy import CONSULTATION
 from bot.services.tickets import TRANSITIONS, TicketError
 
 NAME = "work"
 PREFIX = "t1"
+ESCALATED_TO = {Role.INSTRUCTOR: 1, Role.CHIEF: 2}  # the tier from which a ticket is theirs
 
 
 class Step(StrEnum):
@@ -62,7 +63,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         else:
             ctx.refuse()
     except TicketError as refusal:
-        ctx.refuse(refusal.key)
+        ctx.refuse(refusal.key, **refusal.values)
 
 
 async def accept(ctx: Ctx, ticket_id: int) -> None:
@@ -226,7 +227,7 @@ async def refresh_card(ctx: Ctx, ticket: Ticket, *, edit: bool, history: bool = 
     if history:
         events = await ctx.r.tickets.events(ticket.id)
         text += "\n\n" + ctx.svc.cards.history(ctx.community, ctx.lang, ticket, events)
-    choices = (ctx.svc.cards.worker_choices(ctx.lang, ticket)
+    choices = (ctx.svc.cards.choices_for(ctx.lang, ticket, ctx.user)
                if ctx.svc.tickets.may_work(ctx.user, ticket) else [])
     ctx.say(text, choices=choices, edit=edit,
             photos=[] if edit else [p.file_id for p in photos])
@@ -240,7 +241,10 @@ async def cmd_queue(ctx: Ctx) -> None:
     mine = await ctx.r.tickets.find(assignee_id=ctx.user.id, states=open_states(), limit=30)
     for grid_id in ctx.user.grids:  # tickets nobody could be given yet: anyone may take them
         mine += await ctx.r.tickets.find(grid_id=grid_id, states=[TicketState.NEW], limit=10)
-    mine.sort(key=lambda t: t.id)
+        mine += [t for t in await ctx.r.tickets.find(
+            grid_id=grid_id, states=[TicketState.ESCALATED], limit=30)
+            if t.tier >= ESCALATED_TO.get(ctx.user.role, 3)]  # climbed to this person's tier
+    mine = sorted({t.id: t for t in mine}.values(), key=lambda t: t.id)
     if not mine:
         ctx.say(ctx.t("work.queue_empty"))
         return

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.domain.community import Community
 from bot.domain.messages import Choice
-from bot.domain.models import Ticket, TicketEvent, TicketState, User
+from bot.domain.models import EventKind, Role, Ticket, TicketEvent, TicketState, User
 from bot.i18n import Catalog
 
 S = TicketState
+TIER_ROLES = {"1": Role.INSTRUCTOR, "2": Role.CHIEF}
+SUPERVISING = (Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN)
 
 
 class Cards:
@@ -91,6 +94,21 @@ class Cards:
             second.append(Choice(label=t(lang, "btn.forward"), data=f"t1:fwd:{ticket.id}"))
         return [r for r in (row, second) if r]
 
+    def supervisor_choices(self, lang: str, ticket: Ticket) -> list[list[Choice]]:
+        """An instructor's or chief's buttons on a ticket someone else holds."""
+        if not ticket.is_open:
+            return []
+        t = self.catalog.t
+        return [[Choice(label=t(lang, "btn.forward"), data=f"t1:fwd:{ticket.id}")],
+                [Choice(label=t(lang, "btn.urge"), data=f"t1:urge:{ticket.id}"),
+                 Choice(label=t(lang, "btn.take"), data=f"t1:take:{ticket.id}")]]
+
+    def choices_for(self, lang: str, ticket: Ticket, user: User) -> list[list[Choice]]:
+        """A supervisor's buttons on a colleague's ticket, else the worker's."""
+        if user.role in SUPERVISING and ticket.assignee_id not in (None, user.id):
+            return self.supervisor_choices(lang, ticket)
+        return self.worker_choices(lang, ticket)
+
     def line(self, community: Community, lang: str, ticket: Ticket) -> str:
         return self.catalog.t(lang, "list.line", number=ticket.number,
                               category=self.category(community, lang, ticket.category_id),
@@ -98,11 +116,33 @@ class Cards:
                               time=self.when(ticket.created_at))
 
     def person(self, lang: str, user: User | None) -> str:
+        """A name with its role, or the role alone (a resident who gave no name)."""
         if user is None:
             return self.catalog.t(lang, "history.someone")
-        return self.catalog.t(lang, "history.person",
-                              name=user.display_name or user.contact_name or f"#{user.id}",
-                              role=self.catalog.t(lang, f"role.{user.role.value}"))
+        role = self.catalog.t(lang, f"role.{user.role.value}")
+        name = user.display_name or user.contact_name
+        return self.catalog.t(lang, "history.person", name=name, role=role) if name else role
+
+    def note(self, community: Community, lang: str, event: TicketEvent) -> str:
+        """An event's note in words: no tier codes, category or grid ids."""
+        note, t = event.note or "", self.catalog.t
+        if event.kind is EventKind.ESCALATED and ":" in note:
+            tier, reason = note.split(":", 1)
+            role = TIER_ROLES.get(tier)
+            if role and f"history.escalation_{reason}" in self.catalog.messages["zh-Hans"]:
+                return t(lang, "history.escalation", tier=t(lang, f"role.{role.value}"),
+                         reason=t(lang, f"history.escalation_{reason}"))
+        if event.kind in (EventKind.RECATEGORISED, EventKind.MOVED) and " → " in note:
+            name = (partial(self.category, community, lang)
+                    if event.kind is EventKind.RECATEGORISED else partial(self.grid, community,
+                                                                          lang))
+            return " → ".join(name(part) for part in note.split(" → "))
+        return note
+
+    @staticmethod
+    def grid(community: Community, lang: str, grid_id: str) -> str:
+        grid = community.grid(grid_id)
+        return grid.name.get(lang) if grid else grid_id
 
     def audit(self, community: Community, lang: str, ticket: Ticket, events: list[TicketEvent],
               names: dict[int, str]) -> str:
@@ -112,13 +152,14 @@ class Cards:
                    category=self.category(community, lang, ticket.category_id),
                    state=self.state(lang, ticket.state))]
         for event in events:
-            moved = (f" {self.state(lang, event.from_state) if event.from_state else '∅'} → "
-                     f"{self.state(lang, event.to_state)}"
+            before = f"{self.state(lang, event.from_state)} " if event.from_state else ""
+            moved = (f" {before}→ {self.state(lang, event.to_state)}"
                      if event.to_state and event.from_state != event.to_state else "")
+            note = self.note(community, lang, event)
             lines.append(t(lang, "history.audit_line", time=self.when(event.at),
                            what=t(lang, f"event.{event.kind.value}"),
                            who=names.get(event.actor_id or 0, t(lang, "history.system")),
-                           moved=moved, note=f" — {event.note}" if event.note else ""))
+                           moved=moved, note=f" — {note}" if note else ""))
         return "\n".join(lines)
 
     def history(self, community: Community, lang: str, ticket: Ticket,
@@ -128,7 +169,8 @@ class Cards:
                    category=self.category(community, lang, ticket.category_id),
                    state=self.state(lang, ticket.state))]
         for event in events:
-            note = f" — {event.note}" if event.note and with_notes else ""
+            note = self.note(community, lang, event) if with_notes else ""
+            note = f" — {note}" if note else ""
             lines.append(t(lang, "history.line", time=self.when(event.at),
                            what=t(lang, f"event.{event.kind.value}"), note=note))
         return "\n".join(lines)

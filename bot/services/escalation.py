@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.community import Category, Community
-from bot.domain.messages import Choice
 from bot.domain.models import EventKind, Role, Ticket, TicketState, User, open_states
 from bot.i18n import Catalog
 from bot.services.clock import Clock
@@ -142,10 +141,8 @@ class SlaService:
         escalated = await r.tickets.get(ticket.id)
         assert escalated is not None
         for person in await self.tier_people(r, community, escalated, tier):
-            await self.notifier.card_to(r, community, escalated, person,
+            await self.notifier.card_to(r, community, escalated, person,  # 催办 / 转派 / 接管
                                         intro_key=f"sla.escalated_{reason}",
-                                        extra=self.supervisor_choices(person.lang, escalated)
-                                        if escalated.is_open else None,
                                         tier=self._tier_name(person.lang, tier))
         reporter = await r.users.get(ticket.reporter_id) if ticket.reporter_id else None
         await self.notifier.to_residents(r, escalated, "sla.escalated_resident",
@@ -164,11 +161,6 @@ class SlaService:
 
     def _tier_name(self, lang: str | None, tier: int) -> str:
         return self.catalog.t(lang or "zh-Hans", f"role.{TIER_ROLES[tier].value}")
-
-    def supervisor_choices(self, lang: str, ticket: Ticket) -> list[list[Choice]]:
-        t = self.catalog.t
-        return [[Choice(label=t(lang, "btn.urge"), data=f"t1:urge:{ticket.id}"),
-                 Choice(label=t(lang, "btn.take"), data=f"t1:take:{ticket.id}")]]
 
 
 def _category(community: Community, ticket: Ticket) -> Category:

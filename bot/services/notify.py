@@ -48,7 +48,7 @@ class Notifier:
                                followers=len(await r.tickets.followers(ticket.id)))
         if intro_key:
             text = self.catalog.t(lang, intro_key, **intro) + "\n\n" + text
-        choices = self.cards.worker_choices(lang, ticket) + (extra or [])
+        choices = self.cards.choices_for(lang, ticket, worker) + (extra or [])
         await self.send(r, worker, text, choices=choices, photos=photos,
                         voice=ticket.voice_file_id)
 

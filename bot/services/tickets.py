@@ -46,9 +46,10 @@ SUPERVISORS = (Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN)
 class TicketError(Exception):
     """A refused action; `key` names the polite message for the user."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **values: str) -> None:
         super().__init__(key)
         self.key = key
+        self.values = values
 
 
 @dataclass
@@ -215,6 +216,9 @@ class TicketService:
         if not allowed:
             raise TicketError("err.not_allowed")
         sources, target, kind = TRANSITIONS[action]
+        if action == "accept" and ticket.assignee_id not in (None, actor.id):
+            holder = await r.users.get(ticket.assignee_id)  # type: ignore[arg-type]
+            raise TicketError("work.not_yours", name=_name(holder) if holder else "—")
         if ticket.state not in sources:
             raise TicketError("err.stale")
         if action == "forward" and ticket.state is S.WAITING_INFO:

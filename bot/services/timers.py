@@ -16,6 +16,10 @@ Handler = Callable[[Repos, Community, Timer], Awaitable[None]]
 MAX_ATTEMPTS = 5
 
 
+class NotOurs(Exception):
+    """Another instance finished or cancelled the timer while this one worked on it."""
+
+
 class TimerService:
     """Claims due timer rows (safe with several instances) and hands each to its kind's handler."""
 
@@ -55,8 +59,13 @@ class TimerService:
                     log.error("no handler for timer %s (%s)", timer.id, timer.kind)
                 else:
                     await handler(r, community, timer)
-                await r.timers.done(timer.id, self.clock.now())
+                if not await r.timers.done(timer.id, self.clock.now()):
+                    raise NotOurs(timer.id)  # undoes the handler's effects with the transaction
             return 1
+        except NotOurs:
+            log.info("timer %s (%s) was finished or cancelled elsewhere; its effects are undone",
+                     timer.id, timer.kind)
+            return 0
         except Exception as exc:
             log.exception("timer %s (%s, ref %s) failed, attempt %d", timer.id, timer.kind,
                           timer.ref_id, timer.attempts)

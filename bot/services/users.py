@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,13 @@ class UserService:
         self.clock = clock
         self.default_lang = default_lang
         self.invite_ttl = timedelta(days=invite_ttl_days)
+        # called when someone may take tickets now (bound to a role, back on duty); the
+        # composition root hands them the tickets that waited for nobody
+        self.on_available: Callable[[Repos, User], Awaitable[object]] | None = None
+
+    async def _available(self, r: Repos, user: User) -> None:
+        if self.on_available is not None and user.available(self.clock.now()):
+            await self.on_available(r, user)
 
     async def get_or_create(self, r: Repos, address: Address, lang: str | None) -> User:
         user = await r.users.by_address(address.channel, address.external_id)
@@ -109,11 +117,14 @@ class UserService:
                              consent_at=user.consent_at or self.clock.now())
         bound = await r.users.get(user.id)
         assert bound is not None
+        await self._available(r, bound)
         return bound
 
     async def set_duty(self, r: Repos, user: User, duty: Duty) -> User:
         await r.users.update(user.id, duty=duty)
-        return user.model_copy(update={"duty": duty})
+        changed = user.model_copy(update={"duty": duty})
+        await self._available(r, changed)
+        return changed
 
     async def set_leave(self, r: Repos, user: User, start: datetime | None,
                         end: datetime | None) -> User:
