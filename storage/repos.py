@@ -13,6 +13,7 @@ from storage.instances import InstanceRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
 from storage.stats import StatsRepo
+from storage.privacy import PrivacyRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
 from storage.users import UserRepo
@@ -35,3 +36,4 @@ class Repos:
         self.polls = PollRepo(conn)
         self.instances = InstanceRepo(conn)
         self.stats = StatsRepo(conn)
+        self.privacy = PrivacyRepo(conn)

@@ -13,6 +13,7 @@ from types import ModuleType
 
 from bot.domain.activities import ActivityKind
 from bot.domain.messages import Address, Channel, Incoming, InKind, Outgoing
+from bot.domain.redact import log_context, note_role, role_of
 from bot.flows import (
     account,
     activities,
@@ -169,8 +170,8 @@ class Desk:
                 self.on_queued()
             return result
         except Exception:
-            log.exception("failed to handle update %s (%s from %s)", inc.update_id, inc.kind,
-                          inc.sender.channel)
+            log.exception("failed to handle %s (update %s, role %s)", log_context(inc),
+                          inc.update_id, role_of(inc))  # never names, phones or message text
             text = self.svc.catalog.t(lang, "err.internal")
             return Result([Outgoing(to=inc.sender, text=text)], toast=text)
 
@@ -224,6 +225,7 @@ class Desk:
 async def route(ctx: Ctx) -> None:
     """Commands first, then buttons, the main menu, the flow in progress, else the menu."""
     inc = ctx.inc
+    note_role(inc, ctx.user.role.value)
     if inc.kind is InKind.COMMAND:
         return await command(ctx, (inc.command or "").lower(), inc.args)
     if inc.kind is InKind.BUTTON and (inc.data or "").startswith(f"{account.PREFIX}:"):
