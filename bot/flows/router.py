@@ -20,6 +20,7 @@ from bot.flows import (
     alarm,
     answers,
     closure,
+    faqdraft,
     grid,
     guess,
     menu,
@@ -42,12 +43,12 @@ updates_log = logging.getLogger("linli.updates")
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
-    guess)}
+    guess, faqdraft)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls, guess)}
+    notices, polls, guess, faqdraft)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
-DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess"}
+DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess", "faq"}
 HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
 
 

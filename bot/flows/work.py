@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from bot.domain.messages import Choice, Expect, InKind
 from bot.domain.models import EventKind, PhotoKind, Ticket, TicketState, open_states
+from bot.flows import faqdraft
 from bot.flows.base import Ctx, find_ticket, parse_id
 from bot.services.policy import CONSULTATION
 from bot.services.tickets import TRANSITIONS, TicketError
@@ -170,16 +171,15 @@ async def resolve(ctx: Ctx, ticket_id: int, note: str | None, photo: str | None)
 
 
 async def save_faq(ctx: Ctx, ticket_id: int) -> None:
-    """Staff keep a consultation's answer, so the next resident asking gets it at once."""
+    """Staff keep a consultation's answer, so the next resident asking gets it at once; they
+    review (and may rewrite) the question and answer before it is published."""
     ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
     events = [e for e in await ctx.r.tickets.events(ticket.id)
               if e.kind is EventKind.RESOLVED and e.note]
     if not ctx.user.is_office or ticket.category_id != CONSULTATION or not events:
         raise TicketError("err.not_allowed" if not ctx.user.is_office else "err.stale")
     question = ticket.description.split("\n")[0]
-    await ctx.r.faqs.add(question, events[-1].note or "", ticket.id, ctx.user.id,
-                         ctx.svc.clock.now())
-    ctx.say(ctx.t("work.faq_saved"), edit=True)
+    await faqdraft.begin(ctx, ticket, question, events[-1].note or "")  # reviewed first
 
 
 async def choose_colleague(ctx: Ctx, ticket_id: int) -> None:
