@@ -189,6 +189,10 @@ async def test_staff_review_an_faq_before_it_is_published(town: Town) -> None:
     async with town.svc.db.tx() as r:
         [faq] = await r.faqs.all()
     assert faq.question == "高龄补贴满80岁的当月能申请吗？"
+    await li.says("/deleteme")
+    await li.taps("确认删除")
+    async with town.svc.db.tx() as r:
+        assert await r.faqs.all() == [faq], "rewritten by staff, it no longer quotes her"
 
 
 async def test_sql_logging_stays_off_even_at_debug(town: Town,

@@ -52,7 +52,8 @@ async def erase(r: Repos, user: User, now: datetime, deleted: str) -> None:
     await r.tickets.detach_reporter(user.id)
     await _outbox(r, user, secrets, answers, deleted)
     for faq in await r.privacy.faqs():
-        quotes = answers + descriptions if faq.ticket_id in ticket_ids else []
+        quotes = answers + descriptions + [mask(d, secrets) for d in descriptions] \
+            if faq.ticket_id in ticket_ids else []  # kept as proposed (masked) still quotes
         if holds(f"{faq.question}\n{faq.answer}", secrets, quotes):
             await r.privacy.drop_faq(faq.id)  # it quotes them: staff publish it again, edited
     await r.privacy.unlink_votes(user.id)
