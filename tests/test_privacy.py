@@ -12,7 +12,10 @@ import sqlalchemy as sa
 from bot.domain.messages import InKind
 from bot.domain.models import Role, TicketState
 from bot.services.retention import expire_idle
-from storage.schema import users
+from bot.services.clock import ManualClock
+from storage.db import MIGRATIONS
+from storage.schema import schema_version, tickets, users
+from tests.conftest import make_services
 from tests.factories import Person, Town
 
 NAME, PHONE = "李梅", "13891234567"
@@ -201,3 +204,18 @@ async def test_sql_logging_stays_off_even_at_debug(town: Town,
     async with town.svc.db.tx() as r:
         await r.conn.execute(sa.select(users.c.id).where(users.c.phone == PHONE))
     assert PHONE not in caplog.text and "SELECT" not in caplog.text
+
+
+async def test_tickets_filed_before_the_upgrade_get_their_place_from_the_reporter(
+        any_db_url: str, clock: ManualClock) -> None:
+    svc = await make_services(any_db_url, clock)
+    town = await Town.build(svc)
+    amy = await town.resident("1001")
+    await report(amy, "路灯坏了")
+    async with svc.db.tx() as r:  # as a database of the previous version holds it
+        await r.conn.execute(tickets.update().values(compound_id=None, unit=None))
+        await r.conn.execute(schema_version.delete().where(schema_version.c.version > 1))
+    assert await svc.db.migrate() == len(MIGRATIONS)
+    ticket = await town.only_ticket()
+    assert (ticket.compound_id, ticket.building_id, ticket.unit) == ("dzld", "dzld-1", "2单元")
+    await svc.db.dispose()
