@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from bot.domain.messages import InKind
 from bot.domain.models import Role, TicketState
-from bot.services.retention import expire_idle
 from bot.services.clock import ManualClock
+from bot.services.retention import expire_idle
 from storage.db import MIGRATIONS
 from storage.schema import schema_version, tickets, users
 from tests.conftest import make_services
