@@ -13,6 +13,7 @@ from storage.base import Repo
 from storage.schema import (
     conversations,
     faqs,
+    flood_counters,
     outbox,
     ticket_events,
     ticket_photos,
@@ -57,6 +58,10 @@ class PrivacyRepo(Repo):
         result = await self.conn.execute(outbox.delete().where(
             outbox.c.channel == channel, outbox.c.external_id == external_id))
         return result.rowcount
+
+    async def drop_flood_counter(self, channel: str, external_id: str) -> None:
+        await self.conn.execute(flood_counters.delete().where(
+            flood_counters.c.channel == channel, flood_counters.c.external_id == external_id))
 
     async def outbox_since(self, since: datetime) -> list[tuple[int, dict[str, Any]]]:
         rows = (await self.conn.execute(sa.select(outbox.c.id, outbox.c.payload).where(

@@ -66,6 +66,7 @@ async def _outbox(r: Repos, user: User, secrets: set[Any], answers: list[str],
                   deleted: str) -> None:
     """Drops what was for them; strips them from what was for others (sent or not)."""
     await r.privacy.drop_outbox_to(user.channel, user.external_id)
+    await r.privacy.drop_flood_counter(user.channel, user.external_id)
     for item_id, payload in await r.privacy.outbox_since(user.created_at):
         labels = [c.get("label", "") for row in payload.get("choices") or [] for c in row]
         text = payload.get("text") or ""
