@@ -52,7 +52,7 @@ async def report(person: Person, text: str = TYPED, category: str = "环境卫�
 async def test_a_follower_cannot_read_the_reporters_details(town: Town) -> None:
     li = await register(town, "8801234567")
     await report(li, photo="li-photo")
-    ben = await town.resident("1002", unit="3单元")
+    ben = await register(town, "1002", name="赵强", phone="13900001111", unit="3单元")
     wang = town.person("2001")
     await ben.taps("报事报修")
     [offer] = await ben.taps("环境卫生")
@@ -84,6 +84,8 @@ async def test_a_follower_cannot_read_the_reporters_details(town: Town) -> None:
     assert "没有权限" in ben.last.text and (await town.only_ticket()).rating is None
     [own] = await li.says(f"/ticket {number}")
     assert "楼道里的水管" in own.text, "the reporter still reads her own ticket"
+    [audit] = await li.says(f"/history {number}")
+    assert "有居民关注" in audit.text and "赵强" not in audit.text, "nor she her neighbour's name"
 
 
 async def test_abandoned_eligibility_answers_expire_after_30_minutes(town: Town) -> None:
