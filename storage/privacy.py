@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -63,9 +64,17 @@ class PrivacyRepo(Repo):
         await self.conn.execute(flood_counters.delete().where(
             flood_counters.c.channel == channel, flood_counters.c.external_id == external_id))
 
-    async def outbox_since(self, since: datetime) -> list[tuple[int, dict[str, Any]]]:
+    async def outbox_holding(self, since: datetime, texts: Iterable[str]
+                             ) -> list[tuple[int, dict[str, Any]]]:
+        """Messages queued since `since` whose stored JSON contains any of the texts (matched
+        in SQL on their JSON-escaped form, as the payload is stored)."""
+        patterns = [_like(json.dumps(t)[1:-1]) for t in texts if t]
+        if not patterns:
+            return []
+        stored = sa.cast(outbox.c.payload, sa.Text)
         rows = (await self.conn.execute(sa.select(outbox.c.id, outbox.c.payload).where(
-            outbox.c.created_at >= since).order_by(outbox.c.id))).all()
+            outbox.c.created_at >= since,
+            sa.or_(*(stored.like(p, escape="!") for p in patterns))).order_by(outbox.c.id))).all()
         return [(r.id, dict(r.payload)) for r in rows]
 
     async def set_payload(self, item_id: int, payload: dict[str, Any]) -> None:
@@ -104,3 +113,7 @@ class PrivacyRepo(Repo):
         result = await self.conn.execute(conversations.delete().where(
             conversations.c.user_id == user_id, conversations.c.updated_at < before))
         return result.rowcount == 1
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"

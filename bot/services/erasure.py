@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.models import EventKind, PhotoKind, User
-from bot.domain.redact import holds, mask, phones_in
+from bot.domain.redact import MIN_NAME, MIN_TYPED, holds, mask, phones_in
 from storage import Repos
 
 KEEP_NOTE = {EventKind.RATED.value}  # a star count, not their words
@@ -58,6 +58,7 @@ async def erase(r: Repos, user: User, now: datetime, deleted: str) -> None:
             await r.privacy.drop_faq(faq.id)  # it quotes them: staff publish it again, edited
     await r.privacy.unlink_votes(user.id)
     await r.privacy.drop_timers(user.id, "kb/")  # reminders are addressed by user id
+    await r.privacy.drop_flood_counter(user.channel, user.external_id)
     await r.conversations.clear(user.id)
     await r.users.delete(user.id)
 
@@ -66,8 +67,9 @@ async def _outbox(r: Repos, user: User, secrets: set[Any], answers: list[str],
                   deleted: str) -> None:
     """Drops what was for them; strips them from what was for others (sent or not)."""
     await r.privacy.drop_outbox_to(user.channel, user.external_id)
-    await r.privacy.drop_flood_counter(user.channel, user.external_id)
-    for item_id, payload in await r.privacy.outbox_since(user.created_at):
+    candidates = [s for s in secrets if len(s) >= MIN_NAME] + [
+        w for w in answers if len(w) >= MIN_TYPED]
+    for item_id, payload in await r.privacy.outbox_holding(user.created_at, candidates):
         labels = [c.get("label", "") for row in payload.get("choices") or [] for c in row]
         text = payload.get("text") or ""
         if not any(holds(t, secrets, answers) for t in [text, *labels]):
