@@ -67,8 +67,9 @@ class PrivacyRepo(Repo):
     async def outbox_holding(self, since: datetime, texts: Iterable[str]
                              ) -> list[tuple[int, dict[str, Any]]]:
         """Messages queued since `since` whose stored JSON contains any of the texts (matched
-        in SQL on their JSON-escaped form, as the payload is stored)."""
-        patterns = [_like(json.dumps(t)[1:-1]) for t in texts if t]
+        in SQL on their JSON-encoded forms, as the payload is stored)."""
+        patterns = [_like(json.dumps(t, ensure_ascii=ascii)[1:-1]) for t in texts if t
+                    for ascii in (False, True)]  # rows stored before Chinese was kept readable
         if not patterns:
             return []
         stored = sa.cast(outbox.c.payload, sa.Text)

@@ -12,8 +12,8 @@ from storage.faqs import FaqRepo
 from storage.instances import InstanceRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
-from storage.stats import StatsRepo
 from storage.privacy import PrivacyRepo
+from storage.stats import StatsRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
 from storage.users import UserRepo
