@@ -3,6 +3,7 @@ resident (the full-life deletion scan is in tests/test_privacy_deleteme.py)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
@@ -220,4 +221,22 @@ async def test_tickets_filed_before_the_upgrade_get_their_place_from_the_reporte
     assert await svc.db.migrate() == len(MIGRATIONS)
     ticket = await town.only_ticket()
     assert (ticket.compound_id, ticket.building_id, ticket.unit) == ("dzld", "dzld-1", "2单元")
+    await svc.db.dispose()
+
+
+async def test_copies_in_the_outbox_are_found_in_either_json_encoding(
+        any_db_url: str, clock: ManualClock) -> None:
+    svc = await make_services(any_db_url, clock)
+    now = clock.now()
+    async with svc.db.tx() as r:
+        readable = await r.outbox.add("test", "2001", {"text": f"联系人：{NAME} {PHONE}"}, now)
+        older = await r.outbox.add("test", "2001", {}, now)
+        await r.conn.execute(sa.text(  # as written before JSON kept Chinese readable
+            "UPDATE outbox SET payload = :payload WHERE id = :id"),
+            {"payload": json.dumps({"text": f"{NAME}阿姨，100%_好"}), "id": older})
+        await r.outbox.add("test", "2001", {"text": "别人的消息"}, now)
+        found = [i for i, _ in await r.privacy.outbox_holding(now, [NAME])]
+        assert sorted(found) == [readable, older]
+        assert [i for i, _ in await r.privacy.outbox_holding(now, ["100%_"])] != []
+        assert await r.privacy.outbox_holding(now, ["100x"]) == []
     await svc.db.dispose()
