@@ -26,6 +26,7 @@ from bot.services.escalation import SlaService
 from bot.services.notify import Notifier
 from bot.services.outbox import OutboxSender
 from bot.services.policy import PolicyService
+from bot.services.retention import expire_idle
 from bot.services.tickets import TicketService
 from bot.services.timers import TimerService
 from bot.services.users import UserService
@@ -129,6 +130,9 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
         app.job_queue.run_repeating(lambda _ctx: _heartbeat(svc, budget), interval=2, first=0,
                                     name="heartbeat", job_kwargs={"max_instances": 1,
                                                                   "coalesce": True})
+        app.job_queue.run_repeating(lambda _ctx: _expire(svc), interval=300, first=30,
+                                    name="expire", job_kwargs={"max_instances": 1,
+                                                               "coalesce": True})
     return app
 
 
@@ -184,3 +188,9 @@ async def _heartbeat(svc: Services, budget: SendBudget) -> None:
 async def _leave(svc: Services) -> None:
     async with svc.db.tx() as r:
         await r.instances.leave(svc.instance_id)
+
+
+async def _expire(svc: Services) -> None:
+    """Abandoned conversations holding eligibility answers (or the like) end after 30 min."""
+    async with svc.db.tx() as r:
+        await expire_idle(r, svc.clock.now())

@@ -66,6 +66,15 @@ async def _setup_columns(conn: AsyncConnection) -> None:
         expires_at=datetime.now(UTC) + timedelta(days=7)))
 
 
+def quiet_sql_loggers() -> None:
+    """SQL logging is opt-in (`echo`): at DEBUG, SQLAlchemy logs result rows and aiosqlite the
+    bound values, which hold residents' names and phones."""
+    for name, level in (("sqlalchemy.engine", logging.WARNING), ("aiosqlite", logging.INFO)):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(level)
+
+
 # Append-only: each entry upgrades the schema by one version. Never edit a shipped entry.
 # Entries after the first must be idempotent: use create_missing_tables / add_missing_columns.
 async def _v2_serving(conn: AsyncConnection) -> None:
@@ -74,7 +83,19 @@ async def _v2_serving(conn: AsyncConnection) -> None:
     await add_missing_columns(conn, schema.outbox, "bulk")
 
 
-MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns]
+async def _tickets_keep_their_place(conn: AsyncConnection) -> None:
+    """Tickets snapshot the compound and unit they were filed for (from the reporter, once)."""
+    await add_missing_columns(conn, schema.tickets, "compound_id", "unit")
+    t, u = schema.tickets, schema.users
+    for column in ("compound_id", "unit"):
+        await conn.execute(t.update().where(t.c[column].is_(None), t.c.reporter_id.is_not(None))
+                           .values({column: sa.select(u.c[column]).where(
+                               u.c.id == t.c.reporter_id, u.c.building_id == t.c.building_id)
+                               .scalar_subquery()}))
+
+
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
+                               _tickets_keep_their_place]
 
 
 class Database:
@@ -90,6 +111,8 @@ class Database:
         kwargs.setdefault("hide_parameters", True)  # bound values are personal data: never log
         # JSON columns keep Chinese readable in the database (no \u escapes)
         kwargs.setdefault("json_serializer", lambda value: json.dumps(value, ensure_ascii=False))
+        if not echo:
+            quiet_sql_loggers()
         if self.is_sqlite:
             kwargs.setdefault("connect_args", {"timeout": 30})
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, **kwargs)

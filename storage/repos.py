@@ -12,6 +12,7 @@ from storage.faqs import FaqRepo
 from storage.instances import InstanceRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
+from storage.privacy import PrivacyRepo
 from storage.stats import StatsRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
@@ -35,6 +36,7 @@ class Repos:
         self.polls = PollRepo(conn)
         self.instances = InstanceRepo(conn)
         self.stats = StatsRepo(conn)
+        self.privacy = PrivacyRepo(conn)
 
     def savepoint(self) -> AsyncTransaction:
         """A nested transaction: on an exception only its own work is undone, and the outer

@@ -137,6 +137,9 @@ tickets = sa.Table(
     sa.Column("accepted_at", TS),
     sa.Column("merged_into", sa.Integer),
     sa.Column("proxy_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    # where the worker must go, as filed: never read from the reporter's row (who may leave)
+    sa.Column("compound_id", sa.String(40)),
+    sa.Column("unit", sa.String(40)),
     sa.Index("ix_tickets_grid_state", "grid_id", "state"),
     sa.Index("ix_tickets_reporter", "reporter_id"),
     sa.Index("ix_tickets_assignee_state", "assignee_id", "state"),

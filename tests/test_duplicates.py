@@ -42,9 +42,12 @@ async def test_a_neighbour_follows_instead_of_reporting_again(town: Town) -> Non
     assert "另有 1 位居民关注" in wang.last.text
     await wang.taps("办结")
     await wang.says("已清运")
-    assert "问题解决了吗" in ben.last.text, "followers are asked about closure too"
-    await ben.taps("未解决")
-    await ben.says("还有一袋没收")
+    assert "已办结" in ben.last.text and not ben.last.choices, "a follower only hears of it"
+    assert "问题解决了吗" in amy.last.text, "the reporter confirms"
+    await ben.presses("c1:no:1")
+    assert "没有权限" in ben.last.text
+    await amy.taps("未解决")
+    await amy.says("还有一袋没收")
     assert (await town.only_ticket()).state is TicketState.ESCALATED
 
 

@@ -108,6 +108,10 @@ async def test_ask_a_person_staff_answer_rate_and_save_as_faq(town: Town, staff:
     await amy.taps("已解决")
     await amy.taps("⭐⭐⭐⭐⭐")
     await staff.taps("存为常见问题")
+    assert "高龄补贴满80岁当月能申请吗" in staff.last.text, "staff review the question first"
+    await staff.taps("保留")
+    assert "带身份证和户口簿" in staff.last.text, "then the answer"
+    await staff.taps("保留")
     assert "已存为常见问题" in staff.last.text
     replies = await ben.says("高龄补贴满80岁当月就能申请吗")
     assert any("满80周岁的当月" in r.text for r in replies)

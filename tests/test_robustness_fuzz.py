@@ -265,7 +265,8 @@ async def play(town: Town, errors: Errors, steps: list[tuple]) -> None:
         assert not sorry & {m.text for m in replies}, (action, name, values)
         assert not errors.records, errors.records[0].getMessage()
         if before is not None:
-            assert await snapshot(town, PEOPLE[name]) == before, f"forged or stale press {values[0]!r} acted"
+            after = await snapshot(town, PEOPLE[name])
+            assert after == before, f"forged or stale press {values[0]!r} acted"
         for other, external_id in PEOPLE.items():
             user = await user_or_none(town, external_id)
             if user is None or user.lang != "zh-Hans":

@@ -150,6 +150,8 @@ class Ticket(BaseModel):
     accepted_at: datetime | None = None
     merged_into: int | None = None
     proxy_id: int | None = None
+    compound_id: str | None = None  # the place as filed, kept when the reporter leaves
+    unit: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -6,7 +6,7 @@ import base64
 
 from bot.domain.kb import KnowledgeBaseError
 from bot.domain.messages import Attachment
-from bot.domain.models import Role
+from bot.domain.models import Role, open_states
 from bot.flows import menu
 from bot.flows.base import Ctx
 from bot.i18n import normalise_language
@@ -52,8 +52,14 @@ async def cmd_mydata(ctx: Ctx) -> None:
 
 
 async def cmd_deleteme(ctx: Ctx) -> None:
-    """Asks for confirmation before deleting the user's data."""
-    ctx.say(ctx.t("account.confirm_delete"), choices=[
+    """Asks for confirmation before deleting the user's data, warning of open tickets."""
+    open_ones = await ctx.r.tickets.find(reporter_id=ctx.user.id, states=open_states(),
+                                         limit=20)
+    text = ctx.t("account.confirm_delete")
+    if open_ones:
+        text += "\n\n" + ctx.t("privacy.open_tickets_warning", count=len(open_ones),
+                                numbers=", ".join(t.number for t in open_ones))
+    ctx.say(text, choices=[
         [ctx.choice("btn.delete_yes", "u1:delete:yes"), ctx.choice("btn.cancel", "u1:delete:no")]])
 
 
@@ -69,7 +75,8 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
             _, activity, promoted = await ctx.svc.activities.withdraw(ctx.r, ctx.user,
                                                                       registration.id)
             await tell_promoted(ctx, activity, promoted)
-        await ctx.svc.users.forget(ctx.r, ctx.user)
+        await ctx.svc.users.forget(ctx.r, ctx.user, ctx.svc.catalog.t(
+            ctx.svc.settings.default_language, "privacy.deleted_note"))
         ctx.deleted = True
         ctx.say(ctx.t("account.deleted"), remove_keyboard=True)
     elif action == "delete":

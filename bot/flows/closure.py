@@ -42,7 +42,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         return
     try:
         ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
-        if not await ctx.svc.tickets.is_resident_of(ctx.r, ctx.user, ticket):
+        if not ctx.svc.tickets.is_reporter(ctx.user, ticket):  # followers only hear of it
             raise TicketError("err.not_allowed")
         if action == "ok":
             await confirm(ctx, ticket_id)

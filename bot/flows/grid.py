@@ -108,7 +108,8 @@ async def cmd_merge(ctx: Ctx, arg: str) -> None:
     except TicketError as refusal:
         ctx.say(ctx.t(refusal.key))
         return
-    await ctx.svc.notifier.to_residents(ctx.r, source, "notify.merged", target=merged.number)
+    await ctx.svc.notifier.to_residents(ctx.r, source, "notify.merged", target=merged.number,
+                                        follower_key="notify.merged")
     ctx.say(ctx.t("grid.merged", source=source.number, target=merged.number))
 
 
@@ -124,11 +125,17 @@ async def cmd_history(ctx: Ctx, arg: str) -> None:
         ctx.say(ctx.t(refusal.key))
         return
     events = await ctx.r.tickets.events(ticket.id)
+    if not ctx.svc.tickets.sees_details(ctx.user, ticket):  # a follower: no names, no notes
+        ctx.say(ctx.svc.cards.public(ctx.community, ctx.lang, ticket, events))
+        return
     names: dict[int, str] = {}
     for event in events:
         if event.actor_id and event.actor_id not in names:
             actor = await ctx.r.users.get(event.actor_id)
-            names[event.actor_id] = ctx.svc.cards.person(ctx.lang, actor)
+            neighbour = actor is not None and actor.role is Role.RESIDENT and \
+                actor.id != ctx.user.id and ctx.user.role is Role.RESIDENT
+            names[event.actor_id] = ctx.t("role.resident") if neighbour else \
+                ctx.svc.cards.person(ctx.lang, actor)
     ctx.say(ctx.svc.cards.audit(ctx.community, ctx.lang, ticket, events, names))
 
 

@@ -31,6 +31,7 @@ from enum import StrEnum
 from bot.domain.community import Category
 from bot.domain.messages import Choice, Expect, InKind, KeyButton
 from bot.domain.models import PhotoKind, Ticket
+from bot.domain.redact import log_context, mask
 from bot.flows import menu
 from bot.flows.base import Ctx, parse_id
 from bot.services.tickets import Draft
@@ -309,7 +310,10 @@ async def offer_duplicate(ctx: Ctx, after: Step) -> bool:
     photos = await ctx.r.tickets.photos(ticket.id, PhotoKind.REPORT)
     ctx.conv.step = Step.DUPLICATE
     data.update(offered=[ticket.id], after=after.value)
-    ctx.say(ctx.t("report.duplicate", number=ticket.number, description=ticket.description[:200],
+    reporter = await ctx.r.users.get(ticket.reporter_id) if ticket.reporter_id else None
+    about = mask(ticket.description, [reporter.contact_name, reporter.display_name]
+                 if reporter else [])[:200]  # a neighbour reads it: no name, no phone
+    ctx.say(ctx.t("report.duplicate", number=ticket.number, description=about,
                   time=ctx.svc.cards.when(ticket.created_at)),
             photos=[p.file_id for p in photos[:1]],
             choices=[[ctx.choice("btn.follow", f"r1:duplicate:{ticket.id}")],
@@ -351,7 +355,8 @@ async def submit(ctx: Ctx) -> None:
         async with ctx.r.savepoint():
             ticket = await file(ctx)
     except Exception:
-        log.exception("could not file the report of update %s", ctx.inc.update_id)
+        log.exception("could not file a report: %s (update %s, role %s)",
+                      log_context(ctx.inc), ctx.inc.update_id, ctx.user.role.value)
         ctx.conv.step = Step.CONFIRM
         ctx.say(ctx.t("report.submit_failed"), choices=confirm_choices(ctx),
                 expect=Expect.CHOICE)
@@ -374,7 +379,9 @@ async def file(ctx: Ctx) -> Ticket:
     if proxy:
         draft.location_text = draft.location_text or home(ctx)
         ticket = await ctx.svc.tickets.create_for(ctx.r, ctx.community, ctx.user, draft,
-                                                  proxy["building"], proxy.get("phone"))
+                                                  proxy["building"], proxy.get("phone"),
+                                                  compound_id=proxy.get("compound"),
+                                                  unit=proxy.get("unit"))
     else:
         ticket = await ctx.svc.tickets.create(ctx.r, ctx.community, ctx.user, draft)
     await ctx.svc.notifier.new_ticket(ctx.r, ctx.community, ticket)

@@ -13,12 +13,14 @@ from types import ModuleType
 
 from bot.domain.activities import ActivityKind
 from bot.domain.messages import Address, Channel, Incoming, InKind, Outgoing
+from bot.domain.redact import log_context, note_role, role_of
 from bot.flows import (
     account,
     activities,
     alarm,
     answers,
     closure,
+    faqdraft,
     grid,
     guess,
     menu,
@@ -41,12 +43,12 @@ updates_log = logging.getLogger("linli.updates")
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
-    guess)}
+    guess, faqdraft)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls, guess)}
+    notices, polls, guess, faqdraft)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
-DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess"}
+DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess", "faq"}
 HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
 
 
@@ -169,8 +171,8 @@ class Desk:
                 self.on_queued()
             return result
         except Exception:
-            log.exception("failed to handle update %s (%s from %s)", inc.update_id, inc.kind,
-                          inc.sender.channel)
+            log.exception("failed to handle %s (update %s, role %s)", log_context(inc),
+                          inc.update_id, role_of(inc))  # never names, phones or message text
             text = self.svc.catalog.t(lang, "err.internal")
             return Result([Outgoing(to=inc.sender, text=text)], toast=text)
 
@@ -224,6 +226,7 @@ class Desk:
 async def route(ctx: Ctx) -> None:
     """Commands first, then buttons, the main menu, the flow in progress, else the menu."""
     inc = ctx.inc
+    note_role(inc, ctx.user.role.value)
     if inc.kind is InKind.COMMAND:
         return await command(ctx, (inc.command or "").lower(), inc.args)
     if inc.kind is InKind.BUTTON and (inc.data or "").startswith(f"{account.PREFIX}:"):

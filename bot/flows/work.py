@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from bot.domain.messages import Choice, Expect, InKind
 from bot.domain.models import EventKind, PhotoKind, Role, Ticket, TicketState, open_states
+from bot.flows import faqdraft
 from bot.flows.base import Ctx, find_ticket, parse_id
 from bot.services.policy import CONSULTATION
 from bot.services.tickets import TRANSITIONS, TicketError
@@ -69,7 +70,8 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
 async def accept(ctx: Ctx, ticket_id: int) -> None:
     """Takes the ticket and tells the resident."""
     ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "accept")
-    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.accepted")
+    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.accepted",
+                                        follower_key="notify.accepted")
     ctx.toast = ctx.t("work.accepted_toast")
     await refresh_card(ctx, ticket, edit=True)
 
@@ -90,7 +92,8 @@ async def take_over(ctx: Ctx, ticket_id: int) -> None:
     if before.assignee_id and before.assignee_id != ctx.user.id:
         await ctx.svc.notifier.to_assignee(ctx.r, before, "notify.taken_over",
                                            name=ctx.user.display_name or f"#{ctx.user.id}")
-    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.accepted")
+    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.accepted",
+                                        follower_key="notify.accepted")
     ctx.toast = ctx.t("work.taken_over", number=ticket.number)
     await refresh_card(ctx, ticket, edit=False)
 
@@ -161,23 +164,23 @@ async def resolve(ctx: Ctx, ticket_id: int, note: str | None, photo: str | None)
 
     key = "notify.resolved" if note else "notify.resolved_photo"
     await ctx.svc.notifier.to_residents(ctx.r, ticket, key, choices=choices,
-                                        photos=[photo] if photo else None, note=note or "")
+                                        photos=[photo] if photo else None, note=note or "",
+                                        follower_key="privacy.follower_resolved")
     faq = [[ctx.choice("btn.save_faq", f"t1:faq:{ticket.id}")]] \
         if note and ticket.category_id == CONSULTATION and ctx.user.is_office else None
     ctx.say(ctx.t("work.resolved", number=ticket.number), choices=faq)
 
 
 async def save_faq(ctx: Ctx, ticket_id: int) -> None:
-    """Staff keep a consultation's answer, so the next resident asking gets it at once."""
+    """Staff keep a consultation's answer, so the next resident asking gets it at once; they
+    review (and may rewrite) the question and answer before it is published."""
     ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
     events = [e for e in await ctx.r.tickets.events(ticket.id)
               if e.kind is EventKind.RESOLVED and e.note]
     if not ctx.user.is_office or ticket.category_id != CONSULTATION or not events:
         raise TicketError("err.not_allowed" if not ctx.user.is_office else "err.stale")
     question = ticket.description.split("\n")[0]
-    await ctx.r.faqs.add(question, events[-1].note or "", ticket.id, ctx.user.id,
-                         ctx.svc.clock.now())
-    ctx.say(ctx.t("work.faq_saved"), edit=True)
+    await faqdraft.begin(ctx, ticket, question, events[-1].note or "")  # reviewed first
 
 
 async def choose_colleague(ctx: Ctx, ticket_id: int) -> None:
@@ -205,7 +208,8 @@ async def forward(ctx: Ctx, ticket_id: int, user_id: int) -> None:
     await ctx.svc.notifier.card_to(ctx.r, ctx.community, ticket, colleague,
                                    intro_key="notify.forwarded_to_you",
                                    name=ctx.user.display_name or f"#{ctx.user.id}")
-    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.forwarded")
+    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.forwarded",
+                                        follower_key="notify.forwarded")
     ctx.say(ctx.t("work.forwarded", number=ticket.number,
                   name=colleague.display_name or f"#{colleague.id}"), edit=True)
 
@@ -213,6 +217,10 @@ async def forward(ctx: Ctx, ticket_id: int, user_id: int) -> None:
 async def show(ctx: Ctx, ticket_id: int) -> None:
     """Shows a ticket with its history and, for its workers, the card buttons."""
     ticket = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
+    if not ctx.svc.tickets.sees_details(ctx.user, ticket):  # a follower
+        events = await ctx.r.tickets.events(ticket.id)
+        ctx.say(ctx.svc.cards.public(ctx.community, ctx.lang, ticket, events))
+        return
     await refresh_card(ctx, ticket, edit=False, history=True)
 
 

@@ -31,12 +31,16 @@ class Cards:
         return self.catalog.t(lang, f"state.{state.value}")
 
     def address(self, community: Community, lang: str, ticket: Ticket,
-                reporter: User | None) -> str:
+                reporter: User | None = None) -> str:
+        """Where to go: the place typed or pinned, else the home filed with the ticket."""
         if ticket.location_text:
             return ticket.location_text
         if ticket.latitude is not None and ticket.longitude is not None:
             return self.catalog.t(lang, "card.pin", lat=f"{ticket.latitude:.5f}",
                                   lon=f"{ticket.longitude:.5f}")
+        if ticket.building_id or ticket.compound_id:
+            return self.where(community, lang, ticket.compound_id, ticket.building_id,
+                              ticket.unit)
         return self.home(community, lang, reporter) if reporter else "—"
 
     def home(self, community: Community, lang: str, user: User) -> str:
@@ -160,6 +164,23 @@ class Cards:
                            what=t(lang, f"event.{event.kind.value}"),
                            who=names.get(event.actor_id or 0, t(lang, "history.system")),
                            moved=moved, note=f" — {note}" if note else ""))
+        return "\n".join(lines)
+
+    def public(self, community: Community, lang: str, ticket: Ticket,
+               events: list[TicketEvent]) -> str:
+        """What a follower may read: the problem's kind, building and progress, nobody's words
+        or home (no description, unit, photo, note or name)."""
+        t = self.catalog.t
+        lines = [t(lang, "history.title", number=ticket.number,
+                   category=self.category(community, lang, ticket.category_id),
+                   state=self.state(lang, ticket.state)),
+                 t(lang, "card.location", place=self.where(community, lang, ticket.compound_id,
+                                                           ticket.building_id, None)),
+                 t(lang, "card.time", time=self.when(ticket.created_at))]
+        for event in events:
+            if event.to_state and event.from_state != event.to_state:
+                lines.append(t(lang, "history.line", time=self.when(event.at),
+                               what=t(lang, f"event.{event.kind.value}"), note=""))
         return "\n".join(lines)
 
     def history(self, community: Community, lang: str, ticket: Ticket,

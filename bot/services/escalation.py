@@ -146,6 +146,7 @@ class SlaService:
                                         tier=self._tier_name(person.lang, tier))
         reporter = await r.users.get(ticket.reporter_id) if ticket.reporter_id else None
         await self.notifier.to_residents(r, escalated, "sla.escalated_resident",
+                                        follower_key="sla.escalated_resident",
                                         tier=self._tier_name(reporter.lang if reporter else None,
                                                              tier))
         return escalated

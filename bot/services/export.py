@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from bot.domain.community import Community
+from bot.domain.redact import mask_phones
 from bot.i18n import Catalog
 from storage import Repos
 
@@ -44,7 +45,7 @@ async def workbook(r: Repos, community: Community, start: datetime, end: datetim
             grid.name.get(lang) if grid else "", t(lang, f"state.{ticket.state.value}"),
             "✓" if ticket.urgent else "", ticket.tier, local(ticket.created_at),
             local(ticket.accepted_at), local(ticket.resolved_at), local(ticket.closed_at),
-            ticket.rating, ticket.description, ticket.location_text or ""])
+            ticket.rating, mask_phones(ticket.description), ticket.location_text or ""])
         for event in await r.tickets.events(ticket.id):
             if event.actor_id and event.actor_id not in names:
                 actor = await r.users.get(event.actor_id)
@@ -55,7 +56,8 @@ async def workbook(r: Repos, community: Community, start: datetime, end: datetim
                 ticket.number, local(event.at), t(lang, f"event.{event.kind.value}"),
                 t(lang, f"state.{event.from_state.value}") if event.from_state else "",
                 t(lang, f"state.{event.to_state.value}") if event.to_state else "",
-                names.get(event.actor_id or 0, t(lang, "history.system")), event.note or ""])
+                names.get(event.actor_id or 0, t(lang, "history.system")),
+                mask_phones(event.note or "")])  # a phone typed in an answer stays out
     for ws in (sheet, events_sheet):
         ws.freeze_panes = "A2"
         for index, _ in enumerate(ws[1], start=1):

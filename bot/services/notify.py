@@ -70,17 +70,21 @@ class Notifier:
 
     async def to_residents(self, r: Repos, ticket: Ticket, key: str, *,
                            choices: Callable[[str], list[list[Choice]]] | None = None,
-                           photos: list[str] | None = None, **values: str) -> None:
-        """Tells the reporter and every follower, each in their language."""
-        ids = ([ticket.reporter_id] if ticket.reporter_id else []) + [
-            f for f in await r.tickets.followers(ticket.id) if f != ticket.reporter_id]
-        for user_id in ids:
-            resident = await r.users.get(user_id)
-            if resident:
-                text = self.catalog.t(resident.lang, key, number=ticket.number, **values)
-                await self.send(r, resident, text,
-                                choices=choices(resident.lang) if choices else None,
-                                photos=photos)
+                           photos: list[str] | None = None, follower_key: str | None = None,
+                           **values: str) -> None:
+        """Tells the reporter, in their language, with buttons and photos; followers hear only
+        of a state change, through `follower_key` (no question, note, photo or button)."""
+        if ticket.reporter_id and (reporter := await r.users.get(ticket.reporter_id)):
+            text = self.catalog.t(reporter.lang, key, number=ticket.number, **values)
+            await self.send(r, reporter, text,
+                            choices=choices(reporter.lang) if choices else None, photos=photos)
+        if follower_key is None:
+            return
+        for user_id in await r.tickets.followers(ticket.id):
+            follower = await r.users.get(user_id) if user_id != ticket.reporter_id else None
+            if follower:
+                await self.send(r, follower, self.catalog.t(
+                    follower.lang, follower_key, number=ticket.number, **values))
 
     async def to_assignee(self, r: Repos, ticket: Ticket, key: str, *,
                           photos: list[str] | None = None, **values: str) -> None:

@@ -75,15 +75,17 @@ class TicketService:
         self.sla = sla
 
     async def create_for(self, r: Repos, community: Community, worker: User, draft: Draft,
-                         building_id: str, phone: str | None) -> Ticket:
+                         building_id: str, phone: str | None, *, compound_id: str | None = None,
+                         unit: str | None = None) -> Ticket:
         """代办: a worker files for a resident; a registered resident with that phone is the
         reporter (and is told), otherwise the worker follows the ticket in their place."""
         resident = await r.users.resident_by_phone(community.id, phone) if phone else None
         return await self.create(r, community, resident or worker, draft, proxy=worker,
-                                 building_id=building_id)
+                                 building_id=building_id, compound_id=compound_id, unit=unit)
 
     async def create(self, r: Repos, community: Community, reporter: User, draft: Draft, *,
-                     proxy: User | None = None, building_id: str | None = None) -> Ticket:
+                     proxy: User | None = None, building_id: str | None = None,
+                     compound_id: str | None = None, unit: str | None = None) -> Ticket:
         """Files a ticket, numbers it and routes it; all in the caller's transaction."""
         category = community.category(draft.category_id)
         if category is None:
@@ -91,7 +93,9 @@ class TicketService:
         now = self.clock.now()
         prefix = f"{community.code}-{now.astimezone(self.tz):%Y%m%d}"
         number = f"{prefix}-{await r.tickets.next_serial(prefix):04d}"
-        building_id = building_id or reporter.building_id
+        if building_id is None or building_id == reporter.building_id:  # the reporter's home
+            building_id = reporter.building_id
+            compound_id, unit = compound_id or reporter.compound_id, unit or reporter.unit
         grid = community.grid_of(building_id or "")
         grid_id = grid.id if grid and category.route == "grid" else None
         ticket = await r.tickets.insert(
@@ -100,7 +104,7 @@ class TicketService:
             description=draft.description, extra_answer=draft.extra_answer,
             voice_file_id=draft.voice_file_id, location_text=draft.location_text,
             latitude=draft.latitude, longitude=draft.longitude,
-            building_id=building_id, reporter_id=reporter.id,
+            building_id=building_id, compound_id=compound_id, unit=unit, reporter_id=reporter.id,
             proxy_id=proxy.id if proxy else None, created_at=now, updated_at=now)
         await r.tickets.add_event(ticket.id, (proxy or reporter).id, now, EventKind.CREATED, None,
                                   S.NEW, note=_name(proxy) if proxy else None)
@@ -134,10 +138,15 @@ class TicketService:
     async def get_for(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
         """The ticket if the actor may see it, else a refusal."""
         ticket = await r.tickets.get(ticket_id)
-        if ticket is None or not (self.may_work(actor, ticket) or self.may_supervise(actor, ticket)
-                                  or await self.is_resident_of(r, actor, ticket)):
+        if ticket is None or not (self.sees_details(actor, ticket)
+                                  or await self.is_follower(r, actor, ticket)):
             raise TicketError("err.not_allowed")
         return ticket
+
+    def sees_details(self, actor: User, ticket: Ticket) -> bool:
+        """Its workers, supervisors and reporter; a follower sees the state, not the person."""
+        return self.may_work(actor, ticket) or self.may_supervise(actor, ticket) or \
+            self.is_reporter(actor, ticket)
 
     def may_supervise(self, actor: User, ticket: Ticket) -> bool:
         """Instructors and chiefs of the ticket's grid, and the community's office staff."""
@@ -146,9 +155,18 @@ class TicketService:
         return actor.role in SUPERVISORS and self.may_work(actor, ticket)
 
     @staticmethod
-    async def is_resident_of(r: Repos, actor: User, ticket: Ticket) -> bool:
-        """The reporter, or a resident who follows the ticket ("me too")."""
-        return ticket.reporter_id == actor.id or actor.id in await r.tickets.followers(ticket.id)
+    def is_reporter(actor: User, ticket: Ticket) -> bool:
+        """Who filed it: the only resident who answers, confirms, reopens and rates."""
+        return ticket.reporter_id == actor.id
+
+    @staticmethod
+    async def is_follower(r: Repos, actor: User, ticket: Ticket) -> bool:
+        """A neighbour who pressed 关注 ("me too"): told of state changes, nothing more."""
+        return actor.id in await r.tickets.followers(ticket.id)
+
+    async def is_resident_of(self, r: Repos, actor: User, ticket: Ticket) -> bool:
+        """The reporter or a follower: someone who needs no second report of it."""
+        return self.is_reporter(actor, ticket) or await self.is_follower(r, actor, ticket)
 
     async def similar(self, r: Repos, category_id: str, building_id: str | None,
                       lat: float | None = None, lon: float | None = None) -> list[Ticket]:
@@ -211,7 +229,7 @@ class TicketService:
         if ticket is None:
             raise TicketError("err.not_allowed")
         resident_action = action in ("info", "confirm", "reopen")
-        allowed = (await self.is_resident_of(r, actor, ticket)) if resident_action \
+        allowed = self.is_reporter(actor, ticket) if resident_action \
             else self.may_work(actor, ticket)
         if not allowed:
             raise TicketError("err.not_allowed")
@@ -326,7 +344,7 @@ class TicketService:
     async def rate(self, r: Repos, actor: User, ticket_id: int, rating: int) -> Ticket:
         """Records the resident's 1–5 rating of a closed ticket, once."""
         ticket = await r.tickets.get(ticket_id, lock=True)
-        if ticket is None or not await self.is_resident_of(r, actor, ticket):
+        if ticket is None or not self.is_reporter(actor, ticket):
             raise TicketError("err.not_allowed")
         if ticket.state is not S.CLOSED or ticket.rating is not None or not 1 <= rating <= 5:
             raise TicketError("err.stale")

@@ -9,8 +9,9 @@ from typing import Any
 
 from bot.domain.community import Community
 from bot.domain.messages import Address
-from bot.domain.models import GRID_ROLES, Duty, EventKind, Role, User
+from bot.domain.models import GRID_ROLES, Duty, Role, User
 from bot.services.clock import Clock
+from bot.services.erasure import erase
 from storage import Repos
 
 
@@ -140,13 +141,7 @@ class UserService:
                     "number", "category_id", "state", "description", "location_text",
                     "created_at", "rating"}) for t in tickets]}
 
-    async def forget(self, r: Repos, user: User) -> None:
-        """Deletes the person; their tickets stay as anonymous community records."""
-        now = self.clock.now()
-        for ticket in await r.tickets.find(reporter_id=user.id, limit=100_000):
-            await r.tickets.add_event(ticket.id, None, now, EventKind.REPORTER_REMOVED,
-                                      ticket.state, ticket.state)
-        await r.tickets.detach_reporter(user.id)
-        await r.timers.cancel(user.id, "kb/", now)  # reminders are addressed by user id
-        await r.conversations.clear(user.id)
-        await r.users.delete(user.id)
+    async def forget(self, r: Repos, user: User, deleted: str) -> None:
+        """Deletes the person; their tickets stay as anonymous community records, and what
+        they typed becomes `deleted` (see bot/services/erasure.py)."""
+        await erase(r, user, self.clock.now(), deleted)

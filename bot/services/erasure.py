@@ -1,0 +1,82 @@
+"""/deleteme: the person goes; their tickets stay as anonymous records of the community.
+
+What stays of a ticket: its category, place (the compound, building and unit it was filed
+for), times, states, and its description with phone numbers and the person's name masked.
+Every note, answer and reason the person typed becomes the `deleted` marker; so do copies of
+them in messages still in the outbox. Messages addressed to the person are deleted; other
+people's messages lose the person's name, phone and account id. FAQs that still quote them are
+withdrawn; votes stay counted without saying whose they were.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain.models import EventKind, PhotoKind, User
+from bot.domain.redact import MIN_NAME, MIN_TYPED, holds, mask, phones_in
+from storage import Repos
+
+KEEP_NOTE = {EventKind.RATED.value}  # a star count, not their words
+MIN_ACCOUNT_ID = 6  # shorter ids (test accounts) would mask unrelated numbers
+
+
+async def erase(r: Repos, user: User, now: datetime, deleted: str) -> None:
+    """Removes the person and every copy of their name, phone, account id and words."""
+    own = await r.privacy.reported(user.id)
+    ticket_ids = [t.id for t in own]
+    by_them = [n for n in await r.privacy.notes(actor_id=user.id) if n.kind not in KEEP_NOTE]
+    answers = [t.extra_answer for t in own if t.extra_answer] + [n.note for n in by_them]
+    descriptions = [line for t in own for line in t.description.splitlines()]
+    secrets = {user.contact_name, user.display_name, user.phone,
+               user.external_id if len(user.external_id) >= MIN_ACCOUNT_ID else None,
+               *phones_in([*answers, *descriptions, *(t.location_text for t in own)])}
+    secrets.discard(None)
+    for ticket in own:
+        await r.privacy.update_ticket(
+            ticket.id, description=mask(ticket.description, secrets),
+            extra_answer=deleted if ticket.extra_answer else None,
+            location_text=mask(ticket.location_text, secrets) if ticket.location_text else None,
+            voice_file_id=None)
+        current = await r.tickets.get(ticket.id)
+        if current is not None:
+            await r.tickets.add_event(ticket.id, None, now, EventKind.REPORTER_REMOVED,
+                                      current.state, current.state)
+    await r.privacy.drop_photos(ticket_ids, [PhotoKind.INFO.value])  # photos sent as answers
+    for note in await r.privacy.notes(ticket_ids=ticket_ids, actor_id=user.id):
+        if note.actor_id == user.id:
+            if note.kind not in KEEP_NOTE and note.note != deleted:
+                await r.privacy.set_note(note.id, deleted)
+        elif holds(note.note, secrets) or phones_in([note.note]):
+            await r.privacy.set_note(note.id, mask(note.note, secrets))
+    await r.tickets.detach_reporter(user.id)
+    await _outbox(r, user, secrets, answers, deleted)
+    for faq in await r.privacy.faqs():
+        quotes = answers + descriptions + [mask(d, secrets) for d in descriptions] \
+            if faq.ticket_id in ticket_ids else []  # kept as proposed (masked) still quotes
+        if holds(f"{faq.question}\n{faq.answer}", secrets, quotes):
+            await r.privacy.drop_faq(faq.id)  # it quotes them: staff publish it again, edited
+    await r.privacy.unlink_votes(user.id)
+    await r.privacy.drop_timers(user.id, "kb/")  # reminders are addressed by user id
+    await r.privacy.drop_flood_counter(user.channel, user.external_id)
+    await r.conversations.clear(user.id)
+    await r.users.delete(user.id)
+
+
+async def _outbox(r: Repos, user: User, secrets: set[Any], answers: list[str],
+                  deleted: str) -> None:
+    """Drops what was for them; strips them from what was for others (sent or not)."""
+    await r.privacy.drop_outbox_to(user.channel, user.external_id)
+    candidates = [s for s in secrets if len(s) >= MIN_NAME] + [
+        w for w in answers if len(w) >= MIN_TYPED]
+    for item_id, payload in await r.privacy.outbox_holding(user.created_at, candidates):
+        labels = [c.get("label", "") for row in payload.get("choices") or [] for c in row]
+        text = payload.get("text") or ""
+        if not any(holds(t, secrets, answers) for t in [text, *labels]):
+            continue
+        payload["text"] = mask(text, secrets, answers, deleted, all_phones=False)
+        for row in payload.get("choices") or []:
+            for choice in row:
+                choice["label"] = mask(choice.get("label", ""), secrets, answers, deleted,
+                                       all_phones=False)
+        await r.privacy.set_payload(item_id, payload)
