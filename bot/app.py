@@ -21,6 +21,7 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.community import CommunityService
 from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
+from bot.services.external import ExternalService
 from bot.services.notify import Notifier
 from bot.services.outbox import OutboxSender
 from bot.services.policy import PolicyService
@@ -44,6 +45,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
     notifier = Notifier(catalog, cards, clock)
     communities = CommunityService(db, clock)
     sla = SlaService(clock, settings.timezone, notifier, catalog)
+    tickets = TicketService(clock, settings.timezone, communities, sla)
     timers = TimerService(db, clock, communities)
     timers.register("sla/", sla.fire)
     digest = DigestService(clock, settings.timezone, catalog, notifier)
@@ -51,11 +53,12 @@ def build_services(settings: Settings, clock: Clock | None = None,
     svc = Services(
         settings=settings, db=db, clock=clock, catalog=catalog, community=communities,
         users=UserService(clock, settings.default_language),
-        tickets=TicketService(clock, settings.timezone, communities, sla), cards=cards,
+        tickets=tickets, cards=cards,
         notifier=notifier, sla=sla, timers=timers, digest=digest,
         policy=PolicyService(catalog, settings.kb_dir), activities=ActivityService(clock),
         notices=AnnouncementService(clock, settings.timezone, catalog, notifier,
-                                    settings.ack_followup_hours))
+                                    settings.ack_followup_hours),
+        external=ExternalService(clock, tickets, notifier, catalog))
     timers.register("notice/", svc.notices.fire)
     timers.register("poll/", lambda r, community, timer: polls.close(svc, r, community, timer))
     timers.register("kb/", lambda r, community, timer: policy.reminder_due(svc, r, community,

@@ -45,9 +45,14 @@ async def add_missing_columns(conn: AsyncConnection, table: sa.Table, *names: st
         await conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {ddl}{default}'))
 
 
+async def _counter_tables(conn: AsyncConnection) -> None:
+    """The counter and the courtyard: hand-offs, certificates, proposals, votes, surveys."""
+    await create_missing_tables(conn)
+
+
 # Append-only: each entry upgrades the schema by one version. Never edit a shipped entry.
 # Entries after the first must be idempotent: use create_missing_tables / add_missing_columns.
-MIGRATIONS: list[Migration] = [_v1_initial]
+MIGRATIONS: list[Migration] = [_v1_initial, _counter_tables]
 
 
 class Database:

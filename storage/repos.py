@@ -9,6 +9,7 @@ from storage.announcements import AnnouncementRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
+from storage.handoffs import HandoffRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
 from storage.tickets import TicketRepo
@@ -31,3 +32,4 @@ class Repos:
         self.activities = ActivityRepo(conn)
         self.announcements = AnnouncementRepo(conn)
         self.polls = PollRepo(conn)
+        self.handoffs = HandoffRepo(conn)

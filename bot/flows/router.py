@@ -11,6 +11,7 @@ from types import ModuleType
 
 from bot.domain.activities import ActivityKind
 from bot.domain.messages import Address, Incoming, InKind, Outgoing
+from bot.domain.models import Role
 from bot.flows import (
     account,
     activities,
@@ -28,15 +29,17 @@ from bot.flows import (
     work,
 )
 from bot.flows.base import Conversation, Ctx, Services
+from bot.flows.civic import external
 from bot.i18n import normalise_language
 
 log = logging.getLogger(__name__)
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
-    onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls)}
+    onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
+    external)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls)}
+    notices, polls, external)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
 DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls"}
 HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
@@ -173,6 +176,8 @@ async def menu_action(ctx: Ctx, key: str) -> None:
         await report.start(ctx)
     elif key == "menu.mytickets":
         await mytickets.start(ctx)
+    elif key == "menu.queue" and ctx.user.role is Role.EXTERNAL:
+        await external.cmd_queue(ctx)
     elif key == "menu.queue":
         await work.cmd_queue(ctx)
     elif key == "menu.help":
@@ -208,6 +213,8 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
         "mydata": account.cmd_mydata, "deleteme": account.cmd_deleteme,
         "mytickets": mytickets.start, "queue": work.cmd_queue,
     }
+    if name == "queue" and ctx.user.role is Role.EXTERNAL:
+        return await external.cmd_queue(ctx)
     if name in commands:
         ctx.end()
         return await commands[name](ctx)

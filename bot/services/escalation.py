@@ -127,9 +127,11 @@ class SlaService:
         """Moves the ticket up one tier; the tier's people get the card, the resident is told."""
         tier = min(ticket.tier + 1, 2)
         now = self.clock.now()
-        state = ticket.state if ticket.state not in open_states() else TicketState.ESCALATED
+        # closed stays closed; a ticket with 物业 stays with them while the tier climbs
+        keep = ticket.state not in open_states() or ticket.state is TicketState.WITH_EXTERNAL
+        state = ticket.state if keep else TicketState.ESCALATED
         changes: dict[str, object] = {"tier": tier, "state": state, "updated_at": now}
-        if tier == 1 and state is TicketState.ESCALATED:
+        if tier == 1 and state in (TicketState.ESCALATED, TicketState.WITH_EXTERNAL):
             category = _category(community, ticket)
             changes["escalate_due"] = add_service_time(
                 now, community.escalation.instructor_within, category.service_hours, self.tz)
