@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
 from bot.config import Settings
+from bot.domain.matters import load_matters
 from bot.flows import organise, policy, polls
 from bot.flows.base import Services
 from bot.flows.router import Desk
@@ -16,7 +18,9 @@ from bot.i18n import Catalog
 from bot.services.activities import ActivityService
 from bot.services.announcements import AnnouncementService
 from bot.services.broadcast import BroadcastSender
+from bot.services.calendar import HolidayCalendar
 from bot.services.cards import Cards
+from bot.services.certificates import CertificateService
 from bot.services.clock import Clock, SystemClock
 from bot.services.community import CommunityService
 from bot.services.digest import DigestService
@@ -44,7 +48,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
     cards = Cards(catalog, settings.timezone)
     notifier = Notifier(catalog, cards, clock)
     communities = CommunityService(db, clock)
-    sla = SlaService(clock, settings.timezone, notifier, catalog)
+    calendar = HolidayCalendar(settings.holidays_file)
+    sla = SlaService(clock, settings.timezone, notifier, catalog, calendar)
     tickets = TicketService(clock, settings.timezone, communities, sla)
     timers = TimerService(db, clock, communities)
     timers.register("sla/", sla.fire)
@@ -58,7 +63,12 @@ def build_services(settings: Settings, clock: Clock | None = None,
         policy=PolicyService(catalog, settings.kb_dir), activities=ActivityService(clock),
         notices=AnnouncementService(clock, settings.timezone, catalog, notifier,
                                     settings.ack_followup_hours),
-        external=ExternalService(clock, tickets, notifier, catalog))
+        external=ExternalService(clock, tickets, notifier, catalog),
+        certificates=CertificateService(
+            clock, settings.timezone, load_matters(settings.matters_file), calendar, notifier,
+            catalog, settings.counter_slots, settings.counter_slot_capacity,
+            settings.counter_booking_days))
+    timers.register("cert/", svc.certificates.fire)
     timers.register("notice/", svc.notices.fire)
     timers.register("poll/", lambda r, community, timer: polls.close(svc, r, community, timer))
     timers.register("kb/", lambda r, community, timer: policy.reminder_due(svc, r, community,
@@ -76,6 +86,10 @@ async def prepare(svc: Services) -> None:
         await svc.digest.schedule(r)
     log.info("database at schema version %d; community %s (%d households)", version,
              community.id, community.households())
+    today = svc.clock.now().astimezone(ZoneInfo(svc.settings.timezone)).date()
+    if missing := svc.certificates.calendar.missing_years(today):
+        log.warning("no public holidays known for %s: add them to %s (treated as ordinary weeks)",
+                    ", ".join(map(str, missing)), svc.settings.holidays_file)
 
 
 def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:

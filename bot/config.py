@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SAMPLE_COMMUNITY = Path(__file__).parent / "data" / "daidong.yaml"
 KB_DIR = Path(__file__).parent / "data" / "kb"
+MATTERS_FILE = Path(__file__).parent / "data" / "matters.yaml"
+HOLIDAYS_FILE = Path(__file__).parent / "data" / "holidays.yaml"
 
 
 class Settings(BaseSettings):
@@ -33,6 +35,12 @@ class Settings(BaseSettings):
     flood_window_seconds: float = Field(default=10.0, gt=0)
     max_text_length: int = Field(default=1000, ge=50)
     log_level: str = "INFO"
+    matters_file: Path = MATTERS_FILE
+    holidays_file: Path = HOLIDAYS_FILE
+    counter_slots: str = Field(default="09:00,10:00,11:00,14:30,15:30,16:30",
+                               pattern=r"^\d{2}:\d{2}(,\d{2}:\d{2})*$")
+    counter_slot_capacity: int = Field(default=3, ge=1)
+    counter_booking_days: int = Field(default=10, ge=1, le=60)
 
     @field_validator("telegram_bot_token", "bot_username", mode="before")
     @classmethod

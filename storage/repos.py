@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.activities import ActivityRepo
 from storage.announcements import AnnouncementRepo
+from storage.certificates import CertificateRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
@@ -33,3 +34,4 @@ class Repos:
         self.announcements = AnnouncementRepo(conn)
         self.polls = PollRepo(conn)
         self.handoffs = HandoffRepo(conn)
+        self.certificates = CertificateRepo(conn)

@@ -16,6 +16,7 @@ from bot.i18n import Catalog
 from bot.services.activities import ActivityService
 from bot.services.announcements import AnnouncementService
 from bot.services.cards import Cards
+from bot.services.certificates import CertificateService
 from bot.services.clock import Clock
 from bot.services.community import CommunityService
 from bot.services.digest import DigestService
@@ -57,6 +58,7 @@ class Services:
     activities: ActivityService
     notices: AnnouncementService
     external: ExternalService
+    certificates: CertificateService
 
 
 @dataclass

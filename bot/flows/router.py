@@ -30,18 +30,19 @@ from bot.flows import (
 )
 from bot.flows.base import Conversation, Ctx, Services
 from bot.flows.civic import external
+from bot.flows.counter import appointments, certificates
 from bot.i18n import normalise_language
 
 log = logging.getLogger(__name__)
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
-    external)}
+    external, certificates, appointments)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls, external)}
-STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
-DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls"}
+    notices, polls, external, certificates, appointments)}
+STEP_BUTTONS = (onboarding, report, proxy, certificates)  # buttons of a conversation in progress
+DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "cert"}
 HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
 
 
@@ -212,6 +213,7 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
         "help": account.cmd_help, "menu": lambda c: _menu(c), "privacy": account.cmd_privacy,
         "mydata": account.cmd_mydata, "deleteme": account.cmd_deleteme,
         "mytickets": mytickets.start, "queue": work.cmd_queue,
+        "certificate": certificates.start, "counter": appointments.cmd_counter,
     }
     if name == "queue" and ctx.user.role is Role.EXTERNAL:
         return await external.cmd_queue(ctx)
@@ -225,6 +227,8 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
                  "merge": grid.cmd_merge, "stats": grid.cmd_stats, "export": grid.cmd_export}
     if name in with_args:
         return await with_args[name](ctx, args)
+    if name == "register":
+        return await appointments.cmd_register(ctx, args)
     if name == "kb":
         return await account.cmd_kb(ctx, args)
     if name in ("activity", "shift"):
