@@ -17,6 +17,7 @@ from bot.handlers.telegram import TelegramChannel, TelegramHandler
 from bot.i18n import Catalog
 from bot.services.activities import ActivityService
 from bot.services.announcements import AnnouncementService
+from bot.services.board import NoticeBoard
 from bot.services.broadcast import BroadcastSender
 from bot.services.calendar import HolidayCalendar
 from bot.services.cards import Cards
@@ -67,7 +68,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
         certificates=CertificateService(
             clock, settings.timezone, load_matters(settings.matters_file), calendar, notifier,
             catalog, settings.counter_slots, settings.counter_slot_capacity,
-            settings.counter_booking_days))
+            settings.counter_booking_days),
+        board=NoticeBoard(clock, settings.timezone, tickets))
     timers.register("cert/", svc.certificates.fire)
     timers.register("notice/", svc.notices.fire)
     timers.register("poll/", lambda r, community, timer: polls.close(svc, r, community, timer))

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.activities import ActivityRepo
 from storage.announcements import AnnouncementRepo
+from storage.board import BoardRepo
 from storage.certificates import CertificateRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
@@ -35,3 +36,4 @@ class Repos:
         self.polls = PollRepo(conn)
         self.handoffs = HandoffRepo(conn)
         self.certificates = CertificateRepo(conn)
+        self.board = BoardRepo(conn)

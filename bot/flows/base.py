@@ -15,6 +15,7 @@ from bot.domain.models import Ticket, User
 from bot.i18n import Catalog
 from bot.services.activities import ActivityService
 from bot.services.announcements import AnnouncementService
+from bot.services.board import NoticeBoard
 from bot.services.cards import Cards
 from bot.services.certificates import CertificateService
 from bot.services.clock import Clock
@@ -59,6 +60,7 @@ class Services:
     notices: AnnouncementService
     external: ExternalService
     certificates: CertificateService
+    board: NoticeBoard
 
 
 @dataclass
