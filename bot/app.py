@@ -22,6 +22,7 @@ from bot.services.broadcast import BroadcastSender
 from bot.services.calendar import HolidayCalendar
 from bot.services.cards import Cards
 from bot.services.certificates import CertificateService
+from bot.services.civic import CivicService
 from bot.services.clock import Clock, SystemClock
 from bot.services.community import CommunityService
 from bot.services.digest import DigestService
@@ -69,8 +70,11 @@ def build_services(settings: Settings, clock: Clock | None = None,
             clock, settings.timezone, load_matters(settings.matters_file), calendar, notifier,
             catalog, settings.counter_slots, settings.counter_slot_capacity,
             settings.counter_booking_days),
-        board=NoticeBoard(clock, settings.timezone, tickets))
+        board=(board := NoticeBoard(clock, settings.timezone, tickets)),
+        civic=CivicService(clock, settings.timezone, notifier, catalog, board,
+                           settings.proposal_threshold))
     timers.register("cert/", svc.certificates.fire)
+    timers.register("hv/", svc.civic.fire)
     timers.register("notice/", svc.notices.fire)
     timers.register("poll/", lambda r, community, timer: polls.close(svc, r, community, timer))
     timers.register("kb/", lambda r, community, timer: policy.reminder_due(svc, r, community,

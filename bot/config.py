@@ -41,6 +41,7 @@ class Settings(BaseSettings):
                                pattern=r"^\d{2}:\d{2}(,\d{2}:\d{2})*$")
     counter_slot_capacity: int = Field(default=3, ge=1)
     counter_booking_days: int = Field(default=10, ge=1, le=60)
+    proposal_threshold: int = Field(default=10, ge=1)
 
     @field_validator("telegram_bot_token", "bot_username", mode="before")
     @classmethod

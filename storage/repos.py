@@ -8,6 +8,7 @@ from storage.activities import ActivityRepo
 from storage.announcements import AnnouncementRepo
 from storage.board import BoardRepo
 from storage.certificates import CertificateRepo
+from storage.civic import CivicRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
@@ -37,3 +38,4 @@ class Repos:
         self.handoffs = HandoffRepo(conn)
         self.certificates = CertificateRepo(conn)
         self.board = BoardRepo(conn)
+        self.civic = CivicRepo(conn)

@@ -18,6 +18,7 @@ from bot.services.announcements import AnnouncementService
 from bot.services.board import NoticeBoard
 from bot.services.cards import Cards
 from bot.services.certificates import CertificateService
+from bot.services.civic import CivicService
 from bot.services.clock import Clock
 from bot.services.community import CommunityService
 from bot.services.digest import DigestService
@@ -61,6 +62,7 @@ class Services:
     external: ExternalService
     certificates: CertificateService
     board: NoticeBoard
+    civic: CivicService
 
 
 @dataclass
