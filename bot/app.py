@@ -10,6 +10,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHa
 
 from bot.config import Settings
 from bot.domain.matters import load_matters
+from bot.domain.surveys import load_surveys
 from bot.flows import organise, policy, polls
 from bot.flows.base import Services
 from bot.flows.router import Desk
@@ -31,6 +32,7 @@ from bot.services.external import ExternalService
 from bot.services.notify import Notifier
 from bot.services.outbox import OutboxSender
 from bot.services.policy import PolicyService
+from bot.services.surveys import SurveyService
 from bot.services.tickets import TicketService
 from bot.services.timers import TimerService
 from bot.services.users import UserService
@@ -72,9 +74,11 @@ def build_services(settings: Settings, clock: Clock | None = None,
             settings.counter_booking_days),
         board=(board := NoticeBoard(clock, settings.timezone, tickets)),
         civic=CivicService(clock, settings.timezone, notifier, catalog, board,
-                           settings.proposal_threshold))
+                           settings.proposal_threshold),
+        surveys=SurveyService(clock, notifier, catalog, load_surveys()))
     timers.register("cert/", svc.certificates.fire)
     timers.register("hv/", svc.civic.fire)
+    timers.register("sv/", svc.surveys.fire)
     timers.register("notice/", svc.notices.fire)
     timers.register("poll/", lambda r, community, timer: polls.close(svc, r, community, timer))
     timers.register("kb/", lambda r, community, timer: policy.reminder_due(svc, r, community,

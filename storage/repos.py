@@ -15,6 +15,7 @@ from storage.faqs import FaqRepo
 from storage.handoffs import HandoffRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
+from storage.surveys import SurveyRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
 from storage.users import UserRepo
@@ -39,3 +40,4 @@ class Repos:
         self.certificates = CertificateRepo(conn)
         self.board = BoardRepo(conn)
         self.civic = CivicRepo(conn)
+        self.surveys = SurveyRepo(conn)

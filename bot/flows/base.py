@@ -26,6 +26,7 @@ from bot.services.escalation import SlaService
 from bot.services.external import ExternalService
 from bot.services.notify import Notifier
 from bot.services.policy import PolicyService
+from bot.services.surveys import SurveyService
 from bot.services.tickets import TicketService
 from bot.services.timers import TimerService
 from bot.services.users import UserService
@@ -63,6 +64,7 @@ class Services:
     certificates: CertificateService
     board: NoticeBoard
     civic: CivicService
+    surveys: SurveyService
 
 
 @dataclass

@@ -29,7 +29,7 @@ from bot.flows import (
     work,
 )
 from bot.flows.base import Conversation, Ctx, Services
-from bot.flows.civic import board, external, proposals
+from bot.flows.civic import board, external, proposals, surveys
 from bot.flows.counter import appointments, certificates
 from bot.i18n import normalise_language
 
@@ -37,10 +37,10 @@ log = logging.getLogger(__name__)
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
-    external, certificates, appointments, board, proposals)}
+    external, certificates, appointments, board, proposals, surveys)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls, external, certificates, appointments, board, proposals)}
+    notices, polls, external, certificates, appointments, board, proposals, surveys)}
 STEP_BUTTONS = (onboarding, report, proxy, certificates)  # buttons of a conversation in progress
 DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "cert"}
 HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
@@ -215,7 +215,7 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
         "mytickets": mytickets.start, "queue": work.cmd_queue,
         "certificate": certificates.start, "counter": appointments.cmd_counter,
         "board": board.cmd_board, "propose": proposals.cmd_propose,
-        "proposals": proposals.cmd_proposals,
+        "proposals": proposals.cmd_proposals, "survey": surveys.cmd_survey,
     }
     if name == "queue" and ctx.user.role is Role.EXTERNAL:
         return await external.cmd_queue(ctx)
@@ -231,6 +231,8 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
         return await with_args[name](ctx, args)
     if name == "register":
         return await appointments.cmd_register(ctx, args)
+    if name == "surveyresults":
+        return await surveys.cmd_results(ctx, args)
     if name == "paper":
         return await proposals.cmd_paper(ctx, args)
     if name in ("pin", "publicity"):
