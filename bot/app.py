@@ -41,6 +41,7 @@ from storage import Database
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "queue", "ticket", "mytickets", "cancel", "help", "lang", "mydata",
             "deleteme")
+COUNTER_COMMANDS = ("certificate", "board", "propose", "proposals")  # the counter, the courtyard
 
 
 def build_services(settings: Settings, clock: Clock | None = None,
@@ -152,7 +153,8 @@ async def start_polling(app: Application, *, poll_interval: float = 0.0,
     await app.initialize()
     svc: Services = app.bot_data["svc"]
     for lang, code in (("zh-Hans", None), ("en", "en")):
-        commands = [BotCommand(c, svc.catalog.t(lang, f"command.{c}")) for c in COMMANDS]
+        commands = [BotCommand(c, svc.catalog.t(lang, f"command.{c}"))
+                    for c in COMMANDS + COUNTER_COMMANDS]
         await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
                                       language_code=code)
     await app.updater.start_polling(poll_interval=poll_interval, timeout=poll_timeout,

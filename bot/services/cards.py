@@ -92,7 +92,7 @@ class Cards:
             second.append(Choice(label=t(lang, "btn.resolve"), data=f"t1:res:{ticket.id}"))
         if ticket.state not in (S.RESOLVED, S.CLOSED):
             second.append(Choice(label=t(lang, "btn.forward"), data=f"t1:fwd:{ticket.id}"))
-        if ticket.state in (S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.ESCALATED):
+        if ticket.state is S.ACCEPTED:  # taken on first, then handed to 物业 if it is theirs
             second.append(Choice(label=t(lang, "external.btn_handoff"),
                                  data=f"x1:pick:{ticket.id}"))
         return [r for r in (row, second) if r]

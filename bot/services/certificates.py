@@ -58,9 +58,9 @@ class CertificateService:
         office = actor.is_office and actor.community_id == community.id
         if action == "apply":
             allowed = actor.role is Role.RESIDENT and actor.is_registered
-        elif action in ("view", "cancel"):
-            allowed = application is not None and (
-                application.applicant_id == actor.id or (office and action == "view"))
+        elif action == "view":
+            allowed = application is not None and (application.applicant_id == actor.id
+                                                   or office)
         else:  # queue, register, print and the staff steps
             allowed = office
         if not allowed or (application and application.community_id != community.id):
@@ -68,8 +68,6 @@ class CertificateService:
         if application is None:
             return
         if action in STAFF_STEPS and application.state not in STAFF_STEPS[action][0]:
-            raise CounterError("err.stale")
-        if action == "cancel" and application.state not in ("submitted", "incomplete"):
             raise CounterError("err.stale")
 
     def due(self, now: datetime, takes: timedelta) -> datetime:
@@ -177,20 +175,6 @@ class CertificateService:
                 if community.service_station else ""))
         return updated
 
-    async def cancel(self, r: Repos, community: Community, actor: User,
-                     application_id: int) -> Application:
-        """The applicant withdraws; the slot is freed."""
-        app = await r.certificates.get(application_id, lock=True)
-        if app is None:
-            raise CounterError("err.not_allowed")
-        self.authorise(actor, community, "cancel", app)
-        now = self.clock.now()
-        await r.certificates.update(app.id, state="cancelled", updated_at=now)
-        await r.certificates.add_event(app.id, actor.id, now, "cancelled", app.state,
-                                       "cancelled")
-        await r.timers.cancel(app.id, "cert/", now)
-        return app
-
     async def fire(self, r: Repos, community: Community, timer: Timer) -> None:
         """The evening-before reminder to the resident, or the overdue note to staff."""
         app = await r.certificates.get(timer.ref_id or 0)
@@ -221,10 +205,10 @@ class CertificateService:
 
     def staff_choices(self, lang: str, app: Application) -> list[list[Choice]]:
         t = self.catalog.t
-        row = [Choice(label=t(lang, f"counter.btn_{a}"), data=f"k2:{a[:3]}:{app.id}")
+        row = [Choice(label=t(lang, f"counter.btn_{a}"), data=f"q2:{a[:3]}:{app.id}")
                for a, (sources, _) in STAFF_STEPS.items() if app.state in sources]
         matter = self.catalogue.matter(app.matter_id)
-        extra = [Choice(label=t(lang, "counter.btn_print"), data=f"k2:prt:{app.id}")] \
+        extra = [Choice(label=t(lang, "counter.btn_print"), data=f"q2:prt:{app.id}")] \
             if matter and matter.template and app.state != "cancelled" else []
         return [r for r in (row, extra) if r]
 

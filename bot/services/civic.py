@@ -112,9 +112,9 @@ class CivicService:
 
     def decision_choices(self, lang: str, proposal: Proposal) -> list[list[Choice]]:
         t = self.catalog.t
-        return [[Choice(label=t(lang, "civic.btn_meet"), data=f"v2:meet:{proposal.id}"),
-                 Choice(label=t(lang, "civic.btn_vote"), data=f"v2:vote:{proposal.id}")],
-                [Choice(label=t(lang, "civic.btn_answer"), data=f"v2:ans:{proposal.id}")]]
+        return [[Choice(label=t(lang, "civic.btn_meet"), data=f"y1:meet:{proposal.id}"),
+                 Choice(label=t(lang, "civic.btn_vote"), data=f"y1:vote:{proposal.id}")],
+                [Choice(label=t(lang, "civic.btn_answer"), data=f"y1:ans:{proposal.id}")]]
 
     async def decide(self, r: Repos, community: Community, actor: User, proposal_id: int,
                      how: str, text: str = "") -> Proposal:
@@ -166,7 +166,7 @@ class CivicService:
                               closes=f"{vote.closes_at.astimezone(self.tz):%m-%d %H:%M}")
 
     def ballot_choices(self, lang: str, vote: HouseholdVote) -> list[list[Choice]]:
-        return [[Choice(label=self.catalog.t(lang, f"civic.opt_{i}"), data=f"v2:b:{vote.id}:{i}")
+        return [[Choice(label=self.catalog.t(lang, f"civic.opt_{i}"), data=f"y1:b:{vote.id}:{i}")
                  for i in range(OPTIONS)]]
 
     async def cast(self, r: Repos, community: Community, actor: User, vote_id: int, choice: int,

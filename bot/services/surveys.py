@@ -75,7 +75,7 @@ class SurveyService:
                     count=len(template.questions), how=t(resident.lang, "survey.anonymous"
                                                          if anonymous else "survey.named")),
                     choices=[[Choice(label=t(resident.lang, "survey.btn_start"),
-                                     data=f"v3:go:{survey.id}")]])
+                                     data=f"y2:go:{survey.id}")]])
                 sent += 1
         return survey, sent
 

@@ -99,5 +99,5 @@ async def test_an_objection_during_the_publicity_period_is_a_ticket_to_staff(
     await amy.taps("社区通知")
     await amy.taps("低保对象名单")
     assert "公示期已于" in amy.last.text and not amy.last.choices
-    await amy.presses(f"v1:obj:{notice}")
+    await amy.presses(f"y3:obj:{notice}")
     assert "公示期已结束" in amy.last.text

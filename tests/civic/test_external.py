@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
+
+from bot.cli import main
 from bot.domain.models import EventKind, Role, TicketState
 from tests.factories import Person, Town
 
@@ -158,3 +162,15 @@ async def test_stats_show_figures_per_handler(town: Town) -> None:
     await liu.says("/stats week")
     assert ("地质六队小区物业服务中心：转办2件，办结1件，退回0件，在办1件；办结用时中位数3小时；"
             "满意率100%") in liu.text()
+
+
+def test_linli_invite_binds_an_account_to_a_handler(monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'linli.db'}")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["invite", "--role", "external", "--handler", "nowhere"]) == 2
+    assert "known: wy_dzld, wy_ljy" in capsys.readouterr().err
+    assert main(["invite", "--role", "external", "--handler", "wy_dzld"]) == 0
+    assert "?start=" in capsys.readouterr().out

@@ -47,7 +47,7 @@ async def test_co_signatures_reach_the_threshold_once_per_household(town: Town) 
     assert "已经附议过了" in dan.last.text, "the same flat is the same household"
     await carol.says("/proposals")
     assert "暂时没有居民提议" in carol.last.text, "another building is not in scope"
-    await carol.presses("v2:sign:1")
+    await carol.presses("y1:sign:1")
     assert "没有权限" in carol.last.text
     await chen.says("/paper sign 1 dzld-1 3单元 501")
     assert "没有权限" in chen.last.text, "another grid's worker"
@@ -62,7 +62,7 @@ async def test_co_signatures_reach_the_threshold_once_per_household(town: Town) 
     await amy.says("/board")
     await amy.taps("社区通知")
     assert "1号楼加装电梯" in amy.last.choices[0][0].label
-    await zhao.presses("v2:vote:1")
+    await zhao.presses("y1:vote:1")
     assert "过期" in zhao.last.text, "already answered"
 
 

@@ -35,7 +35,7 @@ async def test_the_annual_satisfaction_survey_anonymous_with_results(town: Town)
     await amy.taps("本聊天机器人")
     await amy.says("希望多组织老年人活动")
     assert "谢谢您填写问卷" in amy.last.text
-    await amy.presses("v3:go:1")
+    await amy.presses("y2:go:1")
     assert "已经填写过" in amy.last.text, "one answer per resident, even anonymous"
     await answer_annual(bob, ["⭐⭐⭐", "⭐⭐", "⭐⭐⭐⭐", "⭐"], "微信群", "物业要管好停车")
     await zhao.says("/surveyresults 1")
@@ -61,5 +61,5 @@ async def test_a_named_survey_closes_and_sends_the_results(town: Town) -> None:
         assert [uid for uid, _ in await r.surveys.responses(1)] == [amy_id], "named"
     await town.tick(timedelta(days=14))
     assert "社区居民年度满意度调查：1份答卷" in zhao.text()
-    await amy.presses("v3:go:1")
+    await amy.presses("y2:go:1")
     assert "已经截止" in amy.last.text

@@ -144,7 +144,7 @@ async def test_a_full_slot_is_not_offered_and_only_staff_work_the_queue(town: To
     assert "14:30" not in str(bob.last.choices) and "15:30（余1个名额）" in str(bob.last.choices)
     await wang.says("/counter")
     assert "没有权限" in wang.last.text
-    await amy.presses("k2:rea:1")
+    await amy.presses("q2:rea:1")
     assert "没有权限" in amy.last.text
     async with town.svc.db.tx() as r:
         assert (await r.certificates.get(1)).state == "submitted"  # type: ignore[union-attr]

@@ -24,7 +24,7 @@ from bot.services.board import Entry
 from bot.services.tickets import TicketError
 
 NAME = "board"
-PREFIX = "v1"
+PREFIX = "y3"
 PAGE = 10
 
 
@@ -38,14 +38,14 @@ async def cmd_board(ctx: Ctx) -> None:
     ctx.end()
     pinned = [e for e in await ctx.svc.board.entries(ctx.r, ctx.community, ctx.user) if e.pinned]
     rows = [[_notice_choice(ctx, e)] for e in pinned]
-    topics = [Choice(label=ctx.t(f"board.topic_{t.value}"), data=f"v1:t:{t.value}")
+    topics = [Choice(label=ctx.t(f"board.topic_{t.value}"), data=f"y3:t:{t.value}")
               for t in Topic]
     rows += [topics[:3], topics[3:]]
     months = await ctx.svc.board.months(ctx.r, ctx.community, ctx.user)
     if months:
-        rows.append([Choice(label=f"{m[:4]}-{m[4:]}", data=f"v1:m:{m}") for m in months[:4]])
-    rows.append([ctx.choice("board.btn_publicity", "v1:pub:x"),
-                 ctx.choice("board.btn_search", "v1:q:x")])
+        rows.append([Choice(label=f"{m[:4]}-{m[4:]}", data=f"y3:m:{m}") for m in months[:4]])
+    rows.append([ctx.choice("board.btn_publicity", "y3:pub:x"),
+                 ctx.choice("board.btn_search", "y3:q:x")])
     ctx.say(ctx.t("board.title", pinned=len(pinned)), choices=rows)
 
 
@@ -62,7 +62,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
             await show_list(ctx, ctx.t("board.list_publicity"), publicity=True)
         elif action == "q":
             ctx.go(NAME, "search")
-            ctx.say(ctx.t("board.ask_search"), choices=[[ctx.choice("btn.cancel", "v1:x:x")]],
+            ctx.say(ctx.t("board.ask_search"), choices=[[ctx.choice("btn.cancel", "y3:x:x")]],
                     expect=Expect.TEXT)
         elif action == "n" and (notice_id := parse_id(value)) is not None:
             await show_notice(ctx, notice_id)
@@ -112,7 +112,7 @@ async def show_notice(ctx: Ctx, notice_id: int) -> None:
         lines.append(ctx.t("board.publicity_open" if entry.objectable(now)
                            else "board.publicity_closed", until=until))
         if entry.objectable(now):
-            choices = [[ctx.choice("board.btn_object", f"v1:obj:{notice.id}")]]
+            choices = [[ctx.choice("board.btn_object", f"y3:obj:{notice.id}")]]
     ctx.say("\n".join(lines), choices=choices,
             photos=[notice.photo_file_id] if notice.photo_file_id else None)
 
@@ -122,7 +122,7 @@ async def ask_objection(ctx: Ctx, notice_id: int) -> None:
     entry = await ctx.svc.board.entry(ctx.r, notice_id)
     ctx.svc.board.authorise(ctx.user, ctx.community, "object", entry)
     ctx.go(NAME, "objection", notice=notice_id)
-    ctx.say(ctx.t("board.ask_objection"), choices=[[ctx.choice("btn.cancel", "v1:x:x")]],
+    ctx.say(ctx.t("board.ask_objection"), choices=[[ctx.choice("btn.cancel", "y3:x:x")]],
             expect=Expect.TEXT)
 
 
@@ -187,4 +187,4 @@ def _notice_choice(ctx: Ctx, entry: Entry) -> Choice:
     first = entry.notice.text.split("\n")[0][:24]
     return Choice(label=ctx.t("board.line", pin="📌" if entry.pinned else "",
                               date=f"{entry.notice.created_at.astimezone(tz):%m-%d}", text=first),
-                  data=f"v1:n:{entry.notice.id}")
+                  data=f"y3:n:{entry.notice.id}")

@@ -23,12 +23,12 @@ from bot.services.households import household_key, household_of, scope_name, sco
 from bot.services.tickets import TicketError
 
 NAME = "proposal"
-PREFIX = "v2"
+PREFIX = "y1"
 MAX_PHOTOS = 3
 
 
 def _cancel(ctx: Ctx) -> list[Choice]:
-    return [ctx.choice("btn.cancel", "v2:x:x")]
+    return [ctx.choice("btn.cancel", "y1:x:x")]
 
 
 async def cmd_propose(ctx: Ctx) -> None:
@@ -40,7 +40,7 @@ async def cmd_propose(ctx: Ctx) -> None:
         return
     ctx.go(NAME, "scope", photos=[])
     ctx.say(ctx.t("civic.ask_scope"), choices=[[
-        ctx.choice(f"civic.scope_{k}", f"v2:sc:{k}") for k in ("building", "compound",
+        ctx.choice(f"civic.scope_{k}", f"y1:sc:{k}") for k in ("building", "compound",
                                                                "community")], _cancel(ctx)])
 
 
@@ -58,7 +58,7 @@ async def cmd_proposals(ctx: Ctx) -> None:
                                                                    p.scope)))
         if p.state != "voting":
             rows.append([Choice(label=ctx.t("civic.btn_sign", title=p.title[:20]),
-                                data=f"v2:sign:{p.id}")])
+                                data=f"y1:sign:{p.id}")])
     ctx.say("\n".join(lines) if len(lines) > 1 else ctx.t("civic.list_empty"), choices=rows)
 
 
@@ -156,13 +156,13 @@ async def on_input(ctx: Ctx) -> None:
     elif step == "text" and text:
         ctx.go(NAME, "photos", text=text)
         ctx.say(ctx.t("civic.ask_photos", max=MAX_PHOTOS),
-                choices=[[ctx.choice("civic.btn_done", "v2:pdone:x")], _cancel(ctx)],
+                choices=[[ctx.choice("civic.btn_done", "y1:pdone:x")], _cancel(ctx)],
                 expect=Expect.PHOTO)
     elif step == "photos" and inc.kind is InKind.PHOTO and inc.file_id and \
             len(ctx.conv.data["photos"]) < MAX_PHOTOS:
         ctx.conv.data["photos"].append(inc.file_id)
         ctx.say(ctx.t("civic.photo_kept", count=len(ctx.conv.data["photos"])),
-                choices=[[ctx.choice("civic.btn_done", "v2:pdone:x")]])
+                choices=[[ctx.choice("civic.btn_done", "y1:pdone:x")]])
     elif step == "room" and text and len(text) <= 10 and text.isalnum():
         await ctx.r.civic.set_room(ctx.user.id, text)
         household = household_key(ctx.user.building_id or "", ctx.user.unit or "", text)
@@ -203,7 +203,7 @@ async def ask_rule(ctx: Ctx, proposal_id: int) -> None:
         raise TicketError("err.stale")
     ctx.svc.civic.authorise(ctx.user, ctx.community, "decide", proposal=proposal)
     ctx.say(ctx.t("civic.ask_rule", title=proposal.title), choices=[
-        [ctx.choice(f"civic.rule_{rule}", f"v2:rule:{proposal.id}:{rule}")] for rule in RULES])
+        [ctx.choice(f"civic.rule_{rule}", f"y1:rule:{proposal.id}:{rule}")] for rule in RULES])
 
 
 async def cmd_paper(ctx: Ctx, arg: str) -> None:

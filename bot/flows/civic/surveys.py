@@ -21,7 +21,7 @@ from bot.flows.base import Ctx, parse_id
 from bot.services.tickets import TicketError
 
 NAME = "survey"
-PREFIX = "v3"
+PREFIX = "y2"
 
 
 async def cmd_survey(ctx: Ctx) -> None:
@@ -31,7 +31,7 @@ async def cmd_survey(ctx: Ctx) -> None:
     except TicketError as refusal:
         ctx.say(ctx.t(refusal.key))
         return
-    rows = [[Choice(label=t.title.get(ctx.lang), data=f"v3:tpl:{t.id}")]
+    rows = [[Choice(label=t.title.get(ctx.lang), data=f"y2:tpl:{t.id}")]
             for t in ctx.svc.surveys.templates.templates]
     ctx.say(ctx.t("survey.pick"), choices=rows)
 
@@ -59,8 +59,8 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         if action == "tpl":
             ctx.svc.surveys.authorise(ctx.user, ctx.community, "send")
             ctx.say(ctx.t("survey.ask_anonymous"), choices=[[
-                ctx.choice("survey.btn_anonymous", f"v3:send:{value}:1"),
-                ctx.choice("survey.btn_named", f"v3:send:{value}:0")]])
+                ctx.choice("survey.btn_anonymous", f"y2:send:{value}:1"),
+                ctx.choice("survey.btn_named", f"y2:send:{value}:0")]])
         elif action == "send":
             survey, sent = await ctx.svc.surveys.send(ctx.r, ctx.community, ctx.user, value,
                                                       extra == "1")
@@ -101,9 +101,9 @@ async def ask(ctx: Ctx) -> None:
     q, sid = questions[index], ctx.conv.data["survey"]
     text = ctx.t("survey.question", n=index + 1, total=len(questions), text=q.text.get(ctx.lang))
     if q.kind == "rating":
-        choices = [[Choice(label="⭐" * s, data=f"v3:a:{sid}:{s}") for s in range(1, 6)]]
+        choices = [[Choice(label="⭐" * s, data=f"y2:a:{sid}:{s}") for s in range(1, 6)]]
     elif q.kind == "choice":
-        choices = [[Choice(label=o.get(ctx.lang), data=f"v3:a:{sid}:{i}")]
+        choices = [[Choice(label=o.get(ctx.lang), data=f"y2:a:{sid}:{i}")]
                    for i, o in enumerate(q.options)]
     else:
         choices = []

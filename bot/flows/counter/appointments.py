@@ -22,7 +22,7 @@ from bot.services.certificates import CounterError
 from bot.services.documents import certificate_docx, register_xlsx
 
 NAME = "counterdesk"
-PREFIX = "k2"
+PREFIX = "q2"
 STEPS = {"inc": "incomplete", "rea": "ready", "col": "collected"}
 
 
@@ -40,7 +40,7 @@ async def cmd_counter(ctx: Ctx) -> None:
         return
     far = datetime.max.replace(tzinfo=ctx.svc.clock.now().tzinfo)
     apps.sort(key=lambda a: (a.slot_at or far, a.id))
-    rows = [[Choice(label=ctx.svc.certificates.line(ctx.lang, a), data=f"k2:show:{a.id}")]
+    rows = [[Choice(label=ctx.svc.certificates.line(ctx.lang, a), data=f"q2:show:{a.id}")]
             for a in apps]
     ctx.say(ctx.t("counter.queue_title", count=len(apps)), choices=rows)
 
@@ -99,7 +99,7 @@ async def ask_missing(ctx: Ctx, app_id: int) -> None:
     app = await _get(ctx, app_id, "incomplete")
     ctx.go(NAME, "missing", app=app.id)
     ctx.say(ctx.t("counter.ask_missing", serial=app.serial),
-            choices=[[ctx.choice("btn.cancel", "k2:cancel:x")]], expect=Expect.TEXT)
+            choices=[[ctx.choice("btn.cancel", "q2:cancel:x")]], expect=Expect.TEXT)
 
 
 async def on_input(ctx: Ctx) -> None:

@@ -33,7 +33,7 @@ from bot.flows.base import Ctx
 from bot.services.certificates import CounterError
 
 NAME = "cert"
-PREFIX = "k1"
+PREFIX = "q1"
 MAX_PHOTOS = 3
 
 
@@ -51,7 +51,7 @@ class Step(StrEnum):
 
 
 def _cancel(ctx: Ctx) -> list[Choice]:
-    return [ctx.choice("btn.cancel", "k1:cancel:x")]
+    return [ctx.choice("btn.cancel", "q1:cancel:x")]
 
 
 async def start(ctx: Ctx) -> None:
@@ -66,7 +66,7 @@ async def start(ctx: Ctx) -> None:
     lines = [ctx.t("counter.pick_matter")]
     lines += [ctx.svc.certificates.line(ctx.lang, a) for a in mine]
     ctx.go(NAME, Step.PICK)
-    rows = [[Choice(label=m.name.get(ctx.lang), data=f"k1:m:{m.id}")]
+    rows = [[Choice(label=m.name.get(ctx.lang), data=f"q1:m:{m.id}")]
             for m in ctx.svc.certificates.catalogue.matters]
     ctx.say("\n".join(lines), choices=[*rows, _cancel(ctx)])
 
@@ -118,7 +118,7 @@ def show(ctx: Ctx, matter: Matter) -> None:
                  visit=ctx.t("counter.visit_yes" if matter.visit else "counter.visit_no"))
     if matter.note:
         text += "\n" + matter.note.get(ctx.lang)
-    ctx.say(text, choices=[[ctx.choice("counter.btn_apply", f"k1:go:{matter.id}")],
+    ctx.say(text, choices=[[ctx.choice("counter.btn_apply", f"q1:go:{matter.id}")],
                            _cancel(ctx)])
 
 
@@ -129,8 +129,8 @@ def begin(ctx: Ctx, matter: Matter) -> None:
     if matter.family:
         ctx.go(NAME, Step.WHOM)
         ctx.say(ctx.t("counter.ask_whom"), choices=[
-            [ctx.choice("counter.btn_self", "k1:self:x"),
-             ctx.choice("counter.btn_family", "k1:fam:x")], _cancel(ctx)])
+            [ctx.choice("counter.btn_self", "q1:self:x"),
+             ctx.choice("counter.btn_family", "q1:fam:x")], _cancel(ctx)])
         return
     ask_question(ctx, matter)
 
@@ -150,15 +150,15 @@ def ask_photos(ctx: Ctx, matter: Matter) -> None:
     """Invites photos of the documents to bring."""
     ctx.go(NAME, Step.PHOTOS)
     ctx.say(ctx.t("counter.ask_photos", max=MAX_PHOTOS),
-            choices=[[ctx.choice("counter.btn_photos_done", "k1:pdone:x")], _cancel(ctx)],
+            choices=[[ctx.choice("counter.btn_photos_done", "q1:pdone:x")], _cancel(ctx)],
             expect=Expect.PHOTO)
 
 
 def ask_how(ctx: Ctx, matter: Matter) -> None:
     """Offers an appointment at the hall, or a message when it is ready."""
     ctx.go(NAME, Step.HOW)
-    row = [ctx.choice("counter.btn_book", "k1:book:x")] if matter.visit else []
-    row.append(ctx.choice("counter.btn_tell", "k1:tell:x"))
+    row = [ctx.choice("counter.btn_book", "q1:book:x")] if matter.visit else []
+    row.append(ctx.choice("counter.btn_tell", "q1:tell:x"))
     ctx.say(ctx.t("counter.ask_how"), choices=[row, _cancel(ctx)])
 
 
@@ -168,7 +168,7 @@ def ask_day(ctx: Ctx) -> None:
     days = ctx.svc.certificates.days(ctx.svc.clock.now())
     rows = [[Choice(label=ctx.t("counter.day", date=f"{d:%m-%d}",
                                 weekday=ctx.t(f"counter.weekday_{d.isoweekday()}")),
-                    data=f"k1:day:{d:%Y%m%d}")] for d in days]
+                    data=f"q1:day:{d:%Y%m%d}")] for d in days]
     ctx.say(ctx.t("counter.ask_day"), choices=[*rows, _cancel(ctx)])
 
 
@@ -188,7 +188,7 @@ async def ask_slot(ctx: Ctx, value: str) -> None:
         return
     ctx.go(NAME, Step.SLOT, day=value)
     rows = [[Choice(label=ctx.t("counter.slot", time=f"{s.at.astimezone(_tz(ctx)):%H:%M}",
-                                free=s.free), data=f"k1:slot:{s.at.astimezone(_tz(ctx)):%H%M}")]
+                                free=s.free), data=f"q1:slot:{s.at.astimezone(_tz(ctx)):%H%M}")]
             for s in slots]
     ctx.say(ctx.t("counter.ask_slot", date=f"{day:%m-%d}"), choices=[*rows, _cancel(ctx)])
 
@@ -216,7 +216,7 @@ def confirm(ctx: Ctx, matter: Matter) -> None:
     ctx.say(ctx.t("counter.confirm", matter=matter.name.get(ctx.lang),
                   name=data.get("for_name") or ctx.user.contact_name or ctx.t("counter.me"),
                   answers=answers, photos=len(data.get("photos", [])), when=when),
-            choices=[[ctx.choice("counter.btn_submit", "k1:ok:x")], _cancel(ctx)])
+            choices=[[ctx.choice("counter.btn_submit", "q1:ok:x")], _cancel(ctx)])
 
 
 async def submit(ctx: Ctx, matter: Matter) -> None:
@@ -268,7 +268,7 @@ async def on_input(ctx: Ctx) -> None:
             return None
         photos.append(inc.file_id)
         ctx.say(ctx.t("counter.photo_kept", count=len(photos), max=MAX_PHOTOS),
-                choices=[[ctx.choice("counter.btn_photos_done", "k1:pdone:x")]])
+                choices=[[ctx.choice("counter.btn_photos_done", "q1:pdone:x")]])
         return None
     ctx.say(ctx.t(f"counter.need_{step}"))
     return None
