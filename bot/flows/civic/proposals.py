@@ -40,7 +40,7 @@ async def cmd_propose(ctx: Ctx) -> None:
         return
     ctx.go(NAME, "scope", photos=[])
     ctx.say(ctx.t("civic.ask_scope"), choices=[[
-        ctx.choice(f"civic.scope_{k}", f"y1:sc:{k}") for k in ("building", "compound",
+        ctx.choice(f"civic.scope_{k}", f"y1:sc:{k}") for k in ("unit", "building", "compound",
                                                                "community")], _cancel(ctx)])
 
 
