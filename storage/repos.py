@@ -13,8 +13,10 @@ from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
 from storage.handoffs import HandoffRepo
+from storage.instances import InstanceRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
+from storage.stats import StatsRepo
 from storage.surveys import SurveyRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
@@ -36,6 +38,8 @@ class Repos:
         self.activities = ActivityRepo(conn)
         self.announcements = AnnouncementRepo(conn)
         self.polls = PollRepo(conn)
+        self.instances = InstanceRepo(conn)
+        self.stats = StatsRepo(conn)
         self.handoffs = HandoffRepo(conn)
         self.certificates = CertificateRepo(conn)
         self.board = BoardRepo(conn)

@@ -123,6 +123,7 @@ class EmergencyNumber(_Strict):
     key: str
     name: Text
     number: str
+    sample: bool = False  # a placeholder to replace: refused by `linli run`, marked in demos
 
 
 class ExternalHandler(_Strict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from bot.services.community import CommunityService
 from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
 from bot.services.external import ExternalService
+from bot.services.health import Health
 from bot.services.notify import Notifier
 from bot.services.policy import PolicyService
 from bot.services.surveys import SurveyService
@@ -65,6 +67,8 @@ class Services:
     board: NoticeBoard
     civic: CivicService
     surveys: SurveyService
+    instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    health: Health = field(default_factory=Health)  # per channel: ok / unreachable since …
 
 
 @dataclass

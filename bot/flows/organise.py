@@ -412,9 +412,9 @@ async def remind(svc, r, community, timer) -> None:  # noqa: ANN001
                      for n in range(1, 6)]
             await svc.notifier.send(r, user, t(user.lang, "act.ask_feedback",
                                                title=activity.title),
-                                    choices=[stars[:3], stars[3:]])
+                                    choices=[stars[:3], stars[3:]], bulk=True)
         else:
             await svc.notifier.send(r, user, t(
                 user.lang, "act.reminder", title=activity.title, place=activity.place,
                 start=f"{activity.starts_at.astimezone(tz):%m-%d %H:%M}",
-                hours=timer.payload.get("hours"), code=registration.code))
+                hours=timer.payload.get("hours"), code=registration.code), bulk=True)

@@ -284,5 +284,5 @@ async def reminder_due(ctx_svc, r, community, timer) -> None:  # noqa: ANN001
     text = ctx_svc.catalog.t(user.lang, "policy.reminder", name=programme.name.get(user.lang)) \
         + "\n" + ctx_svc.policy.documents(user.lang, programme) + "\n" + ctx_svc.catalog.t(
             user.lang, "policy.where", text=programme.where.get(user.lang))
-    await ctx_svc.notifier.send(r, user, text)
+    await ctx_svc.notifier.send(r, user, text, bulk=True)
 

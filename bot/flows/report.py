@@ -294,7 +294,8 @@ def wrong_input(ctx: Ctx) -> None:
 
 def emergency_text(ctx: Ctx, category: Category) -> str:
     numbers = {n.key: n for n in ctx.community.emergency_numbers}
-    lines = [ctx.t("report.emergency_call", name=numbers[k].name.get(ctx.lang),
+    lines = [ctx.t("setup.emergency_call_sample" if numbers[k].sample else
+                   "report.emergency_call", name=numbers[k].name.get(ctx.lang),
                    number=numbers[k].number) for k in category.call if k in numbers]
     return ctx.t("report.emergency_intro", category=category.name.get(ctx.lang),
                  numbers="\n".join(lines))

@@ -14,7 +14,6 @@ from bot.domain.models import Role, User
 from bot.domain.surveys import Question, SurveyFile
 from bot.i18n import Catalog
 from bot.services.clock import Clock
-from bot.services.digest import CJK_FONTS
 from bot.services.notify import Notifier
 from bot.services.tickets import TicketError
 from storage import Repos
@@ -119,18 +118,17 @@ class SurveyService:
         import matplotlib
 
         matplotlib.use("Agg")
-        from matplotlib import font_manager, pyplot
+        from matplotlib import pyplot
 
-        available = {f.name for f in font_manager.fontManager.ttflist}
-        cjk = next((f for f in CJK_FONTS if f in available), None)
-        with matplotlib.rc_context({"font.family": [cjk] if cjk else ["DejaVu Sans"]}):
+        from bot.services import charts
+
+        family = charts.cjk_family()  # shipped, so labels stay in the user's language
+        with matplotlib.rc_context({"font.family": [family], "axes.unicode_minus": False}):
             figure, axes = pyplot.subplots(max(len(bars), 1), 1, dpi=90, squeeze=False,
                                            figsize=(7, 1.6 * max(len(bars), 1) + 0.5))
             for axis, (key, labels, counts) in zip(axes[:, 0], bars, strict=False):
-                shown = labels if cjk or lang == "en" else [str(i + 1) for i in
-                                                            range(len(labels))]
                 axis.barh(range(len(counts)), counts, color="#4e79a7")
-                axis.set_yticks(list(range(len(counts))), shown)
+                axis.set_yticks(list(range(len(counts))), labels)
                 axis.set_title(key, fontsize=9)
             figure.tight_layout()
             buffer = io.BytesIO()
