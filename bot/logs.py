@@ -30,8 +30,6 @@ def configure(level: str, fmt: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
+    logging.basicConfig(level=level.upper(), handlers=[handler])  # keeps handlers already set
     # a repeating job still running when its next turn comes is skipped on purpose
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)

@@ -43,7 +43,7 @@ class OutboxRepo(Repo):
             await self.sent(item_id, now, ref)
 
     async def claim(self, channel: str, now: datetime, *, limit: int = 30,
-                    lease: timedelta = timedelta(seconds=60),
+                    lease: timedelta = timedelta(seconds=20),
                     external_id: str | None = None) -> list[OutboxItem]:
         """Takes due, unsent rows for a while so a second sender does not take them too."""
         earlier = outbox.alias("earlier")

@@ -53,8 +53,10 @@ async def test_cancel_in_every_report_step_files_nothing(town: Town, step: str) 
 async def test_text_where_a_button_is_expected(town: Town, step: str) -> None:
     amy = await town.resident("1001")
     await reach(amy, REPORT_STEPS[step])
+    before = amy.last.choices
     await amy.says("你好")
-    assert "请点上面的按钮" in amy.last.text
+    assert "没对上选项「你好」" in amy.last.text and "请点下面的按钮" in amy.last.text
+    assert amy.last.choices == before  # the same question again, with its options
     assert await state_of(town, amy) == ("report", step)
 
 

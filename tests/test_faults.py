@@ -55,7 +55,7 @@ async def test_nothing_is_lost_when_the_bot_is_killed_mid_report(api: FakeBotAPI
     onboarding and a report; after each restart every conversation continues."""
     url = f"sqlite:///{tmp_path / 'linli.db'}"
     bot = BotProcess(api, url)
-    walkers = Walkers(api, 12, step_timeout=60)
+    walkers = Walkers(api, 12, step_timeout=90)  # > a dead sender's claim on a message (20 s)
     await walk_with_kills(api, bot, walkers, kills=3, seed=seed, every=(0.3, 2.0))
     assert bot.kills >= 1
     assert b"Traceback" not in bot.log, bot.log.decode()[-3000:]

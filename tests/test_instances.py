@@ -40,11 +40,11 @@ async def pg_database() -> AsyncIterator[str]:
     await admin.dispose()
 
 
-async def healthy(port: int, timeout: float = 30) -> None:
+async def healthy(port: int, seconds: float = 30) -> None:
     import aiohttp
 
     async with aiohttp.ClientSession() as client:
-        for _ in range(int(timeout / 0.1)):
+        for _ in range(int(seconds / 0.1)):
             try:
                 async with client.get(f"http://127.0.0.1:{port}/healthz") as response:
                     if response.status == 200:

@@ -95,6 +95,7 @@ def test_json_logs_name_the_update_never_the_text(capsys) -> None:  # noqa: ANN0
 
     root = logging.getLogger()
     saved, level = root.handlers[:], root.level
+    root.handlers[:] = []
     configure("INFO", "json")
     try:
         logging.getLogger("linli.updates").info(

@@ -32,6 +32,7 @@ from bot.domain.models import OFFICE_ROLES
 from bot.flows import menu
 from bot.flows.activities import audience_text, details
 from bot.flows.base import Ctx, future_time, parse_id
+from bot.services import numerals
 from bot.services.activities import ActivityError
 
 NAME = "organise"
@@ -94,8 +95,8 @@ def parse_field(ctx: Ctx, step: str, text: str) -> object | None:
     if step == "description":
         return text if len(text) <= ctx.svc.settings.max_text_length else None
     if step == "capacity":
-        number = parse_id(text)
-        return number if number and number <= 10_000 else None
+        number = numerals.number(text)  # 30, 三十, 三十人
+        return int(number) if number and number == int(number) and number <= 10_000 else None
     if step == "start":
         moment = future_time(ctx, text)
         return moment.isoformat() if moment else None

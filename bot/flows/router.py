@@ -17,8 +17,11 @@ from bot.domain.models import Role
 from bot.flows import (
     account,
     activities,
+    alarm,
+    answers,
     closure,
     grid,
+    guess,
     menu,
     mytickets,
     notices,
@@ -41,12 +44,12 @@ updates_log = logging.getLogger("linli.updates")
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
-    external, certificates, appointments, board, proposals, surveys)}
+    guess, external, certificates, appointments, board, proposals, surveys)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls, external, certificates, appointments, board, proposals, surveys)}
+    notices, polls, guess, external, certificates, appointments, board, proposals, surveys)}
 STEP_BUTTONS = (onboarding, report, proxy, certificates)  # buttons of a conversation in progress
-DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "cert"}
+DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess", "cert"}
 HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
 
 
@@ -200,7 +203,7 @@ class Desk:
             await route(ctx)
             flow = flow or ctx.conv.flow
             if not ctx.deleted:
-                if ctx.conv.idle:
+                if ctx.conv.idle and not ctx.conv.data:  # data: options on screen (answers)
                     await r.conversations.clear(ctx.user.id)
                 else:
                     await r.conversations.put(ctx.user.id, ctx.conv.flow, ctx.conv.step,
@@ -214,7 +217,7 @@ class Desk:
                         now, held_for=None if behind else self.hold))
                 if behind:
                     replies, ids = [], []
-            queued = r.outbox.added > 0 or bool(ids and not replies)
+            queued = r.outbox.added > 0  # (replies queued behind others count too)
         if len(self.languages) > 100_000:
             self.languages.clear()
         self.languages[inc.sender] = ctx.user.lang
@@ -228,8 +231,13 @@ async def route(ctx: Ctx) -> None:
         return await command(ctx, (inc.command or "").lower(), inc.args)
     if inc.kind is InKind.BUTTON and (inc.data or "").startswith(f"{account.PREFIX}:"):
         return await button(ctx, inc.data or "")
+    if emergency := alarm.recognise(ctx):  # 燃气味, 着火, 有人倒地: at once, anywhere
+        return await alarm.raise_alarm(ctx, emergency)
     if not ctx.user.is_registered and ctx.conv.flow != onboarding.NAME:
         return await onboarding.start(ctx)
+    if await answers.take(ctx, FLOWS.get(ctx.conv.flow)):  # typed labels press buttons
+        return
+    inc = ctx.inc
     if inc.kind is InKind.BUTTON:
         return await button(ctx, inc.data or "")
     key = menu.recognise(ctx, inc.text) if inc.kind is InKind.TEXT else None
@@ -242,6 +250,8 @@ async def route(ctx: Ctx) -> None:
     if inc.kind is InKind.TEXT and len(inc.text or "") > limit:
         ctx.say(ctx.t("err.too_long", limit=limit, length=len(inc.text or "")))
         return
+    if inc.kind is InKind.TEXT and inc.text and await guess.take(ctx, inc.text):
+        return  # a problem to report, activities, volunteering or a benefit question
     if inc.kind is InKind.TEXT and inc.text and await policy.answer_question(ctx, inc.text,
                                                                             quiet=True):
         return  # a question about benefits, asked at any point
