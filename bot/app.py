@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.config import Settings
+from bot.domain.matters import load_matters
+from bot.domain.surveys import load_surveys
 from bot.flows import organise, policy, polls
 from bot.flows.base import Services
 from bot.flows.router import Desk
@@ -17,16 +20,22 @@ from bot.handlers.telegram_poll import Poller
 from bot.i18n import Catalog
 from bot.services.activities import ActivityService
 from bot.services.announcements import AnnouncementService
+from bot.services.board import NoticeBoard
 from bot.services.broadcast import BroadcastSender
+from bot.services.calendar import HolidayCalendar
 from bot.services.cards import Cards
+from bot.services.certificates import CertificateService
+from bot.services.civic import CivicService
 from bot.services.clock import Clock, SystemClock
 from bot.services.community import CommunityService
 from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
+from bot.services.external import ExternalService
 from bot.services.notify import Notifier
 from bot.services.outbox import OutboxSender
 from bot.services.policy import PolicyService
 from bot.services.retention import expire_idle
+from bot.services.surveys import SurveyService
 from bot.services.tickets import TicketService
 from bot.services.timers import TimerService
 from bot.services.users import UserService
@@ -36,6 +45,7 @@ from storage import Database
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "queue", "ticket", "mytickets", "cancel", "help", "lang", "mydata",
             "deleteme")
+COUNTER_COMMANDS = ("certificate", "board", "propose", "proposals")  # the counter, the courtyard
 
 
 def build_services(settings: Settings, clock: Clock | None = None,
@@ -47,7 +57,9 @@ def build_services(settings: Settings, clock: Clock | None = None,
     cards = Cards(catalog, settings.timezone)
     notifier = Notifier(catalog, cards, clock)
     communities = CommunityService(db, clock)
-    sla = SlaService(clock, settings.timezone, notifier, catalog)
+    calendar = HolidayCalendar(settings.holidays_file)
+    sla = SlaService(clock, settings.timezone, notifier, catalog, calendar)
+    tickets = TicketService(clock, settings.timezone, communities, sla)
     timers = TimerService(db, clock, communities)
     timers.register("sla/", sla.fire)
     digest = DigestService(clock, settings.timezone, catalog, notifier)
@@ -55,11 +67,23 @@ def build_services(settings: Settings, clock: Clock | None = None,
     svc = Services(
         settings=settings, db=db, clock=clock, catalog=catalog, community=communities,
         users=UserService(clock, settings.default_language, settings.invite_ttl_days),
-        tickets=TicketService(clock, settings.timezone, communities, sla), cards=cards,
+        tickets=tickets, cards=cards,
         notifier=notifier, sla=sla, timers=timers, digest=digest,
         policy=PolicyService(catalog, settings.kb_dir), activities=ActivityService(clock),
         notices=AnnouncementService(clock, settings.timezone, catalog, notifier,
-                                    settings.ack_followup_hours))
+                                    settings.ack_followup_hours),
+        external=ExternalService(clock, tickets, notifier, catalog),
+        certificates=CertificateService(
+            clock, settings.timezone, load_matters(settings.matters_file), calendar, notifier,
+            catalog, settings.counter_slots, settings.counter_slot_capacity,
+            settings.counter_booking_days),
+        board=(board := NoticeBoard(clock, settings.timezone, tickets)),
+        civic=CivicService(clock, settings.timezone, notifier, catalog, board,
+                           settings.proposal_threshold),
+        surveys=SurveyService(clock, notifier, catalog, load_surveys()))
+    timers.register("cert/", svc.certificates.fire)
+    timers.register("hv/", svc.civic.fire)
+    timers.register("sv/", svc.surveys.fire)
     svc.users.on_available = WaitingTickets(svc.tickets, notifier, communities, clock).hand_out
     timers.register("notice/", svc.notices.fire)
     timers.register("poll/", lambda r, community, timer: polls.close(svc, r, community, timer))
@@ -137,10 +161,15 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
 
 
 async def set_commands(app: Application) -> None:
-    """The command menu, in Chinese and English."""
+    """The command menu, in Chinese and English (as the bot starts serving)."""
     svc: Services = app.bot_data["svc"]
+    today = svc.clock.now().astimezone(ZoneInfo(svc.settings.timezone)).date()
+    if missing := svc.certificates.calendar.missing_years(today):
+        log.warning("no public holidays known for %s: add them to %s (treated as ordinary weeks)",
+                    ", ".join(map(str, missing)), svc.settings.holidays_file)
     for lang, code in (("zh-Hans", None), ("en", "en")):
-        commands = [BotCommand(c, svc.catalog.t(lang, f"command.{c}")) for c in COMMANDS]
+        commands = [BotCommand(c, svc.catalog.t(lang, f"command.{c}"))
+                    for c in COMMANDS + COUNTER_COMMANDS]
         await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
                                       language_code=code)
 

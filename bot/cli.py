@@ -57,6 +57,7 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--revoke", metavar="CODE", help="revoke an unused invite code")
     inv.add_argument("--grid", help="grid id(s), comma-separated for an instructor or chief")
     inv.add_argument("--name", help="the person's name as in the data file's roster")
+    inv.add_argument("--handler", help="for --role external: the handler id in the data file")
     sub.add_parser("migrate", help="bring the database schema up to date")
     acts = sub.add_parser("load-activities", help="publish activities and shifts from a file")
     acts.add_argument("file", type=Path)
@@ -172,6 +173,8 @@ async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
         return await revoke_invite(svc, catalog, args.revoke)
     community = await svc.community.current()
     grids = [g.strip() for g in (args.grid or "").split(",") if g.strip()]
+    if args.role is Role.EXTERNAL:
+        grids = [args.handler] if args.handler else []
     try:
         async with svc.db.tx() as r:
             code = await svc.users.invite(r, community, args.role, grids, args.name)

@@ -16,6 +16,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 def _bad(kind: str, message: str) -> PydanticCustomError:
     """A validation error whose type names the catalog text `setup.setting.<kind>`."""
     return PydanticCustomError(kind, message)
+MATTERS_FILE = Path(__file__).parent / "data" / "matters.yaml"
+HOLIDAYS_FILE = Path(__file__).parent / "data" / "holidays.yaml"
 
 
 class Settings(BaseSettings):
@@ -56,6 +58,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     invite_ttl_days: float = Field(default=7, gt=0, le=365)
     channel_retry_max_seconds: float = Field(default=60.0, gt=0, le=3600)
+    matters_file: Path = MATTERS_FILE
+    holidays_file: Path = HOLIDAYS_FILE
+    counter_slots: str = Field(default="09:00,10:00,11:00,14:30,15:30,16:30",
+                               pattern=r"^\d{2}:\d{2}(,\d{2}:\d{2})*$")
+    counter_slot_capacity: int = Field(default=3, ge=1)
+    counter_booking_days: int = Field(default=10, ge=1, le=60)
+    proposal_threshold: int = Field(default=10, ge=1)
 
     @field_validator("telegram_bot_token", "bot_username", "public_base_url",
                      "telegram_webhook_url", "telegram_webhook_secret", mode="before")

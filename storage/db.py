@@ -94,8 +94,13 @@ async def _tickets_keep_their_place(conn: AsyncConnection) -> None:
                                .scalar_subquery()}))
 
 
+async def _counter_tables(conn: AsyncConnection) -> None:
+    """The counter and the courtyard: hand-offs, certificates, proposals, votes, surveys."""
+    await create_missing_tables(conn)
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
-                               _tickets_keep_their_place]
+                               _tickets_keep_their_place, _counter_tables]
 
 
 class Database:

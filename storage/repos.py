@@ -6,14 +6,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from storage.activities import ActivityRepo
 from storage.announcements import AnnouncementRepo
+from storage.board import BoardRepo
+from storage.certificates import CertificateRepo
+from storage.civic import CivicRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
+from storage.handoffs import HandoffRepo
 from storage.instances import InstanceRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
 from storage.privacy import PrivacyRepo
 from storage.stats import StatsRepo
+from storage.surveys import SurveyRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
 from storage.users import UserRepo
@@ -37,6 +42,11 @@ class Repos:
         self.instances = InstanceRepo(conn)
         self.stats = StatsRepo(conn)
         self.privacy = PrivacyRepo(conn)
+        self.handoffs = HandoffRepo(conn)
+        self.certificates = CertificateRepo(conn)
+        self.board = BoardRepo(conn)
+        self.civic = CivicRepo(conn)
+        self.surveys = SurveyRepo(conn)
 
     def savepoint(self) -> AsyncTransaction:
         """A nested transaction: on an exception only its own work is undone, and the outer

@@ -128,6 +128,18 @@ class EmergencyNumber(_Strict):
     sample: bool = False  # a placeholder to replace: refused by `linli run`, marked in demos
 
 
+class ExternalHandler(_Strict):
+    """Someone outside the community who owns some problems: 物业, 城管, utilities, police."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")
+    kind: str = Field(pattern="^(property|city|utility|police)$")
+    name: Text
+    compounds: list[str] = Field(default_factory=list)  # a 物业 serves its compounds
+    contact: str = Field(default="chat", pattern="^(chat|wecom|phone)$")
+    phone: str | None = None
+    email: str | None = None
+
+
 class Community(_Strict):
     """A whole community as described by its data file."""
 
@@ -141,6 +153,7 @@ class Community(_Strict):
     compounds: list[Compound] = Field(min_length=1)
     grids: list[Grid] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
+    external_handlers: list[ExternalHandler] = Field(default_factory=list)
     synonyms: dict[str, list[str]] = Field(default_factory=dict)  # colloquial -> category words
     alarm_exceptions: list[str] = Field(default_factory=list)  # "打不着火" is no fire
 
@@ -159,6 +172,11 @@ class Community(_Strict):
                 if b in covered:
                     raise ValueError(f"building {b!r} is in grids {covered[b]} and {grid.id}")
                 covered[b] = grid.id
+        _unique("external_handlers", [h.id for h in self.external_handlers])
+        compounds = {c.id for c in self.compounds}
+        for handler in self.external_handlers:
+            if unknown := set(handler.compounds) - compounds:
+                raise ValueError(f"handler {handler.id}: unknown compound {sorted(unknown)[0]!r}")
         missing = sorted(buildings - covered.keys())
         if missing:
             raise ValueError(f"buildings in no grid: {', '.join(missing)}")
@@ -182,6 +200,9 @@ class Community(_Strict):
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
+
+    def handler(self, handler_id: str) -> ExternalHandler | None:
+        return next((h for h in self.external_handlers if h.id == handler_id), None)
 
     def households(self) -> int:
         return sum(b.households for c in self.compounds for b in c.buildings)

@@ -15,6 +15,7 @@ class Role(StrEnum):
     CHIEF = "chief"
     STAFF = "staff"
     ADMIN = "admin"
+    EXTERNAL = "external"  # someone of an external handler (物业, 城管 …), invited per handler
 
 
 GRID_ROLES = (Role.GRID_WORKER, Role.INSTRUCTOR, Role.CHIEF)
@@ -66,6 +67,11 @@ class User(BaseModel):
         return [g for g in (self.grid_id or "").split(",") if g] if self.role in GRID_ROLES else []
 
     @property
+    def handler_id(self) -> str | None:
+        """The external handler an `external` account acts for (kept in the grid column)."""
+        return self.grid_id if self.role is Role.EXTERNAL else None
+
+    @property
     def is_office(self) -> bool:
         return self.role in OFFICE_ROLES
 
@@ -79,12 +85,14 @@ class TicketState(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     ESCALATED = "escalated"
+    WITH_EXTERNAL = "with_external"  # handed to 物业 or a department; the SLA keeps running
 
 
 def open_states() -> frozenset[TicketState]:
     """States in which someone on the community side still owes the resident work."""
     return frozenset({TicketState.NEW, TicketState.ASSIGNED, TicketState.ACCEPTED,
-                      TicketState.WAITING_INFO, TicketState.REOPENED, TicketState.ESCALATED})
+                      TicketState.WAITING_INFO, TicketState.REOPENED, TicketState.ESCALATED,
+                      TicketState.WITH_EXTERNAL})
 
 
 def closed_states() -> frozenset[TicketState]:
@@ -112,6 +120,10 @@ class EventKind(StrEnum):
     MERGED = "merged"
     FOLLOWED = "followed"
     REPORTER_REMOVED = "reporter_removed"
+    HANDED_OFF = "handed_off"
+    EXTERNAL_ACCEPTED = "external_accepted"
+    EXTERNAL_DONE = "external_done"
+    RETURNED = "returned"
 
 
 class PhotoKind(StrEnum):

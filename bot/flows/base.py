@@ -16,14 +16,19 @@ from bot.i18n import Catalog
 from bot.services import when
 from bot.services.activities import ActivityService
 from bot.services.announcements import AnnouncementService
+from bot.services.board import NoticeBoard
 from bot.services.cards import Cards
+from bot.services.certificates import CertificateService
+from bot.services.civic import CivicService
 from bot.services.clock import Clock
 from bot.services.community import CommunityService
 from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
+from bot.services.external import ExternalService
 from bot.services.health import Health
 from bot.services.notify import Notifier
 from bot.services.policy import PolicyService
+from bot.services.surveys import SurveyService
 from bot.services.tickets import TicketService
 from bot.services.timers import TimerService
 from bot.services.triage import TriageService
@@ -58,6 +63,11 @@ class Services:
     policy: PolicyService
     activities: ActivityService
     notices: AnnouncementService
+    external: ExternalService
+    certificates: CertificateService
+    board: NoticeBoard
+    civic: CivicService
+    surveys: SurveyService
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     health: Health = field(default_factory=Health)  # per channel: ok / unreachable since …
     triage: TriageService = field(default_factory=TriageService)  # typed problems (nlu)

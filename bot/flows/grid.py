@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from bot.domain.messages import Attachment
 from bot.domain.models import GRID_ROLES, Duty, Role, open_states
 from bot.flows.base import Ctx, find_ticket
+from bot.flows.civic import external
+from bot.flows.counter import appointments
 from bot.services.export import workbook
 from bot.services.stats import compute
 from bot.services.tickets import TicketError
@@ -175,6 +177,8 @@ async def cmd_stats(ctx: Ctx, arg: str) -> None:
     grids = ctx.user.grids if ctx.user.role is Role.INSTRUCTOR else None
     stats = await compute(ctx.r, ctx.community, now - PERIODS[period], now, now, grids)
     await ctx.svc.digest.send(ctx.r, ctx.community, ctx.user, stats, f"digest.{period}_title")
+    await external.send_figures(ctx, now - PERIODS[period], now)
+    appointments.stats_notes(ctx)
     ctx.toast = ctx.t("grid.stats_sent")
 
 

@@ -13,6 +13,7 @@ from types import ModuleType
 
 from bot.domain.activities import ActivityKind
 from bot.domain.messages import Address, Channel, Incoming, InKind, Outgoing
+from bot.domain.models import Role
 from bot.domain.redact import log_context, note_role, role_of
 from bot.flows import (
     account,
@@ -35,6 +36,8 @@ from bot.flows import (
     work,
 )
 from bot.flows.base import Conversation, Ctx, Services
+from bot.flows.civic import board, external, proposals, surveys
+from bot.flows.counter import appointments, certificates
 from bot.i18n import normalise_language
 from storage import Repos
 
@@ -43,12 +46,13 @@ updates_log = logging.getLogger("linli.updates")
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
-    guess, faqdraft)}
+    guess, faqdraft, external, certificates, appointments, board, proposals, surveys)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls, guess, faqdraft)}
-STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
-DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess", "faq"}
+    notices, polls, guess, faqdraft, external, certificates, appointments, board, proposals,
+    surveys)}
+STEP_BUTTONS = (onboarding, report, proxy, certificates)  # buttons of a conversation in progress
+DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess", "faq", "cert"}
 HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
 
 
@@ -278,6 +282,8 @@ async def menu_action(ctx: Ctx, key: str) -> None:
         await report.start(ctx)
     elif key == "menu.mytickets":
         await mytickets.start(ctx)
+    elif key == "menu.queue" and ctx.user.role is Role.EXTERNAL:
+        await external.cmd_queue(ctx)
     elif key == "menu.queue":
         await work.cmd_queue(ctx)
     elif key == "menu.help":
@@ -312,7 +318,12 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
         "help": account.cmd_help, "menu": lambda c: _menu(c), "privacy": account.cmd_privacy,
         "mydata": account.cmd_mydata, "deleteme": account.cmd_deleteme,
         "mytickets": mytickets.start, "queue": work.cmd_queue,
+        "certificate": certificates.start, "counter": appointments.cmd_counter,
+        "board": board.cmd_board, "propose": proposals.cmd_propose,
+        "proposals": proposals.cmd_proposals, "survey": surveys.cmd_survey,
     }
+    if name == "queue" and ctx.user.role is Role.EXTERNAL:
+        return await external.cmd_queue(ctx)
     if name in commands:
         ctx.end()
         return await commands[name](ctx)
@@ -323,6 +334,14 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
                  "merge": grid.cmd_merge, "stats": grid.cmd_stats, "export": grid.cmd_export}
     if name in with_args:
         return await with_args[name](ctx, args)
+    if name == "register":
+        return await appointments.cmd_register(ctx, args)
+    if name == "surveyresults":
+        return await surveys.cmd_results(ctx, args)
+    if name == "paper":
+        return await proposals.cmd_paper(ctx, args)
+    if name in ("pin", "publicity"):
+        return await (board.cmd_pin if name == "pin" else board.cmd_publicity)(ctx, args)
     if name == "kb":
         return await account.cmd_kb(ctx, args)
     if name in ("activity", "shift"):

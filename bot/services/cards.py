@@ -86,6 +86,9 @@ class Cards:
     def worker_choices(self, lang: str, ticket: Ticket) -> list[list[Choice]]:
         """The buttons that make sense in the ticket's state."""
         t = self.catalog.t
+        if ticket.state is S.WITH_EXTERNAL:  # the worker records what 物业 answered
+            return [[Choice(label=t(lang, "external.btn_record"), data=f"x1:rec:{ticket.id}"),
+                     Choice(label=t(lang, "external.btn_return"), data=f"x1:ret:{ticket.id}")]]
         row: list[Choice] = []
         if ticket.state in (S.ASSIGNED, S.REOPENED, S.ESCALATED, S.NEW):
             row.append(Choice(label=t(lang, "btn.accept"), data=f"t1:acc:{ticket.id}"))
@@ -96,6 +99,9 @@ class Cards:
             second.append(Choice(label=t(lang, "btn.resolve"), data=f"t1:res:{ticket.id}"))
         if ticket.state not in (S.RESOLVED, S.CLOSED):
             second.append(Choice(label=t(lang, "btn.forward"), data=f"t1:fwd:{ticket.id}"))
+        if ticket.state is S.ACCEPTED:  # taken on first, then handed to 物业 if it is theirs
+            second.append(Choice(label=t(lang, "external.btn_handoff"),
+                                 data=f"x1:pick:{ticket.id}"))
         return [r for r in (row, second) if r]
 
     def supervisor_choices(self, lang: str, ticket: Ticket) -> list[list[Choice]]:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.community import Category, Community
 from bot.domain.models import EventKind, Role, Ticket, TicketState, User, open_states
 from bot.i18n import Catalog
+from bot.services.calendar import HolidayCalendar
 from bot.services.clock import Clock
 from bot.services.notify import Notifier
 from bot.services.sla import add_service_time, service_time_between
@@ -23,8 +24,10 @@ TIER_ROLES = {1: Role.INSTRUCTOR, 2: Role.CHIEF}
 class SlaService:
     """Keeps each open ticket's deadlines as timer rows and acts when they fall due."""
 
-    def __init__(self, clock: Clock, timezone: str, notifier: Notifier, catalog: Catalog) -> None:
+    def __init__(self, clock: Clock, timezone: str, notifier: Notifier, catalog: Catalog,
+                 calendar: HolidayCalendar | None = None) -> None:
         self.clock = clock
+        self.calendar = calendar  # public holidays and 调休 working days
         self.tz = ZoneInfo(timezone)
         self.notifier = notifier
         self.catalog = catalog
@@ -50,9 +53,9 @@ class SlaService:
         for fraction in community.escalation.reminders:
             if total * fraction > consumed:
                 await r.timers.add("sla/remind", add_service_time(
-                    now, total * fraction - consumed, hours, self.tz), now, ref_id=ticket.id,
-                    payload={"clock": name, "fraction": fraction})
-        due = add_service_time(now, total - consumed, hours, self.tz)
+                    now, total * fraction - consumed, hours, self.tz, self.calendar), now,
+                    ref_id=ticket.id, payload={"clock": name, "fraction": fraction})
+        due = add_service_time(now, total - consumed, hours, self.tz, self.calendar)
         await r.timers.add("sla/breach", due, now, ref_id=ticket.id, payload={"clock": name})
         return due
 
@@ -86,13 +89,14 @@ class SlaService:
             due: datetime | None = getattr(ticket, f"{name}_due")
             if due is None:
                 continue
-            left = service_time_between(ticket.paused_at, due, hours, self.tz)
+            left = service_time_between(ticket.paused_at, due, hours, self.tz, self.calendar)
             total = category.respond_within if name == "respond" else category.resolve_within
             changes[f"{name}_due"] = await self._schedule(r, community, ticket, category, name,
                                                           now, max(total - left, timedelta(0)))
         if ticket.escalate_due is not None:
-            left = service_time_between(ticket.paused_at, ticket.escalate_due, hours, self.tz)
-            changes["escalate_due"] = add_service_time(now, left, hours, self.tz)
+            left = service_time_between(ticket.paused_at, ticket.escalate_due, hours, self.tz,
+                                        self.calendar)
+            changes["escalate_due"] = add_service_time(now, left, hours, self.tz, self.calendar)
             await r.timers.add("sla/chief", changes["escalate_due"], now,  # type: ignore[arg-type]
                                ref_id=ticket.id)
         await r.tickets.update(ticket.id, **changes)
@@ -126,12 +130,15 @@ class SlaService:
         """Moves the ticket up one tier; the tier's people get the card, the resident is told."""
         tier = min(ticket.tier + 1, 2)
         now = self.clock.now()
-        state = ticket.state if ticket.state not in open_states() else TicketState.ESCALATED
+        # closed stays closed; a ticket with 物业 stays with them while the tier climbs
+        keep = ticket.state not in open_states() or ticket.state is TicketState.WITH_EXTERNAL
+        state = ticket.state if keep else TicketState.ESCALATED
         changes: dict[str, object] = {"tier": tier, "state": state, "updated_at": now}
-        if tier == 1 and state is TicketState.ESCALATED:
+        if tier == 1 and state in (TicketState.ESCALATED, TicketState.WITH_EXTERNAL):
             category = _category(community, ticket)
             changes["escalate_due"] = add_service_time(
-                now, community.escalation.instructor_within, category.service_hours, self.tz)
+                now, community.escalation.instructor_within, category.service_hours, self.tz,
+                self.calendar)
             await r.timers.add("sla/chief", changes["escalate_due"], now,  # type: ignore[arg-type]
                                ref_id=ticket.id)
         await r.tickets.update(ticket.id, **changes)

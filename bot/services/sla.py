@@ -6,17 +6,20 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.community import ServiceHours
+from bot.services.calendar import HolidayCalendar
 
 _DAY = timedelta(days=1)
 _MAX_DAYS = 3660  # ten years of searching is a configuration error, not a deadline
 
 
-def _windows(after: datetime, hours: ServiceHours, tz: ZoneInfo):  # noqa: ANN202
-    """Service windows (start, end), as aware datetimes, from the day of `after` on."""
+def _windows(after: datetime, hours: ServiceHours, tz: ZoneInfo,  # noqa: ANN202
+             calendar: HolidayCalendar | None = None):
+    """Service windows (start, end), as aware datetimes, from the day of `after` on; with a
+    calendar, public holidays are skipped and 调休 working days count."""
     local = after.astimezone(tz)
     day = local.date()
     for _ in range(_MAX_DAYS):
-        if day.isoweekday() in hours.days:
+        if (calendar.open_on(day, hours.days) if calendar else day.isoweekday() in hours.days):
             start = datetime.combine(day, hours.start, tz)
             end = datetime.combine(day, hours.end, tz)
             if end > after:
@@ -26,12 +29,12 @@ def _windows(after: datetime, hours: ServiceHours, tz: ZoneInfo):  # noqa: ANN20
 
 
 def add_service_time(start: datetime, amount: timedelta, hours: ServiceHours | None,
-                     tz: ZoneInfo) -> datetime:
+                     tz: ZoneInfo, calendar: HolidayCalendar | None = None) -> datetime:
     """The moment when `amount` of service time has passed since `start`."""
     if hours is None:
         return start + amount
     left = amount
-    for window_start, window_end in _windows(start, hours, tz):
+    for window_start, window_end in _windows(start, hours, tz, calendar):
         span = window_end - window_start
         if left <= span:
             return window_start + left
@@ -40,14 +43,14 @@ def add_service_time(start: datetime, amount: timedelta, hours: ServiceHours | N
 
 
 def service_time_between(start: datetime, end: datetime, hours: ServiceHours | None,
-                         tz: ZoneInfo) -> timedelta:
+                         tz: ZoneInfo, calendar: HolidayCalendar | None = None) -> timedelta:
     """How much service time lies between two moments (zero if end is before start)."""
     if end <= start:
         return timedelta(0)
     if hours is None:
         return end - start
     total = timedelta(0)
-    for window_start, window_end in _windows(start, hours, tz):
+    for window_start, window_end in _windows(start, hours, tz, calendar):
         if window_start >= end:
             break
         total += min(window_end, end) - window_start

@@ -41,6 +41,14 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState, EventKind]] = 
     "take": (open_states(), S.ACCEPTED, EventKind.TAKEN_OVER),
 }
 SUPERVISORS = (Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN)
+# hand-offs to 物业 or a department: (from, to, event); the caller (ExternalService) authorises
+EXTERNAL_STEPS: dict[str, tuple[frozenset[TicketState], TicketState, EventKind]] = {
+    "hand_off": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.ESCALATED}), S.WITH_EXTERNAL,
+                 EventKind.HANDED_OFF),
+    "accepted": (frozenset({S.WITH_EXTERNAL}), S.WITH_EXTERNAL, EventKind.EXTERNAL_ACCEPTED),
+    "done": (frozenset({S.WITH_EXTERNAL}), S.RESOLVED, EventKind.EXTERNAL_DONE),
+    "returned": (frozenset({S.WITH_EXTERNAL}), S.ASSIGNED, EventKind.RETURNED),
+}
 
 
 class TicketError(Exception):
@@ -269,6 +277,28 @@ class TicketService:
         assert updated is not None
         await self._clocks(r, action, updated)
         return await r.tickets.get(ticket.id)  # type: ignore[return-value]
+
+    async def external_step(self, r: Repos, actor: User, ticket_id: int, step: str,
+                            note: str | None = None, photo: str | None = None) -> Ticket:
+        """hand_off / accepted / done / return_from_external: the SLA clocks keep running while
+        the ticket is with 物业 and stop only when it is done; the caller has authorised."""
+        ticket = await r.tickets.get(ticket_id, lock=True)
+        sources, target, kind = EXTERNAL_STEPS[step]
+        if ticket is None or ticket.state not in sources:
+            raise TicketError("err.stale")
+        now = self.clock.now()
+        changes: dict[str, object] = {"state": target, "updated_at": now}
+        if step == "done":
+            changes["resolved_at"] = now
+        await r.tickets.update(ticket.id, **changes)
+        await r.tickets.add_event(ticket.id, actor.id, now, kind, ticket.state, target, note)
+        if photo:
+            await r.tickets.add_photo(ticket.id, photo, PhotoKind.RESOLUTION, now)
+        updated = await r.tickets.get(ticket.id)
+        assert updated is not None
+        if step == "done":
+            await self.sla.stop(r, updated)
+        return updated
 
     async def _clocks(self, r: Repos, action: str, ticket: Ticket) -> None:
         """Keeps the SLA clocks in step with the state."""

@@ -53,7 +53,13 @@ class UserService:
                               f"--grid is required for role {role.value}", role=role.value)
         if role is Role.GRID_WORKER and len(grid_ids) != 1:
             raise InviteError("setup.invite_one_grid", "a grid worker belongs to exactly one grid")
-        for grid_id in grid_ids:
+        if role is Role.EXTERNAL:  # the handler's id rides in the grid column
+            if len(grid_ids) != 1 or community.handler(grid_ids[0]) is None:
+                known = ", ".join(h.id for h in community.external_handlers)
+                raise InviteError("external.invite_handler",
+                                  f"--handler is required for role external (known: {known})",
+                                  known=known)
+        for grid_id in grid_ids if role is not Role.EXTERNAL else []:
             if community.grid(grid_id) is None:
                 known = ", ".join(g.id for g in community.grids)
                 raise InviteError("setup.invite_unknown_grid",
