@@ -21,6 +21,7 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.community import CommunityService
 from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
+from bot.services.fieldwork import Fieldwork
 from bot.services.notify import Notifier
 from bot.services.outbox import OutboxSender
 from bot.services.policy import PolicyService
@@ -55,7 +56,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
         notifier=notifier, sla=sla, timers=timers, digest=digest,
         policy=PolicyService(catalog, settings.kb_dir), activities=ActivityService(clock),
         notices=AnnouncementService(clock, settings.timezone, catalog, notifier,
-                                    settings.ack_followup_hours))
+                                    settings.ack_followup_hours),
+        fieldwork=Fieldwork.build(clock, settings.timezone, catalog))
     timers.register("notice/", svc.notices.fire)
     timers.register("poll/", lambda r, community, timer: polls.close(svc, r, community, timer))
     timers.register("kb/", lambda r, community, timer: policy.reminder_due(svc, r, community,

@@ -6,9 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.activities import ActivityRepo
 from storage.announcements import AnnouncementRepo
+from storage.campaigns import CampaignRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
+from storage.ledger import LedgerRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
 from storage.tickets import TicketRepo
@@ -31,3 +33,5 @@ class Repos:
         self.activities = ActivityRepo(conn)
         self.announcements = AnnouncementRepo(conn)
         self.polls = PollRepo(conn)
+        self.ledger = LedgerRepo(conn)
+        self.campaigns = CampaignRepo(conn)

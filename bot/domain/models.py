@@ -15,6 +15,7 @@ class Role(StrEnum):
     CHIEF = "chief"
     STAFF = "staff"
     ADMIN = "admin"
+    BUILDING_HEAD = "building_head"  # 楼栋长: a resident volunteer bound to buildings
 
 
 GRID_ROLES = (Role.GRID_WORKER, Role.INSTRUCTOR, Role.CHIEF)

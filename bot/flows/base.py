@@ -20,6 +20,7 @@ from bot.services.clock import Clock
 from bot.services.community import CommunityService
 from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
+from bot.services.fieldwork import Fieldwork
 from bot.services.notify import Notifier
 from bot.services.policy import PolicyService
 from bot.services.tickets import TicketService
@@ -55,6 +56,7 @@ class Services:
     policy: PolicyService
     activities: ActivityService
     notices: AnnouncementService
+    fieldwork: Fieldwork | None = None  # built by bot.app.build_services
 
 
 @dataclass

@@ -28,17 +28,21 @@ from bot.flows import (
     work,
 )
 from bot.flows.base import Conversation, Ctx, Services
+from bot.flows.fieldwork import campaigns as fw_campaigns
+from bot.flows.fieldwork import ledger as fw_ledger
+from bot.flows.fieldwork import visits as fw_visits
 from bot.i18n import normalise_language
 
 log = logging.getLogger(__name__)
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
-    onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls)}
+    onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
+    fw_ledger, fw_visits, fw_campaigns)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls)}
+    notices, polls, fw_ledger, fw_visits, fw_campaigns)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
-DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls"}
+DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "campaigns"}
 HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
 
 
@@ -230,7 +234,9 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
              "activitystats": organise.cmd_month, "notice": notices.cmd_notice,
              "broadcasts": notices.cmd_broadcasts, "subscriptions": notices.cmd_subscriptions,
              "poll": polls.cmd_poll,
-             "myhours": activities.cmd_myhours}
+             "myhours": activities.cmd_myhours,
+             "ledger": fw_ledger.cmd_ledger, "visit": fw_visits.cmd_visit,
+             "campaign": fw_campaigns.cmd_campaign}
     if name in plain:
         return await plain[name](ctx)
     if name == "overdue":

@@ -1,0 +1,1 @@
+"""Field work in chat: the household ledger, 走访 campaigns, the care roster, help requests."""

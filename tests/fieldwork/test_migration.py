@@ -1,0 +1,29 @@
+"""A database made before field work gets its tables from the one appended migration."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from storage import Database
+from storage.campaigns import campaigns, visits
+from storage.ledger import household_tags, households, sensitive_views, tag_kinds
+from storage.schema import schema_version
+from tests.conftest import open_database
+
+FIELDWORK = (visits, campaigns, sensitive_views, tag_kinds, household_tags, households)
+
+
+async def test_an_older_database_gains_the_field_work_tables(any_db_url: str) -> None:
+    db: Database = open_database(any_db_url)
+    try:
+        await db.migrate()
+        async with db.engine.begin() as conn:
+            for table in FIELDWORK:
+                await conn.run_sync(lambda c, t=table: t.drop(c))
+            await conn.execute(schema_version.delete().where(schema_version.c.version > 1))
+        await db.migrate()
+        async with db.engine.begin() as conn:
+            names = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+        assert {t.name for t in FIELDWORK} <= names
+    finally:
+        await db.dispose()
