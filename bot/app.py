@@ -49,6 +49,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
     timers.register("sla/", sla.fire)
     digest = DigestService(clock, settings.timezone, catalog, notifier)
     timers.register("digest/", digest.fire)
+    fieldwork = Fieldwork.build(clock, settings.timezone, catalog, notifier)
+    timers.register("care/", fieldwork.care.fire)
     svc = Services(
         settings=settings, db=db, clock=clock, catalog=catalog, community=communities,
         users=UserService(clock, settings.default_language),
@@ -57,7 +59,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
         policy=PolicyService(catalog, settings.kb_dir), activities=ActivityService(clock),
         notices=AnnouncementService(clock, settings.timezone, catalog, notifier,
                                     settings.ack_followup_hours),
-        fieldwork=Fieldwork.build(clock, settings.timezone, catalog))
+        fieldwork=fieldwork)
     timers.register("notice/", svc.notices.fire)
     timers.register("poll/", lambda r, community, timer: polls.close(svc, r, community, timer))
     timers.register("kb/", lambda r, community, timer: policy.reminder_due(svc, r, community,

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.activities import ActivityRepo
 from storage.announcements import AnnouncementRepo
 from storage.campaigns import CampaignRepo
+from storage.care import CareRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
@@ -35,3 +36,4 @@ class Repos:
         self.polls = PollRepo(conn)
         self.ledger = LedgerRepo(conn)
         self.campaigns = CampaignRepo(conn)
+        self.care = CareRepo(conn)

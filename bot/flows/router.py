@@ -29,6 +29,7 @@ from bot.flows import (
 )
 from bot.flows.base import Conversation, Ctx, Services
 from bot.flows.fieldwork import campaigns as fw_campaigns
+from bot.flows.fieldwork import care as fw_care
 from bot.flows.fieldwork import ledger as fw_ledger
 from bot.flows.fieldwork import visits as fw_visits
 from bot.i18n import normalise_language
@@ -37,10 +38,10 @@ log = logging.getLogger(__name__)
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
-    fw_ledger, fw_visits, fw_campaigns)}
+    fw_ledger, fw_visits, fw_campaigns, fw_care)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls, fw_ledger, fw_visits, fw_campaigns)}
+    notices, polls, fw_ledger, fw_visits, fw_campaigns, fw_care)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
 DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "campaigns"}
 HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
@@ -151,6 +152,8 @@ async def route(ctx: Ctx) -> None:
     if inc.kind is InKind.TEXT and len(inc.text or "") > limit:
         ctx.say(ctx.t("err.too_long", limit=limit, length=len(inc.text or "")))
         return
+    if await fw_care.answered_by_message(ctx):
+        return  # a reply to the 平安打卡
     if inc.kind is InKind.TEXT and inc.text and await policy.answer_question(ctx, inc.text,
                                                                             quiet=True):
         return  # a question about benefits, asked at any point
@@ -236,7 +239,7 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
              "poll": polls.cmd_poll,
              "myhours": activities.cmd_myhours,
              "ledger": fw_ledger.cmd_ledger, "visit": fw_visits.cmd_visit,
-             "campaign": fw_campaigns.cmd_campaign}
+             "campaign": fw_campaigns.cmd_campaign, "care": fw_care.cmd_care}
     if name in plain:
         return await plain[name](ctx)
     if name == "overdue":

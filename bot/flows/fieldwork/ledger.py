@@ -155,6 +155,8 @@ async def show_card(ctx: Ctx, household: Household, note: str | None = None) -> 
             [ctx.choice("fw.btn.people", f"{PREFIX}:ask:people"),
              ctx.choice("fw.btn.contact", f"{PREFIX}:ask:contact"),
              ctx.choice("fw.btn.tag", f"{PREFIX}:ask:tags")],
+            [ctx.choice("fw.care.btn_enrol", f"f4:enrol:{household.id}"),
+             ctx.choice("fw.care.btn_contact", f"f4:kin:{household.id}")],
             [ctx.choice("btn.done", f"{PREFIX}:done:x")]]
     ctx.say((ctx.t(note) + "\n\n" if note else "") + text, choices=rows)
 
@@ -208,7 +210,8 @@ async def _tag(ctx: Ctx, tag: str, consent: Consent | None) -> None:
         await fw(ctx).ledger.tag(ctx.r, ctx.user, ctx.community, household, tag, consent)
     except LedgerError as exc:
         return await show_card(ctx, household, note=exc.key)
-    await show_card(ctx, household, note="fw.tag_saved")
+    enrolled = await fw(ctx).care.on_tagged(ctx.r, ctx.user, ctx.community, household, tag)
+    await show_card(ctx, household, note="fw.care.enrolled" if enrolled else "fw.tag_saved")
 
 
 async def _write(ctx: Ctx, **values: object) -> None:
