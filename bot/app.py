@@ -98,6 +98,8 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
         app.create_task(sender.drain())
         app.create_task(broadcaster.drain())
 
+    if svc.fieldwork is not None:
+        svc.fieldwork.files = TelegramChannel(app.bot)  # uploaded ledger workbooks
     desk = Desk(svc, on_queued=kick)
     svc.timers.on_queued = kick
     handler = TelegramHandler(desk)

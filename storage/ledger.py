@@ -49,6 +49,12 @@ tag_kinds = sa.Table(
     sa.Column("sensitive", sa.Boolean, nullable=False),
 )
 
+ledger_layouts = sa.Table(
+    "ledger_layouts", metadata,  # the columns of the last imported workbook, to export it back
+    sa.Column("community_id", sa.String(40), primary_key=True),
+    sa.Column("layout", sa.JSON, nullable=False),
+)
+
 sensitive_views = sa.Table(
     "sensitive_views", metadata,  # kept when the household goes: who looked, and when
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -161,3 +167,16 @@ class LedgerRepo(Repo):
         rows = (await self.conn.execute(sa.select(sensitive_views).where(
             sensitive_views.c.household_id == household_id).order_by(sensitive_views.c.id))).all()
         return [(r.viewer_id, r.what, row_dict(r)["at"]) for r in rows]
+
+    # --- the imported workbook's layout --------------------------------------------------------
+
+    async def layout(self, community_id: str) -> dict[str, Any] | None:
+        row = (await self.conn.execute(sa.select(ledger_layouts.c.layout).where(
+            ledger_layouts.c.community_id == community_id))).first()
+        return dict(row.layout) if row else None
+
+    async def set_layout(self, community_id: str, layout: dict[str, Any]) -> None:
+        await self.conn.execute(ledger_layouts.delete().where(
+            ledger_layouts.c.community_id == community_id))
+        await self.conn.execute(ledger_layouts.insert().values(community_id=community_id,
+                                                                layout=layout))

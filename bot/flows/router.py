@@ -31,6 +31,7 @@ from bot.flows.base import Conversation, Ctx, Services
 from bot.flows.fieldwork import campaigns as fw_campaigns
 from bot.flows.fieldwork import care as fw_care
 from bot.flows.fieldwork import ledger as fw_ledger
+from bot.flows.fieldwork import ledger_book as fw_book
 from bot.flows.fieldwork import visits as fw_visits
 from bot.i18n import normalise_language
 
@@ -38,12 +39,13 @@ log = logging.getLogger(__name__)
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
-    fw_ledger, fw_visits, fw_campaigns, fw_care)}
+    fw_ledger, fw_visits, fw_campaigns, fw_care, fw_book)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls, fw_ledger, fw_visits, fw_campaigns, fw_care)}
+    notices, polls, fw_ledger, fw_visits, fw_campaigns, fw_care, fw_book)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
-DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "campaigns"}
+DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "campaigns",
+          "ledger_book"}
 HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
 
 

@@ -41,8 +41,11 @@ async def cmd_ledger(ctx: Ctx) -> None:
         return
     ctx.end()
     ctx.go(NAME, "building")
+    book = [ctx.choice("fw.import.btn_import", "f5:start:x")] if doors.allows(
+        ctx, Access.MANAGE) else []
     ctx.say(ctx.t("fw.pick_building"), choices=doors.building_rows(ctx, PREFIX)
-            + [[ctx.choice("btn.cancel", f"{PREFIX}:quit:x")]])
+            + [book + [ctx.choice("fw.import.btn_export", "f5:export:x")],
+               [ctx.choice("btn.cancel", f"{PREFIX}:quit:x")]])
 
 
 async def on_input(ctx: Ctx) -> None:

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.i18n import Catalog
 from bot.services.clock import Clock
 from bot.services.fieldwork.campaigns import CampaignService
 from bot.services.fieldwork.care import CareService
 from bot.services.fieldwork.ledger import FieldworkService, LedgerError
+from bot.services.fieldwork.ledger_book import LedgerBook
 from bot.services.notify import Notifier
 
-__all__ = ["Fieldwork", "FieldworkService", "LedgerError"]
+__all__ = ["Fieldwork", "FieldworkService", "FileSource", "LedgerError"]
+
+
+class FileSource(Protocol):
+    """A channel that can hand over a file a user sent (an uploaded workbook)."""
+
+    async def fetch_file(self, file_id: str) -> bytes: ...
 
 
 @dataclass
@@ -19,10 +27,13 @@ class Fieldwork:
     ledger: FieldworkService
     campaigns: CampaignService
     care: CareService
+    book: LedgerBook
+    files: FileSource | None = None  # set by the transport that can fetch uploads
 
     @classmethod
     def build(cls, clock: Clock, timezone: str, catalog: Catalog,
               notifier: Notifier) -> Fieldwork:
         ledger = FieldworkService(clock)
         return cls(ledger=ledger, campaigns=CampaignService(clock, timezone, catalog, ledger),
-                   care=CareService(clock, timezone, catalog, notifier, ledger))
+                   care=CareService(clock, timezone, catalog, notifier, ledger),
+                   book=LedgerBook(clock, catalog, ledger))
