@@ -11,6 +11,7 @@ from storage.care import CareRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
+from storage.help_requests import HelpRepo
 from storage.ledger import LedgerRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
@@ -37,3 +38,4 @@ class Repos:
         self.ledger = LedgerRepo(conn)
         self.campaigns = CampaignRepo(conn)
         self.care = CareRepo(conn)
+        self.help_requests = HelpRepo(conn)

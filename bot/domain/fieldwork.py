@@ -37,6 +37,8 @@ class Access(StrEnum):
     PROGRESS = "progress"  # a campaign's per-grid progress
     MANAGE = "manage"  # start campaigns, import, roster, holiday lists
     EXPORT_NAMED = "export_named"  # an export with residents' names
+    ASK_HELP = "ask_help"  # file a help request for a household of this building
+    TAKE_HELP = "take_help"  # a 助老 volunteer takes a request of their grid
 
 
 # builtin tags; True = sensitive personal information (needs separate consent, view logged)

@@ -79,4 +79,6 @@ def fieldwork_help(ctx: Ctx) -> str:
         return ctx.t("fw.help.office")
     if ctx.user.role in (Role.CHIEF, Role.INSTRUCTOR):
         return ctx.t("fw.help.chief")
-    return ctx.t("fw.help.worker") if ctx.user.role is Role.GRID_WORKER else ""
+    if ctx.user.role is Role.GRID_WORKER:
+        return ctx.t("fw.help.worker")
+    return ctx.t("fw.help.resident") if ctx.user.role is Role.RESIDENT else ""

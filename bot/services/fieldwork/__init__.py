@@ -9,6 +9,7 @@ from bot.i18n import Catalog
 from bot.services.clock import Clock
 from bot.services.fieldwork.campaigns import CampaignService
 from bot.services.fieldwork.care import CareService
+from bot.services.fieldwork.help import HelpService
 from bot.services.fieldwork.ledger import FieldworkService, LedgerError
 from bot.services.fieldwork.ledger_book import LedgerBook
 from bot.services.notify import Notifier
@@ -28,6 +29,7 @@ class Fieldwork:
     campaigns: CampaignService
     care: CareService
     book: LedgerBook
+    help: HelpService
     files: FileSource | None = None  # set by the transport that can fetch uploads
 
     @classmethod
@@ -36,4 +38,5 @@ class Fieldwork:
         ledger = FieldworkService(clock)
         return cls(ledger=ledger, campaigns=CampaignService(clock, timezone, catalog, ledger),
                    care=CareService(clock, timezone, catalog, notifier, ledger),
-                   book=LedgerBook(clock, catalog, ledger))
+                   book=LedgerBook(clock, catalog, ledger),
+                   help=HelpService(clock, catalog, notifier, ledger))

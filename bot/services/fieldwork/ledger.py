@@ -26,8 +26,10 @@ class FieldworkService:
         self.clock = clock
 
     def allows(self, actor: User, act: Access, community: Community, *,
-               building_id: str | None = None, grid_id: str | None = None) -> bool:
-        """The one place that decides who may do what with the ledger and its campaigns."""
+               building_id: str | None = None, grid_id: str | None = None,
+               skills: list[str] | None = None) -> bool:
+        """The one place that decides who may do what with the ledger, campaigns, care and help
+        requests (`skills`: a volunteer's, for taking a help request)."""
         if actor.community_id != community.id or actor.blocked_at is not None:
             return False
         if building_id is not None:
@@ -35,10 +37,16 @@ class FieldworkService:
             if grid is None:
                 return False
             grid_id = grid.id
+        if act is Access.TAKE_HELP:  # volunteers only, and only in the grid they live in
+            home = community.grid_of(actor.building_id) if actor.building_id else None
+            return actor.role is Role.RESIDENT and "elderly_care" in (skills or []) and \
+                home is not None and home.id == grid_id
         if actor.is_office:
             return True
         if act in (Access.MANAGE, Access.EXPORT_NAMED):
             return False
+        if act is Access.ASK_HELP and actor.role is Role.RESIDENT:
+            return actor.is_registered and building_id == actor.building_id
         if actor.role is Role.BUILDING_HEAD:
             return act is Access.CHECKINS and building_id is not None and \
                 building_id in (actor.building_id or "").split(",")
