@@ -43,6 +43,7 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--role", type=_role, required=True)
     inv.add_argument("--grid", help="grid id(s), comma-separated for an instructor or chief")
     inv.add_argument("--name", help="the person's name as in the data file's roster")
+    inv.add_argument("--building", help="building id(s), comma-separated, for a building head")
     sub.add_parser("migrate", help="bring the database schema up to date")
     acts = sub.add_parser("load-activities", help="publish activities and shifts from a file")
     acts.add_argument("file", type=Path)
@@ -138,7 +139,9 @@ async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
     grids = [g.strip() for g in (args.grid or "").split(",") if g.strip()]
     try:
         async with svc.db.tx() as r:
-            code = await svc.users.invite(r, community, args.role, grids, args.name)
+            code = await svc.users.invite(r, community, args.role, grids, args.name,
+                                          building_ids=[b.strip() for b in (
+                                              args.building or "").split(",") if b.strip()])
     except InviteError as exc:
         print(exc, file=sys.stderr)
         return 2

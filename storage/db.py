@@ -48,8 +48,10 @@ async def add_missing_columns(conn: AsyncConnection, table: sa.Table, *names: st
 # Append-only: each entry upgrades the schema by one version. Never edit a shipped entry.
 # Entries after the first must be idempotent: use create_missing_tables / add_missing_columns.
 async def _fieldwork_tables(conn: AsyncConnection) -> None:
-    """Field work: households, tags, view log, campaigns, visits, care roster, help requests."""
+    """Field work: households, tags, view log, campaigns, visits, care roster, help requests;
+    the buildings a building head's invite binds."""
     await create_missing_tables(conn)
+    await add_missing_columns(conn, schema.invites, "building_id")
 
 
 MIGRATIONS: list[Migration] = [_v1_initial, _fieldwork_tables]

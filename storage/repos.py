@@ -11,6 +11,7 @@ from storage.care import CareRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
+from storage.handoffs import HandoffRepo
 from storage.help_requests import HelpRepo
 from storage.ledger import LedgerRepo
 from storage.outbox import OutboxRepo
@@ -39,3 +40,4 @@ class Repos:
         self.campaigns = CampaignRepo(conn)
         self.care = CareRepo(conn)
         self.help_requests = HelpRepo(conn)
+        self.handoffs = HandoffRepo(conn)

@@ -82,10 +82,11 @@ class UserRepo(Repo):
     # --- invites ---------------------------------------------------------------------------
 
     async def add_invite(self, code: str, role: Role, community_id: str, grid_id: str | None,
-                         person_name: str | None, duty: str | None, now: datetime) -> None:
+                         person_name: str | None, duty: str | None, now: datetime,
+                         building_id: str | None = None) -> None:
         await self.conn.execute(invites.insert().values(
             code=code, role=role.value, community_id=community_id, grid_id=grid_id,
-            person_name=person_name, duty=duty, created_at=now))
+            person_name=person_name, duty=duty, created_at=now, building_id=building_id))
 
     async def claim_invite(self, code: str, user_id: int, now: datetime) -> dict[str, Any] | None:
         """Marks an unused invite as used by the user; None when unknown or already used."""

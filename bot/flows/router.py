@@ -28,6 +28,7 @@ from bot.flows import (
     work,
 )
 from bot.flows.base import Conversation, Ctx, Services
+from bot.flows.fieldwork import building as fw_building
 from bot.flows.fieldwork import campaigns as fw_campaigns
 from bot.flows.fieldwork import care as fw_care
 from bot.flows.fieldwork import help_requests as fw_help
@@ -40,10 +41,11 @@ log = logging.getLogger(__name__)
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
-    fw_ledger, fw_visits, fw_campaigns, fw_care, fw_book, fw_help)}
+    fw_ledger, fw_visits, fw_campaigns, fw_care, fw_book, fw_help, fw_building)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls, fw_ledger, fw_visits, fw_campaigns, fw_care, fw_book, fw_help)}
+    notices, polls, fw_ledger, fw_visits, fw_campaigns, fw_care, fw_book, fw_help,
+    fw_building)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
 DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "campaigns",
           "ledger_book"}
@@ -243,7 +245,7 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
              "myhours": activities.cmd_myhours,
              "ledger": fw_ledger.cmd_ledger, "visit": fw_visits.cmd_visit,
              "campaign": fw_campaigns.cmd_campaign, "care": fw_care.cmd_care,
-             "help_requests": fw_help.cmd_help_requests}
+             "help_requests": fw_help.cmd_help_requests, "building": fw_building.cmd_building}
     if name in plain:
         return await plain[name](ctx)
     if name == "overdue":

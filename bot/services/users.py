@@ -31,9 +31,14 @@ class UserService:
 
     async def invite(self, r: Repos, community: Community, role: Role,
                      grid_ids: list[str] | None = None, person_name: str | None = None,
-                     duty: Duty | None = None) -> str:
+                     duty: Duty | None = None, building_ids: list[str] | None = None) -> str:
         """Creates a one-time code that binds whoever uses it to `role`."""
-        grid_ids = grid_ids or []
+        grid_ids, building_ids = grid_ids or [], building_ids or []
+        if role is Role.BUILDING_HEAD and not building_ids:
+            raise InviteError("--building is required for role building_head")
+        for building_id in building_ids:
+            if community.building(building_id) is None:
+                raise InviteError(f"unknown building {building_id!r}")
         if role in GRID_ROLES and not grid_ids:
             raise InviteError(f"--grid is required for role {role.value}")
         if role is Role.GRID_WORKER and len(grid_ids) != 1:
@@ -50,7 +55,8 @@ class UserService:
             duty = Duty(roster.get(person_name or "", "on"))
         code = secrets.token_urlsafe(9)
         await r.users.add_invite(code, role, community.id, ",".join(grid_ids) or None,
-                                 person_name, duty.value if duty else None, self.clock.now())
+                                 person_name, duty.value if duty else None, self.clock.now(),
+                                 ",".join(building_ids) or None)
         return code
 
     async def redeem(self, r: Repos, user: User, code: str) -> User | None:
@@ -59,9 +65,14 @@ class UserService:
         if invite is None:
             return None
         grids = (invite["grid_id"] or "").split(",")
-        return await self.bind(r, user, Role(invite["role"]), invite["community_id"],
-                               [g for g in grids if g], invite["person_name"],
-                               Duty(invite["duty"] or Duty.ON.value))
+        bound = await self.bind(r, user, Role(invite["role"]), invite["community_id"],
+                                [g for g in grids if g], invite["person_name"],
+                                Duty(invite["duty"] or Duty.ON.value))
+        if bound.role is Role.BUILDING_HEAD and invite.get("building_id"):
+            # a building head's buildings live in building_id (comma-separated)
+            await r.users.update(user.id, building_id=invite["building_id"])
+            bound = bound.model_copy(update={"building_id": invite["building_id"]})
+        return bound
 
     async def bind(self, r: Repos, user: User, role: Role, community_id: str,
                    grid_ids: list[str], person_name: str | None, duty: Duty = Duty.ON) -> User:

@@ -81,4 +81,6 @@ def fieldwork_help(ctx: Ctx) -> str:
         return ctx.t("fw.help.chief")
     if ctx.user.role is Role.GRID_WORKER:
         return ctx.t("fw.help.worker")
+    if ctx.user.role is Role.BUILDING_HEAD:
+        return ctx.t("fw.help.building_head")
     return ctx.t("fw.help.resident") if ctx.user.role is Role.RESIDENT else ""
