@@ -78,6 +78,13 @@ class HelpRepo(Repo):
             .values(**values))
         return result.rowcount == 1
 
+    async def reassign_filer(self, old: int, new: int) -> int:
+        """Open requests a leaving worker filed for a household without chat go to the successor."""
+        result = await self.conn.execute(help_requests.update().where(
+            help_requests.c.filed_by == old, help_requests.c.requester_id.is_(None),
+            help_requests.c.status != "done").values(filed_by=new))
+        return result.rowcount
+
     async def credit(self, user_id: int, hours: float, by: int | None, now: datetime) -> None:
         await self.conn.execute(volunteer_hours.insert().values(
             user_id=user_id, registration_id=None, hours=hours, credited_by=by, at=now))

@@ -11,7 +11,7 @@ from storage.care import CareRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
-from storage.handoffs import HandoffRepo
+from storage.handoffs import HandoffRepo, HandoverRepo
 from storage.help_requests import HelpRepo
 from storage.ledger import LedgerRepo
 from storage.outbox import OutboxRepo
@@ -41,3 +41,4 @@ class Repos:
         self.care = CareRepo(conn)
         self.help_requests = HelpRepo(conn)
         self.handoffs = HandoffRepo(conn)
+        self.handovers = HandoverRepo(conn)

@@ -34,6 +34,7 @@ from bot.flows.fieldwork import care as fw_care
 from bot.flows.fieldwork import help_requests as fw_help
 from bot.flows.fieldwork import ledger as fw_ledger
 from bot.flows.fieldwork import ledger_book as fw_book
+from bot.flows.fieldwork import turnover as fw_turnover
 from bot.flows.fieldwork import visits as fw_visits
 from bot.i18n import normalise_language
 
@@ -45,7 +46,7 @@ FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
     notices, polls, fw_ledger, fw_visits, fw_campaigns, fw_care, fw_book, fw_help,
-    fw_building)}
+    fw_building, fw_turnover)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
 DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "campaigns",
           "ledger_book"}
@@ -245,7 +246,8 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
              "myhours": activities.cmd_myhours,
              "ledger": fw_ledger.cmd_ledger, "visit": fw_visits.cmd_visit,
              "campaign": fw_campaigns.cmd_campaign, "care": fw_care.cmd_care,
-             "help_requests": fw_help.cmd_help_requests, "building": fw_building.cmd_building}
+             "help_requests": fw_help.cmd_help_requests, "building": fw_building.cmd_building,
+             "handover": fw_turnover.cmd_handover}
     if name in plain:
         return await plain[name](ctx)
     if name == "overdue":

@@ -12,6 +12,7 @@ from bot.services.fieldwork.care import CareService
 from bot.services.fieldwork.help import HelpService
 from bot.services.fieldwork.ledger import FieldworkService, LedgerError
 from bot.services.fieldwork.ledger_book import LedgerBook
+from bot.services.fieldwork.turnover import TurnoverService
 from bot.services.notify import Notifier
 
 __all__ = ["Fieldwork", "FieldworkService", "FileSource", "LedgerError"]
@@ -30,13 +31,16 @@ class Fieldwork:
     care: CareService
     book: LedgerBook
     help: HelpService
+    turnover: TurnoverService
     files: FileSource | None = None  # set by the transport that can fetch uploads
 
     @classmethod
     def build(cls, clock: Clock, timezone: str, catalog: Catalog,
               notifier: Notifier) -> Fieldwork:
         ledger = FieldworkService(clock)
-        return cls(ledger=ledger, campaigns=CampaignService(clock, timezone, catalog, ledger),
+        campaigns = CampaignService(clock, timezone, catalog, ledger)
+        return cls(ledger=ledger, campaigns=campaigns,
                    care=CareService(clock, timezone, catalog, notifier, ledger),
                    book=LedgerBook(clock, catalog, ledger),
-                   help=HelpService(clock, catalog, notifier, ledger))
+                   help=HelpService(clock, catalog, notifier, ledger),
+                   turnover=TurnoverService(clock, catalog, notifier, ledger, campaigns))
