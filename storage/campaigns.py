@@ -19,6 +19,7 @@ campaigns = sa.Table(
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("grids", sa.JSON, nullable=False),
     sa.Column("questions", sa.JSON, nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),  # [] all doors; else a 慰问 list by tags
     sa.Column("deadline", TS, nullable=False),
     sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("created_at", TS, nullable=False),
@@ -44,9 +45,10 @@ visits = sa.Table(
 class CampaignRepo(Repo):
     async def add(self, community_id: str, title: str, grids: list[str],
                   questions: list[dict[str, Any]], deadline: datetime, by: int,
-                  now: datetime) -> Campaign:
+                  now: datetime, tags: list[str] | None = None) -> Campaign:
         result = await self.conn.execute(campaigns.insert().values(
             community_id=community_id, title=title, grids=grids, questions=questions,
+            tags=tags or [],
             deadline=deadline, created_by=by, created_at=now))
         campaign = await self.get(result.inserted_primary_key[0])
         assert campaign is not None

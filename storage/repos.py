@@ -13,6 +13,7 @@ from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
 from storage.handoffs import HandoffRepo, HandoverRepo
 from storage.help_requests import HelpRepo
+from storage.household_changes import HouseholdChangeRepo
 from storage.ledger import LedgerRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
@@ -42,3 +43,4 @@ class Repos:
         self.help_requests = HelpRepo(conn)
         self.handoffs = HandoffRepo(conn)
         self.handovers = HandoverRepo(conn)
+        self.household_changes = HouseholdChangeRepo(conn)

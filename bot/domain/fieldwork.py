@@ -38,6 +38,7 @@ class Access(StrEnum):
     MANAGE = "manage"  # start campaigns, import, roster, holiday lists
     EXPORT_NAMED = "export_named"  # an export with residents' names
     ASK_HELP = "ask_help"  # file a help request for a household of this building
+    REPORT_CHANGE = "report_change"  # a resident reports a change to their own household
     TAKE_HELP = "take_help"  # a 助老 volunteer takes a request of their grid
 
 
@@ -101,6 +102,7 @@ class Campaign(BaseModel):
     title: str
     grids: list[str]
     questions: list[Question]
+    tags: list[str] = Field(default_factory=list)  # a 慰问 list: only households so tagged
     deadline: datetime
     created_by: int | None
     created_at: datetime

@@ -15,6 +15,7 @@ from bot.flows import (
     account,
     activities,
     closure,
+    fieldwork,
     grid,
     menu,
     mytickets,
@@ -28,28 +29,19 @@ from bot.flows import (
     work,
 )
 from bot.flows.base import Conversation, Ctx, Services
-from bot.flows.fieldwork import building as fw_building
-from bot.flows.fieldwork import campaigns as fw_campaigns
 from bot.flows.fieldwork import care as fw_care
-from bot.flows.fieldwork import help_requests as fw_help
-from bot.flows.fieldwork import ledger as fw_ledger
-from bot.flows.fieldwork import ledger_book as fw_book
-from bot.flows.fieldwork import turnover as fw_turnover
-from bot.flows.fieldwork import visits as fw_visits
 from bot.i18n import normalise_language
 
 log = logging.getLogger(__name__)
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
-    fw_ledger, fw_visits, fw_campaigns, fw_care, fw_book, fw_help, fw_building)}
+    *fieldwork.MODULES)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls, fw_ledger, fw_visits, fw_campaigns, fw_care, fw_book, fw_help,
-    fw_building, fw_turnover)}
+    notices, polls, *fieldwork.MODULES)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
-DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "campaigns",
-          "ledger_book"}
+DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", *fieldwork.DRAFTS}
 HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
 
 
@@ -243,11 +235,7 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
              "activitystats": organise.cmd_month, "notice": notices.cmd_notice,
              "broadcasts": notices.cmd_broadcasts, "subscriptions": notices.cmd_subscriptions,
              "poll": polls.cmd_poll,
-             "myhours": activities.cmd_myhours,
-             "ledger": fw_ledger.cmd_ledger, "visit": fw_visits.cmd_visit,
-             "campaign": fw_campaigns.cmd_campaign, "care": fw_care.cmd_care,
-             "help_requests": fw_help.cmd_help_requests, "building": fw_building.cmd_building,
-             "handover": fw_turnover.cmd_handover}
+             "myhours": activities.cmd_myhours, **fieldwork.COMMANDS}
     if name in plain:
         return await plain[name](ctx)
     if name == "overdue":

@@ -9,13 +9,14 @@ from storage.campaigns import campaigns, visits
 from storage.care import care_contacts, care_roster, care_tasks
 from storage.handoffs import handovers, notice_handoffs
 from storage.help_requests import help_requests
+from storage.household_changes import household_changes
 from storage.ledger import household_tags, households, ledger_layouts, sensitive_views, tag_kinds
 from storage.schema import schema_version
 from tests.conftest import open_database
 
-FIELDWORK = (handovers, notice_handoffs, help_requests, care_tasks, care_contacts, care_roster,
-             visits, campaigns, sensitive_views, tag_kinds, ledger_layouts, household_tags,
-             households)
+FIELDWORK = (household_changes, handovers, notice_handoffs, help_requests, care_tasks,
+             care_contacts, care_roster, visits, campaigns, sensitive_views, tag_kinds,
+             ledger_layouts, household_tags, households)
 
 
 async def test_an_older_database_gains_the_field_work_tables(any_db_url: str) -> None:

@@ -28,6 +28,8 @@ async def start_campaign(town: Town, form: str = FORM) -> Person:
     await staff.says("冬季消防安全排查")
     await staff.taps("第一网格")
     await staff.taps("完成")
+    assert "所有住户" in staff.last.text
+    await staff.taps("完成")  # every door, not a 慰问 list
     await staff.says(form)
     await staff.taps("7天")
     assert "预览摸排任务「冬季消防安全排查」" in staff.last.text and "网格：G1" in staff.last.text
@@ -156,3 +158,48 @@ async def test_progress_per_grid_for_chief_and_staff_and_the_export_rule(town: T
         assert household is not None
         views = await r.ledger.views(household.id)
     assert ((await staff.user()).id, "export") in [(who, what) for who, what, _ in views]
+
+
+async def test_a_holiday_visit_list_from_tags_shows_who_is_still_to_visit(town: Town) -> None:
+    wang = town.person("2001")
+    for room, tag in (("101", "优抚对象"), ("102", "特困"), ("103", "新生儿")):
+        await wang.says("/ledger")
+        await wang.taps("地质六队小区 1号楼")
+        await wang.taps("1单元")
+        await wang.says(room)
+        await wang.taps("标签")
+        await wang.taps(tag)
+        if tag != "新生儿":
+            await wang.taps("书面")
+    staff = await town.staff("5001", Role.STAFF, [], "社区周主任")
+    await staff.says("/campaign")
+    await staff.taps("新建摸排")
+    await staff.says("春节慰问")
+    await staff.taps("第一网格")
+    await staff.taps("完成")
+    await staff.taps("优抚对象")
+    await staff.taps("特困")
+    await staff.taps("完成")
+    await staff.taps("不用表单")
+    await staff.taps("7天")
+    assert "走访对象：优抚对象、特困" in staff.last.text
+    await staff.taps("发布")
+    await wang.says("/visit")
+    assert "今天还有 2 户待访" in wang.last.text
+    await wang.taps("地质六队小区 1号楼 (2)")
+    await wang.taps("1单元")
+    rooms = [c.label for row in wang.last.choices for c in row]
+    assert "101" in rooms and "102" in rooms and "103" not in rooms
+    await wang.says("103")
+    assert "不在这份名单上" in wang.last.text
+    await wang.says("901")
+    assert "不在这份名单上" in wang.last.text
+    await wang.taps("101")
+    await wang.taps("已访")
+    assert "备注或照片" in wang.last.text, "no form: straight to the note"
+    await wang.says("送去米面油，老人身体不错")
+    await staff.says("/campaign")
+    await staff.taps("春节慰问")
+    assert "已访 1 · 无人 0 · 拒访 0 · 未访 1（共 2 户）" in staff.last.text
+    async with town.svc.db.tx() as r:
+        assert await r.ledger.find_door("daidong", "dzld-1", "1单元", "901") is None

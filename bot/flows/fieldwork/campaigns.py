@@ -76,12 +76,26 @@ async def on_input(ctx: Ctx) -> None:
         if questions is None:
             ctx.say(ctx.t("fw.bad_form"))
             return
-        ctx.go(NAME, "days", form=[q.model_dump(mode="json") for q in questions])
-        ctx.say(ctx.t("fw.ask_days"), choices=[[
-            Choice(label=ctx.t("poll.days", n=n), data=f"{PREFIX}:days:{n}") for n in DAYS]])
+        ask_days(ctx, [q.model_dump(mode="json") for q in questions])
     else:
         ctx.say(ctx.t("err.use_buttons") if ctx.conv.step not in ("title",)
                 else ctx.t("fw.need_text"))
+
+
+def ask_days(ctx: Ctx, form: list[dict]) -> None:  # noqa: ANN401
+    ctx.go(NAME, "days", form=form)
+    ctx.say(ctx.t("fw.ask_days"), choices=[[
+        Choice(label=ctx.t("poll.days", n=n), data=f"{PREFIX}:days:{n}") for n in DAYS]])
+
+
+async def ask_tags(ctx: Ctx) -> None:
+    """Every door, or a 慰问 list of the households with some tags (e.g. 优抚对象, 特困)."""
+    chosen = set(ctx.conv.data.get("tags", []))
+    kinds = await fw(ctx).ledger.tag_kinds(ctx.r, ctx.community)
+    ctx.say(ctx.t("fw.ask_tags"), choices=doors.rows([
+        Choice(label=("✅ " if k.id in chosen else "") + (k.label or ctx.t(f"fw.tag.{k.id}")),
+               data=f"{PREFIX}:tag:{k.id}") for k in kinds], 3)
+        + [[ctx.choice("btn.done", f"{PREFIX}:tag:done")]])
 
 
 def ask_grids(ctx: Ctx) -> None:
@@ -114,8 +128,21 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     elif action == "grid" and ctx.conv.step == "grids" and value == "done":
         if not data["grids"]:
             return ctx.say(ctx.t("fw.need_grid"))
+        ctx.go(NAME, "tags", tags=[])
+        await ask_tags(ctx)
+    elif action == "tag" and ctx.conv.step == "tags" and value == "done":
         ctx.conv.step = "form"
-        ctx.say(ctx.t("fw.ask_form"), expect=Expect.TEXT)
+        ctx.say(ctx.t("fw.ask_form"), expect=Expect.TEXT,
+                choices=[[ctx.choice("fw.btn.no_form", f"{PREFIX}:noform:x")]])
+    elif action == "tag" and ctx.conv.step == "tags":
+        kinds = {k.id for k in await fw(ctx).ledger.tag_kinds(ctx.r, ctx.community)}
+        if value not in kinds:
+            return ctx.refuse()
+        tags = data["tags"]
+        tags.remove(value) if value in tags else tags.append(value)
+        await ask_tags(ctx)
+    elif action == "noform" and ctx.conv.step == "form":
+        ask_days(ctx, [])
     elif action == "grid" and ctx.conv.step == "grids" and ctx.community.grid(value):
         grids = data["grids"]
         grids.remove(value) if value in grids else grids.append(value)
@@ -127,8 +154,12 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         questions = "\n".join(f"{i}. {q['text']}" + (f" ({' / '.join(q['options'])})"
                                                       if q["options"] else "")
                               for i, q in enumerate(data["form"], 1))
+        kinds = {k.id: k for k in await fw(ctx).ledger.tag_kinds(ctx.r, ctx.community)}
+        listed = ctx.t("check.separator").join(
+            kinds[t].label or ctx.t(f"fw.tag.{t}") for t in data["tags"] if t in kinds)
         ctx.say(ctx.t("fw.campaign_preview", title=data["title"], grids=", ".join(data["grids"]),
-                      days=value, questions=questions), choices=[[
+                      days=value, questions=questions or ctx.t("fw.no_form"),
+                      doors=listed or ctx.t("fw.all_doors")), choices=[[
             ctx.choice("fw.btn.publish", f"{PREFIX}:go:x"),
             ctx.choice("btn.cancel", f"{PREFIX}:quit:x")]])
     elif action == "go" and ctx.conv.step == "preview":
@@ -164,7 +195,7 @@ async def publish(ctx: Ctx) -> None:
     try:
         campaign = await fw(ctx).campaigns.create(
             ctx.r, ctx.user, ctx.community, data["title"], data["grids"],
-            [Question(**q) for q in data["form"]], deadline)
+            [Question(**q) for q in data["form"]], deadline, data.get("tags"))
     except LedgerError as exc:
         return ctx.refuse(exc.key)
     ctx.end()

@@ -63,12 +63,15 @@ async def _left_by_building(ctx: Ctx, campaign: Campaign) -> dict[str, int]:
     buildings = [b for b in doors.buildings_of(ctx)
                  if (g := ctx.community.grid_of(b)) and g.id in campaign.grids]
     left: dict[str, int] = {}
-    known = await ctx.r.ledger.in_buildings(ctx.community.id, buildings)
+    listed = await fw(ctx).campaigns.doors(ctx.r, ctx.community, campaign, buildings)
+    known = listed if listed is not None else await ctx.r.ledger.in_buildings(
+        ctx.community.id, buildings)
     for building_id in buildings:
         here = [h for h in known if h.building_id == building_id]
         building = ctx.community.building(building_id)
         done = sum(1 for h in here if not fw(ctx).campaigns.is_left(latest.get(h.id)))
-        left[building_id] = max(building.households if building else 0, len(here)) - done
+        size = building.households if building and listed is None else 0
+        left[building_id] = max(size, len(here)) - done
     return left
 
 
@@ -144,9 +147,11 @@ async def ask_room(ctx: Ctx, campaign: Campaign, note: str | None = None) -> Non
     data = ctx.conv.data
     ctx.conv.step = "room"
     latest = await ctx.r.campaigns.latest(campaign.id)
+    listed = await fw(ctx).campaigns.doors(ctx.r, ctx.community, campaign, [data["building"]])
+    ids = {h.id for h in listed} if listed is not None else None
     rooms = [h for h in await ctx.r.ledger.rooms(ctx.community.id, data["building"],
                                                  data["unit"])
-             if fw(ctx).campaigns.is_left(latest.get(h.id))]
+             if fw(ctx).campaigns.is_left(latest.get(h.id)) and (ids is None or h.id in ids)]
     text = ctx.t("fw.visit_rooms", building=doors.building_label(ctx, data["building"]),
                  unit=data["unit"], left=len(rooms))
     ctx.say((ctx.t(note) + "\n" if note else "") + text,
@@ -154,17 +159,22 @@ async def ask_room(ctx: Ctx, campaign: Campaign, note: str | None = None) -> Non
 
 
 async def open_room(ctx: Ctx, room: str) -> None:
+    """Opens a typed door; a new one joins the ledger, except on a 慰问 list."""
     data = ctx.conv.data
-    if not room.isascii() or not room.replace("-", "").isalnum():
+    campaign = await _campaign(ctx)
+    if not room.isascii() or not room.replace("-", "").isalnum() or campaign is None:
         ctx.say(ctx.t("fw.bad_room"))
         return
     try:
         household = await fw(ctx).ledger.door(ctx.r, ctx.user, ctx.community, data["building"],
-                                              data["unit"], room, create=True)
+                                              data["unit"], room, create=not campaign.tags)
     except LedgerError as exc:
         ctx.say(ctx.t(exc.key))
         return
-    assert household is not None
+    listed = await fw(ctx).campaigns.doors(ctx.r, ctx.community, campaign, [data["building"]])
+    if household is None or listed is not None and household.id not in {h.id for h in listed}:
+        ctx.say(ctx.t("fw.not_on_list"))
+        return
     ask_outcome(ctx, household)
 
 

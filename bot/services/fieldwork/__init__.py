@@ -9,6 +9,7 @@ from bot.i18n import Catalog
 from bot.services.clock import Clock
 from bot.services.fieldwork.campaigns import CampaignService
 from bot.services.fieldwork.care import CareService
+from bot.services.fieldwork.changes import HouseholdChanges
 from bot.services.fieldwork.help import HelpService
 from bot.services.fieldwork.ledger import FieldworkService, LedgerError
 from bot.services.fieldwork.ledger_book import LedgerBook
@@ -32,6 +33,7 @@ class Fieldwork:
     book: LedgerBook
     help: HelpService
     turnover: TurnoverService
+    changes: HouseholdChanges
     files: FileSource | None = None  # set by the transport that can fetch uploads
 
     @classmethod
@@ -39,8 +41,9 @@ class Fieldwork:
               notifier: Notifier) -> Fieldwork:
         ledger = FieldworkService(clock)
         campaigns = CampaignService(clock, timezone, catalog, ledger)
-        return cls(ledger=ledger, campaigns=campaigns,
-                   care=CareService(clock, timezone, catalog, notifier, ledger),
+        care = CareService(clock, timezone, catalog, notifier, ledger)
+        return cls(ledger=ledger, campaigns=campaigns, care=care,
                    book=LedgerBook(clock, catalog, ledger),
                    help=HelpService(clock, catalog, notifier, ledger),
-                   turnover=TurnoverService(clock, catalog, notifier, ledger, campaigns))
+                   turnover=TurnoverService(clock, catalog, notifier, ledger, campaigns),
+                   changes=HouseholdChanges(clock, catalog, notifier, ledger, care))

@@ -54,13 +54,22 @@ class CampaignService:
             questions.append(Question(kind=kind, text=parts[0][:200], options=options))
         return questions if 1 <= len(questions) <= 10 else None
 
+    async def doors(self, r: Repos, community: Community, campaign: Campaign,
+                    building_ids: list[str]) -> list[Household] | None:
+        """The households a 慰问 list is about; None for a campaign over every door."""
+        if not campaign.tags:
+            return None
+        return [h for h in await r.ledger.tagged(community.id, campaign.tags)
+                if h.building_id in building_ids]
+
     async def create(self, r: Repos, actor: User, community: Community, title: str,
-                     grids: list[str], questions: list[Question], deadline: datetime) -> Campaign:
+                     grids: list[str], questions: list[Question], deadline: datetime,
+                     tags: list[str] | None = None) -> Campaign:
         if not self.ledger.allows(actor, Access.MANAGE, community):
             raise LedgerError("fw.not_allowed")
         return await r.campaigns.add(community.id, title, grids,
                                      [q.model_dump(mode="json") for q in questions], deadline,
-                                     actor.id, self.clock.now())
+                                     actor.id, self.clock.now(), tags)
 
     async def for_worker(self, r: Repos, actor: User, community: Community) -> list[Campaign]:
         """Open campaigns over a grid the actor serves."""
@@ -77,6 +86,9 @@ class CampaignService:
         grid = community.grid_of(household.building_id)
         if grid is None or grid.id not in campaign.grids:
             raise LedgerError("fw.not_in_campaign")
+        listed = await self.doors(r, community, campaign, [household.building_id])
+        if listed is not None and household.id not in {h.id for h in listed}:
+            raise LedgerError("fw.not_on_list")
         await r.campaigns.add_visit(campaign.id, household.id, actor.id, self.clock.now(),
                                     outcome, answers or [], note, photo)
 
@@ -94,9 +106,15 @@ class CampaignService:
         latest: dict[int, tuple[str, str]] = {}
         for building, household, outcome in await r.campaigns.outcomes_by_building(campaign.id):
             latest[household] = (building, outcome)
+        buildings = [b for g in campaign.grids if (grid := community.grid(g))
+                     for b in grid.buildings]
+        listed = await self.doors(r, community, campaign, buildings)
+        if listed is not None:
+            ids = {h.id for h in listed}
+            latest = {k: v for k, v in latest.items() if k in ids}
         known: dict[str, int] = {}
-        for household in await r.ledger.in_buildings(community.id, [
-                b for g in campaign.grids if (grid := community.grid(g)) for b in grid.buildings]):
+        for household in listed if listed is not None else await r.ledger.in_buildings(
+                community.id, buildings):
             known[household.building_id] = known.get(household.building_id, 0) + 1
         result = []
         for grid_id in campaign.grids:
@@ -107,7 +125,8 @@ class CampaignService:
             doors = 0
             for building_id in grid.buildings:
                 building = community.building(building_id)
-                doors += max(building.households if building else 0, known.get(building_id, 0))
+                size = building.households if building and listed is None else 0
+                doors += max(size, known.get(building_id, 0))
             for building_id, outcome in latest.values():
                 if building_id in grid.buildings:
                     setattr(row, outcome, getattr(row, outcome) + 1)

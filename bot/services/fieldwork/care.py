@@ -132,7 +132,7 @@ class CareService:
         if await r.care.open_tasks(household_id=household.id):
             return  # one open task at a time; it is already with the worker or instructor
         now = self.clock.now()
-        worker = await self._worker(r, community, household)
+        worker = await self.worker_for(r, community, household)
         task_id = await r.care.add_task(household.id, kind, worker.id if worker else None, now)
         if worker:
             await self._tell(r, community, worker, household, task_id, f"fw.care.task_{kind}",
@@ -173,7 +173,7 @@ class CareService:
                 Choice(label=t(to.lang, "fw.care.btn_visited"),
                        data=f"f4:close:{task_id}:visit")]])
 
-    async def _worker(self, r: Repos, community: Community,
+    async def worker_for(self, r: Repos, community: Community,
                       household: Household) -> User | None:
         """The household's own worker if still one, else the grid's worker on duty."""
         own = await r.users.get(household.worker_id) if household.worker_id else None

@@ -43,10 +43,10 @@ class FieldworkService:
                 home is not None and home.id == grid_id
         if actor.is_office:
             return True
-        if act in (Access.MANAGE, Access.EXPORT_NAMED):
-            return False
-        if act is Access.ASK_HELP and actor.role is Role.RESIDENT:
+        if act in (Access.ASK_HELP, Access.REPORT_CHANGE) and actor.role is Role.RESIDENT:
             return actor.is_registered and building_id == actor.building_id
+        if act in (Access.MANAGE, Access.EXPORT_NAMED, Access.REPORT_CHANGE):
+            return False
         if actor.role is Role.BUILDING_HEAD:
             return act is Access.CHECKINS and building_id is not None and \
                 building_id in (actor.building_id or "").split(",")
