@@ -109,3 +109,22 @@ async def test_a_household_without_chat_is_checked_by_phone_and_recorded(town: T
     assert "上门确认平安" in wang.last.text
     await town.tick(timedelta(hours=4))
     assert not town.person("3001").heard("关爱提醒未处理")
+
+
+async def test_an_emergency_reaches_worker_instructor_and_contacts_at_once(town: Town) -> None:
+    grandpa = await with_phone(town, "1001", "13811112222")
+    son = await with_phone(town, "1002", "13833334444")
+    wang = await tag_living_alone(town, "302", "张大爷 13811112222")
+    await wang.taps("紧急联系人")
+    await wang.says("张小明 13833334444")
+    stranger = await town.resident("1003", unit="1单元")
+    await stranger.presses("f4:sos:1")
+    assert "权限" in stranger.last.text, "a neighbour cannot raise it for someone else"
+    await town.tick(DAY)
+    await grandpa.taps("我需要帮助")
+    assert "已通知网格员和网格指导员" in grandpa.last.text
+    assert "紧急情况：张大爷（地质六队小区 1号楼 2单元 302）需要帮助" in wang.last.text
+    assert "紧急情况" in town.person("3001").last.text
+    assert "报告了紧急情况" in son.last.text
+    await wang.taps("已上门确认")
+    assert "上门确认平安" in wang.last.text

@@ -106,6 +106,12 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
             return ctx.refuse(exc.key)
         return ctx.say(ctx.t(f"fw.care.closed_{extra}"), edit=True)
     household = await ctx.r.ledger.get(ident) if ident is not None else None
+    if action == "sos" and household is not None:
+        try:
+            await fw(ctx).care.emergency(ctx.r, ctx.user, ctx.community, household)
+        except LedgerError as exc:
+            return ctx.refuse(exc.key)
+        return ctx.say(ctx.t("fw.care.sos_sent"))
     if household is None or not doors.allows(ctx, Access.WRITE,
                                              building_id=household.building_id):
         return ctx.refuse()

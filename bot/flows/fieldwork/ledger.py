@@ -160,7 +160,8 @@ async def show_card(ctx: Ctx, household: Household, note: str | None = None) -> 
              ctx.choice("fw.btn.tag", f"{PREFIX}:ask:tags")],
             [ctx.choice("fw.care.btn_enrol", f"f4:enrol:{household.id}"),
              ctx.choice("fw.care.btn_contact", f"f4:kin:{household.id}"),
-             ctx.choice("fw.help.btn_for", f"f6:for:{household.id}")],
+             ctx.choice("fw.help.btn_for", f"f6:for:{household.id}"),
+             ctx.choice("fw.care.btn_sos", f"f4:sos:{household.id}")],
             [ctx.choice("btn.done", f"{PREFIX}:done:x")]]
     ctx.say((ctx.t(note) + "\n\n" if note else "") + text, choices=rows)
 

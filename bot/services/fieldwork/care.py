@@ -89,10 +89,12 @@ class CareService:
             await self._task(r, community, household, "phone", 0)
             return
         await r.care.mark(household.id, asked_at=now)
-        await self.notifier.send(r, resident, self.catalog.t(
-            resident.lang, "fw.care.ask", name=household.head_name or ""), choices=[[Choice(
-                label=self.catalog.t(resident.lang, "fw.care.btn_ok"),
-                data=f"f4:ok:{household.id}")]])
+        t = self.catalog.t
+        await self.notifier.send(r, resident, t(
+            resident.lang, "fw.care.ask", name=household.head_name or ""), choices=[
+                [Choice(label=t(resident.lang, "fw.care.btn_ok"), data=f"f4:ok:{household.id}")],
+                [Choice(label=t(resident.lang, "fw.care.btn_sos"),
+                        data=f"f4:sos:{household.id}")]])
         await r.timers.add("care/miss", now + timedelta(hours=answer_hours), now,
                            ref_id=household.id)
 
@@ -126,6 +128,33 @@ class CareService:
         await r.timers.cancel(task.id, "care/esc", now)
         await r.timers.cancel(household.id, "care/miss", now)
         return task
+
+    async def emergency(self, r: Repos, actor: User, community: Community,
+                        household: Household) -> None:
+        """An emergency reported for the household (by its resident, a worker or the building
+        head): the worker and instructor get a task at once, the emergency contacts are told."""
+        allowed = household.user_id == actor.id or any(self.ledger.allows(
+            actor, act, community, building_id=household.building_id)
+            for act in (Access.WRITE, Access.CHECKINS))
+        if not allowed:
+            raise LedgerError("fw.not_allowed")
+        now = self.clock.now()
+        worker = await self.worker_for(r, community, household)
+        task_id = await r.care.add_task(household.id, "emergency", worker.id if worker else None,
+                                        now)
+        await r.care.update_task(task_id, tier=1)
+        grid = community.grid_of(household.building_id)
+        recipients = [worker] if worker else []
+        recipients += [u for u in await r.users.with_role(community.id, Role.INSTRUCTOR)
+                       if grid and grid.id in u.grids]
+        for user in recipients:
+            await self._tell(r, community, user, household, task_id, "fw.care.task_emergency", 0)
+        for name, _phone, user_id in await r.care.contacts(household.id):
+            contact = await r.users.get(user_id) if user_id else None
+            if contact:
+                await self.notifier.send(r, contact, self.catalog.t(
+                    contact.lang, "fw.care.contact_emergency", contact=name,
+                    name=household.head_name or ""))
 
     async def _task(self, r: Repos, community: Community, household: Household, kind: str,
                     hours: int) -> None:
