@@ -164,3 +164,23 @@ async def test_deleting_a_household_deletes_its_tags_and_visits(town: Town) -> N
         assert await r.ledger.get(household.id) is None
         assert await r.ledger.tags(household.id) == []
         assert await r.campaigns.visits(household_id=household.id) == []
+
+
+async def test_staff_extend_the_tag_list_and_a_new_sensitive_tag_needs_consent(
+        town: Town) -> None:
+    wang = town.person("2001")
+    await wang.says("/tags")
+    assert "只供网格工作人员" in wang.last.text
+    staff = await town.staff("5001", Role.STAFF, [], "社区周主任")
+    await staff.says("/tags")
+    assert "🔒低保" in staff.last.text and "新生儿" in staff.last.text
+    await staff.taps("新标签")
+    await staff.says("退役军人")
+    await staff.taps("敏感")
+    assert "已添加标签「退役军人」" in staff.last.text
+    await open_door(wang, "地质六队小区 4号楼", "1单元", "101")
+    await wang.taps("标签")
+    await wang.taps("🔒退役军人")
+    assert "敏感个人信息" in wang.last.text
+    await wang.taps("书面")
+    assert "退役军人（书面同意）" in wang.last.text

@@ -11,16 +11,17 @@ from bot.flows.fieldwork import (
     help_requests,
     ledger,
     ledger_book,
+    tags,
     turnover,
     visits,
 )
 
 MODULES = (ledger, visits, campaigns, care, ledger_book, help_requests, building, turnover,
-           changes)
+           changes, tags)
 DRAFTS = {campaigns.NAME, ledger_book.NAME}  # half-written; an old button must not wipe them
 COMMANDS = {
     "ledger": ledger.cmd_ledger, "visit": visits.cmd_visit, "campaign": campaigns.cmd_campaign,
     "care": care.cmd_care, "help_requests": help_requests.cmd_help_requests,
     "building": building.cmd_building, "handover": turnover.cmd_handover,
-    "household": changes.cmd_household,
+    "household": changes.cmd_household, "tags": tags.cmd_tags,
 }
