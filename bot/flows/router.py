@@ -42,7 +42,7 @@ BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     notices, polls, *fieldwork.MODULES)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
 DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", *fieldwork.DRAFTS}
-HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
+HARMLESS = {"ack", "vote", "topicmute", *fieldwork.HARMLESS}  # never touch the conversation
 
 
 @dataclass

@@ -128,3 +128,15 @@ async def test_an_emergency_reaches_worker_instructor_and_contacts_at_once(town:
     assert "报告了紧急情况" in son.last.text
     await wang.taps("已上门确认")
     assert "上门确认平安" in wang.last.text
+
+
+async def test_i_am_fine_works_even_in_the_middle_of_a_report(town: Town) -> None:
+    grandpa = await with_phone(town, "1001", "13811112222")
+    await tag_living_alone(town, "302", "张大爷 13811112222")
+    await town.tick(DAY)
+    await grandpa.taps("报事报修")
+    await grandpa.taps("其他")
+    await grandpa.taps("我很好")
+    assert "收到您的平安" in grandpa.last.text
+    await grandpa.says("楼下路灯坏了")
+    assert "照片" in grandpa.last.text, "the report goes on where it was"

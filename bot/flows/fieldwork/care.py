@@ -95,7 +95,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     ident = parse_id(value)
     if action == "noop":
         return None  # the task's label, on the same row as its buttons
-    if action == "ok" and ident is not None:
+    if action == "imok" and ident is not None:
         if await fw(ctx).care.answered(ctx.r, ctx.user, ident):
             return ctx.say(ctx.t("fw.care.thanks"), edit=True)
         return ctx.refuse()

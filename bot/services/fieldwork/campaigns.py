@@ -150,8 +150,10 @@ class CampaignService:
         now, workers = self.clock.now(), {}
         for visit in await r.campaigns.visits(campaign.id):
             household = await r.ledger.get(visit.household_id)
-            if household is None:
-                continue
+            grid = community.grid_of(household.building_id) if household else None
+            if household is None or grid is None or not self.ledger.allows(
+                    actor, Access.PROGRESS, community, grid_id=grid.id):
+                continue  # an instructor exports only the grids they serve
             building = community.building(household.building_id)
             place = [_building_name(community, household.building_id, lang, building),
                      household.unit]

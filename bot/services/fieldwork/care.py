@@ -92,7 +92,7 @@ class CareService:
         t = self.catalog.t
         await self.notifier.send(r, resident, t(
             resident.lang, "fw.care.ask", name=household.head_name or ""), choices=[
-                [Choice(label=t(resident.lang, "fw.care.btn_ok"), data=f"f4:ok:{household.id}")],
+                [Choice(label=t(resident.lang, "fw.care.btn_ok"), data=f"f4:imok:{household.id}")],
                 [Choice(label=t(resident.lang, "fw.care.btn_sos"),
                         data=f"f4:sos:{household.id}")]])
         await r.timers.add("care/miss", now + timedelta(hours=answer_hours), now,
