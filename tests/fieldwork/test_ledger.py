@@ -184,3 +184,28 @@ async def test_staff_extend_the_tag_list_and_a_new_sensitive_tag_needs_consent(
     assert "敏感个人信息" in wang.last.text
     await wang.taps("书面")
     assert "退役军人（书面同意）" in wang.last.text
+
+
+async def test_health_notes_are_a_sensitive_tag_with_its_note(town: Town) -> None:
+    wang = town.person("2001")
+    await open_door(wang, "地质六队小区 4号楼", "2单元", "201")
+    await wang.taps("标签")
+    await wang.taps("健康情况")
+    await wang.taps("本人口头同意")
+    assert "健康情况" in wang.last.text and "200" in wang.last.text
+    await wang.says("高血压，行动不便")
+    assert "健康情况：高血压，行动不便（本人口头同意）" in wang.last.text
+
+
+async def test_help_lists_the_field_work_commands_by_role(town: Town) -> None:
+    wang, liu = town.person("2001"), town.person("4001")
+    staff = await town.staff("5001", Role.STAFF, [], "社区周主任")
+    amy = await town.resident("1001")
+    await wang.says("/help")
+    assert "/ledger" in wang.last.text and "/visit" in wang.last.text
+    await liu.says("/help")
+    assert "/campaign" in liu.last.text and "/visit" not in liu.last.text
+    await staff.says("/help")
+    assert "/handover" in staff.last.text and "/tags" in staff.last.text
+    await amy.says("/help")
+    assert "/help_requests" in amy.last.text and "/ledger" not in amy.last.text

@@ -61,6 +61,12 @@ async def on_input(ctx: Ctx) -> None:
             ctx.say(ctx.t("fw.bad_people"))
             return
         await _write(ctx, people=int(text))
+    elif step == "tagnote":
+        if len(text) > 200:
+            ctx.say(ctx.t("fw.ask_health_note"))
+            return
+        data = ctx.conv.data
+        await _tag(ctx, data.pop("tag", ""), Consent(data.pop("consent")), text)
     elif step == "contact":
         phone = _PHONE.search(text)
         name = _PHONE.sub("", text).strip(" ,，") if phone else text
@@ -150,9 +156,10 @@ async def show_card(ctx: Ctx, household: Household, note: str | None = None) -> 
         return
     ctx.go(NAME, "card", household=household.id)
     kinds = {k.id: k for k in await fw(ctx).ledger.tag_kinds(ctx.r, ctx.community)}
-    labels = [ctx.t("fw.tag_consented", tag=_tag_label(ctx, kinds, t.tag),
-                    consent=ctx.t(f"fw.consent.{t.consent}")) if t.consent
-              else _tag_label(ctx, kinds, t.tag) for t in tags]
+    labels = [ctx.t("fw.tag_consented", tag=_tag_label(ctx, kinds, t.tag) + (
+        ctx.t("fw.tag_note", note=t.note) if t.note else ""),
+        consent=ctx.t(f"fw.consent.{t.consent}")) if t.consent
+        else _tag_label(ctx, kinds, t.tag) for t in tags]
     text = card_text(ctx, household, labels)
     rows = [[ctx.choice(f"fw.occ.{o.value}", f"{PREFIX}:occ:{o.value}") for o in Occupancy],
             [ctx.choice("fw.btn.people", f"{PREFIX}:ask:people"),
@@ -201,18 +208,25 @@ async def choose_tag(ctx: Ctx, tag: str) -> None:
 
 
 async def give_consent(ctx: Ctx, how: str) -> None:
+    """Records the tag with how consent was given; 健康情况 asks for the note first."""
     tag = ctx.conv.data.pop("tag", "")
-    await _tag(ctx, tag, Consent(how) if how in ("oral", "written") else None)
+    consent = Consent(how) if how in ("oral", "written") else None
+    if tag == "health" and consent is not None:
+        ctx.go(NAME, "tagnote", tag=tag, consent=consent.value)
+        ctx.say(ctx.t("fw.ask_health_note"), expect=Expect.TEXT)
+        return
+    await _tag(ctx, tag, consent)
 
 
-async def _tag(ctx: Ctx, tag: str, consent: Consent | None) -> None:
+async def _tag(ctx: Ctx, tag: str, consent: Consent | None, note: str | None = None) -> None:
     household = await ctx.r.ledger.get(ctx.conv.data["household"])
     if household is None:
         ctx.end()
         ctx.refuse()
         return
     try:
-        await fw(ctx).ledger.tag(ctx.r, ctx.user, ctx.community, household, tag, consent)
+        await fw(ctx).ledger.tag(ctx.r, ctx.user, ctx.community, household, tag, consent,
+                                 note)
     except LedgerError as exc:
         return await show_card(ctx, household, note=exc.key)
     enrolled = await fw(ctx).care.on_tagged(ctx.r, ctx.user, ctx.community, household, tag)
