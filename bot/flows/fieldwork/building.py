@@ -19,7 +19,7 @@ from bot.flows import report
 from bot.flows.base import Ctx, parse_id
 from bot.flows.fieldwork import doors
 
-NAME = "building"
+NAME = "fw_building"
 PREFIX = "f7"
 NOTICES = 3
 

@@ -27,7 +27,7 @@ from bot.flows.fieldwork import doors
 from bot.flows.fieldwork.doors import fw
 from bot.services.fieldwork import LedgerError
 
-NAME = "campaigns"
+NAME = "fw_campaigns"
 PREFIX = "f3"
 DAYS = (3, 7, 14, 30)
 

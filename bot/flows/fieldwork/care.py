@@ -25,7 +25,7 @@ from bot.flows.fieldwork.doors import fw
 from bot.services.fieldwork import LedgerError
 from bot.services.fieldwork.care import FREQUENCIES
 
-NAME = "care"
+NAME = "fw_care"
 PREFIX = "f4"
 _PHONE = re.compile(r"\+?[0-9][0-9 -]{5,18}[0-9]")
 

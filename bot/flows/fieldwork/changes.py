@@ -20,7 +20,7 @@ from bot.flows.fieldwork.doors import fw
 from bot.services.fieldwork import LedgerError
 from bot.services.fieldwork.changes import CHANGES
 
-NAME = "changes"
+NAME = "fw_changes"
 PREFIX = "f9"
 
 

@@ -23,7 +23,7 @@ from bot.flows.fieldwork.doors import fw
 from bot.services.fieldwork import LedgerError
 from bot.services.fieldwork.help import HOURS
 
-NAME = "help_requests"
+NAME = "fw_help_requests"
 PREFIX = "f6"
 
 

@@ -29,7 +29,7 @@ from bot.flows.fieldwork import doors
 from bot.flows.fieldwork.doors import fw
 from bot.services.fieldwork import LedgerError
 
-NAME = "ledger"
+NAME = "fw_ledger"
 PREFIX = "f1"
 _PHONE = re.compile(r"\+?[0-9][0-9 -]{5,18}[0-9]")
 

@@ -24,7 +24,7 @@ from bot.services.fieldwork import LedgerError
 from bot.services.fieldwork.ledger_book import Preview
 from bot.services.fieldwork.ledger_export import export_ledger
 
-NAME = "ledger_book"
+NAME = "fw_ledger_book"
 PREFIX = "f5"
 SHOWN = 30  # bad rows listed in the preview
 

@@ -18,7 +18,7 @@ from bot.flows.fieldwork import doors
 from bot.flows.fieldwork.doors import fw
 from bot.services.fieldwork import LedgerError
 
-NAME = "tags"
+NAME = "fw_tags"
 PREFIX = "f10"
 
 

@@ -19,7 +19,7 @@ from bot.flows.fieldwork import doors
 from bot.flows.fieldwork.doors import fw
 from bot.services.fieldwork import LedgerError
 
-NAME = "turnover"
+NAME = "fw_turnover"
 PREFIX = "f8"
 
 

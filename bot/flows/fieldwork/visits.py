@@ -24,7 +24,7 @@ from bot.flows.fieldwork import doors
 from bot.flows.fieldwork.doors import fw
 from bot.services.fieldwork import LedgerError
 
-NAME = "visits"
+NAME = "fw_visits"
 PREFIX = "f2"
 
 
