@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.config import Settings
 from bot.flows import organise, policy, polls
 from bot.flows.base import Services
 from bot.flows.router import Desk
+from bot.handlers.ratelimit import SendBudget
 from bot.handlers.telegram import TelegramChannel, TelegramHandler
+from bot.handlers.telegram_poll import Poller
 from bot.i18n import Catalog
 from bot.services.activities import ActivityService
 from bot.services.announcements import AnnouncementService
@@ -53,7 +55,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
     timers.register("care/", fieldwork.care.fire)
     svc = Services(
         settings=settings, db=db, clock=clock, catalog=catalog, community=communities,
-        users=UserService(clock, settings.default_language),
+        users=UserService(clock, settings.default_language, settings.invite_ttl_days),
         tickets=TicketService(clock, settings.timezone, communities, sla), cards=cards,
         notifier=notifier, sla=sla, timers=timers, digest=digest,
         policy=PolicyService(catalog, settings.kb_dir), activities=ActivityService(clock),
@@ -83,16 +85,22 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
     """The PTB application: one handler into the desk, the outbox drained by a repeating job."""
     settings = svc.settings
     assert settings.telegram_bot_token is not None
+    budget = SendBudget(settings.send_rate, settings.broadcast_rate)
     app = (ApplicationBuilder()
            .token(settings.telegram_bot_token.get_secret_value())
            .base_url(settings.telegram_api_base_url)
            .base_file_url(settings.telegram_file_base_url)
-           .rate_limiter(AIORateLimiter(overall_max_rate=settings.broadcast_rate,
-                                        max_retries=1))  # one in-line retry on 429
+           .rate_limiter(budget)
+           .updater(None)  # our Poller or the webhook feed updates (confirmed after commit)
+           .connection_pool_size(max(8, settings.concurrency + 4))
+           .read_timeout(settings.telegram_timeout_seconds)
+           .write_timeout(settings.telegram_timeout_seconds)
+           .connect_timeout(settings.telegram_timeout_seconds)
+           .pool_timeout(settings.telegram_timeout_seconds)
            .build())
     sender = OutboxSender(svc.db, svc.clock, TelegramChannel(app.bot))
-    broadcaster = BroadcastSender(svc.db, svc.clock, TelegramChannel(app.bot), svc.notices,
-                                  settings.broadcast_rate)
+    broadcaster = BroadcastSender(svc.db, svc.clock, TelegramChannel(app.bot, bulk=True),
+                                  svc.notices, settings.broadcast_rate)
 
     def kick() -> None:
         app.create_task(sender.drain())
@@ -106,7 +114,7 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
     app.add_handler(TypeHandler(Update, handler.on_update))
     app.add_error_handler(handler.on_error)
     app.bot_data.update(svc=svc, sender=sender, desk=desk, handler=handler,
-                        broadcaster=broadcaster)
+                        broadcaster=broadcaster, budget=budget)
     if poll_outbox and app.job_queue is not None:
         app.job_queue.run_repeating(lambda _ctx: sender.drain(),
                                     interval=settings.outbox_interval_seconds, first=0.1,
@@ -122,7 +130,19 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
                                                                "coalesce": True})
         app.job_queue.run_repeating(lambda _ctx: _prune(svc), interval=3600, first=60,
                                     name="prune")
+        app.job_queue.run_repeating(lambda _ctx: _heartbeat(svc, budget), interval=2, first=0,
+                                    name="heartbeat", job_kwargs={"max_instances": 1,
+                                                                  "coalesce": True})
     return app
+
+
+async def set_commands(app: Application) -> None:
+    """The command menu, in Chinese and English."""
+    svc: Services = app.bot_data["svc"]
+    for lang, code in (("zh-Hans", None), ("en", "en")):
+        commands = [BotCommand(c, svc.catalog.t(lang, f"command.{c}")) for c in COMMANDS]
+        await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
+                                      language_code=code)
 
 
 async def start_polling(app: Application, *, poll_interval: float = 0.0,
@@ -130,24 +150,41 @@ async def start_polling(app: Application, *, poll_interval: float = 0.0,
     """Starts the bot as `linli run` does: commands menu, long polling, handlers, jobs."""
     await app.initialize()
     svc: Services = app.bot_data["svc"]
-    for lang, code in (("zh-Hans", None), ("en", "en")):
-        commands = [BotCommand(c, svc.catalog.t(lang, f"command.{c}")) for c in COMMANDS]
-        await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
-                                      language_code=code)
-    await app.updater.start_polling(poll_interval=poll_interval, timeout=poll_timeout,
-                                    allowed_updates=Update.ALL_TYPES)
+    await app.bot.delete_webhook()
+    await set_commands(app)
     await app.start()
+    poller = Poller(app, concurrency=svc.settings.concurrency, timeout=poll_timeout)
+    app.bot_data["poller"] = poller
+    poller.start()
     svc.settings.bot_username = svc.settings.bot_username or app.bot.username
     log.info("polling as @%s", app.bot.username)
 
 
 async def stop_polling(app: Application) -> None:
     """Stops polling and handlers; unfinished work stays in the database for the next start."""
-    await app.updater.stop()
+    poller: Poller | None = app.bot_data.get("poller")
+    if poller is not None:
+        await poller.stop()
     await app.stop()
     await app.shutdown()
+    await _leave(app.bot_data["svc"])
 
 
 async def _prune(svc: Services) -> None:
     async with svc.db.tx() as r:
         await r.conversations.prune_updates(svc.clock.now())
+
+
+async def _heartbeat(svc: Services, budget: SendBudget) -> None:
+    """Tells the other instances this one is alive and takes this instance's budget share."""
+    async with svc.db.tx() as r:
+        live = await r.instances.beat(svc.instance_id, svc.clock.now())
+    if live != budget.instances:
+        log.info("%d instance(s) running: this one sends up to %.1f/s", live,
+                 budget.send_rate / live)
+    budget.share(live)
+
+
+async def _leave(svc: Services) -> None:
+    async with svc.db.tx() as r:
+        await r.instances.leave(svc.instance_id)

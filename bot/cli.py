@@ -12,35 +12,49 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.domain.community import CommunityFileError
-from bot.domain.messages import Address
 from bot.domain.models import Role
 from bot.i18n import Catalog
 
 ROLE_ALIASES = {"worker": Role.GRID_WORKER, "grid-worker": Role.GRID_WORKER}
 
 
+def role_names(*, invitable: bool = False) -> str:
+    """The one canonical list of role names, as `--help` and errors show it."""
+    roles = [r for r in Role if not (invitable and r is Role.RESIDENT)]
+    return ", ".join(f"{r.value} (or worker)" if r is Role.GRID_WORKER else r.value
+                     for r in roles)
+
+
 def _role(text: str) -> Role:
     try:
-        return ROLE_ALIASES.get(text) or Role(text)
+        return ROLE_ALIASES.get(text.strip().lower()) or Role(text.strip().lower())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"unknown role {text!r}; one of: worker, {', '.join(r.value for r in Role)}") from None
+            f"unknown role {text!r}; one of: {role_names()}") from None
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="linli", description="Linli community service desk")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the Telegram bot (long polling)")
+    run = sub.add_parser("run", help="serve HTTP (health, metrics, webhooks) and every "
+                         "configured channel; Telegram by long polling unless --webhook")
+    run.add_argument("--webhook", metavar="URL", help="serve Telegram by webhook at this public "
+                     "URL (TELEGRAM_WEBHOOK_URL); its path is served on HTTP_HOST:HTTP_PORT")
+    run.add_argument("--allow-sample", action="store_true",
+                     help="start although the community file still has sample phone numbers")
     con = sub.add_parser("console", help="walk every flow in the terminal, without a token")
-    con.add_argument("--as", dest="role", type=_role, default=Role.RESIDENT,
-                     help="resident, worker, instructor, chief, staff or admin")
+    con.add_argument("--as", "--role", dest="role", type=_role, default=Role.RESIDENT,
+                     help=f"one of: {role_names()}")
     con.add_argument("--user", default="1001", help="console user id (e.g. 1001)")
     con.add_argument("--grid", help="grid id for a worker, instructor or chief (default: first)")
     con.add_argument("--name", help="display name for a staff persona")
     load = sub.add_parser("load-community", help="validate and load a community data file")
     load.add_argument("file", type=Path)
     inv = sub.add_parser("invite", help="print a one-time link that binds an account to a role")
-    inv.add_argument("--role", type=_role, required=True)
+    inv.add_argument("--role", "--as", dest="role", type=_role,
+                     help=f"one of: {role_names(invitable=True)}")
+    inv.add_argument("--list", action="store_true", help="list invites and their status")
+    inv.add_argument("--revoke", metavar="CODE", help="revoke an unused invite code")
     inv.add_argument("--grid", help="grid id(s), comma-separated for an instructor or chief")
     inv.add_argument("--name", help="the person's name as in the data file's roster")
     inv.add_argument("--building", help="building id(s), comma-separated, for a building head")
@@ -58,18 +72,22 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.command == "invite" and not (args.list or args.revoke or args.role):
+        cli.error(f"invite needs --role ({role_names(invitable=True)}), --list or --revoke CODE")
     catalog = Catalog()
     try:
         settings = Settings()
     except ValidationError as exc:
-        for err in exc.errors():
-            key = str(err["loc"][0]).upper() if err["loc"] else "?"
-            print(catalog.t("zh-Hans", "cli.bad_setting", setting=key, problem=err["msg"]),
-                  file=sys.stderr)
+        from bot.startup import settings_errors
+
+        for line in settings_errors(exc, catalog):
+            print(line, file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.logs import configure
+
+    configure(settings.log_level, settings.log_format)
     if args.command != "console":
         logging.getLogger("httpx").setLevel(logging.WARNING)
     else:
@@ -102,13 +120,26 @@ def _kb_check(directory: Path, catalog: Catalog, lang: str) -> int:
 
 async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) -> int:
     from bot.app import build_services, prepare
+    from bot.startup import DATABASE_ERRORS, check_database_folder, database_error
 
     svc = build_services(settings)
     lang = settings.default_language
     try:
-        await prepare(svc)
+        try:
+            check_database_folder(settings.database_url)
+            await prepare(svc)
+        except DATABASE_ERRORS as exc:
+            print(database_error(exc, settings.database_url, catalog, lang), file=sys.stderr)
+            return 2
         if args.command == "migrate":
             return 0
+        if args.command == "run" and not args.allow_sample:
+            from bot.startup import sample_numbers_refusal
+
+            refusal = await sample_numbers_refusal(svc, catalog, lang)
+            if refusal:
+                print(refusal, file=sys.stderr)
+                return 2
         if args.command == "load-community":
             c = await svc.community.load_file(args.file)
             print(catalog.t(lang, "cli.community_loaded", name=c.name.get(lang),
@@ -127,14 +158,19 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
 
             await run_console(svc, args.role, args.user, grid_id=args.grid, name=args.name)
             return 0
-        return await _run_telegram(svc)
+        return await _run_telegram(svc, webhook_url=args.webhook)
     finally:
         await svc.db.dispose()
 
 
 async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001
+    from bot.cli_invites import list_invites, print_invite, revoke_invite
     from bot.services.users import InviteError
 
+    if args.list:
+        return await list_invites(svc, catalog)
+    if args.revoke:
+        return await revoke_invite(svc, catalog, args.revoke)
     community = await svc.community.current()
     grids = [g.strip() for g in (args.grid or "").split(",") if g.strip()]
     try:
@@ -143,13 +179,13 @@ async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
                                           building_ids=[b.strip() for b in (
                                               args.building or "").split(",") if b.strip()])
     except InviteError as exc:
-        print(exc, file=sys.stderr)
+        lang = svc.settings.default_language
+        values = {k: catalog.t(lang, f"role.{v}") if k == "role" else v
+                  for k, v in exc.values.items()}
+        print(catalog.t(lang, exc.key, **values), file=sys.stderr)
         return 2
-    username = svc.settings.bot_username or await _bot_username(svc) or "<bot>"
-    lang = svc.settings.default_language
-    print(catalog.t(lang, "cli.invite", role=catalog.t(lang, f"role.{args.role.value}"),
-                    link=f"https://t.me/{username}?start={code}", code=code))
-    return 0
+    username = svc.settings.bot_username or await _bot_username(svc)
+    return await print_invite(svc, catalog, code, args.role, username)
 
 
 async def _export(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001
@@ -176,30 +212,9 @@ async def _export(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
 
 
 async def _load_activities(svc, path: Path, catalog: Catalog) -> int:  # noqa: ANN001
-    from datetime import timedelta
+    from bot.cli_activities import load_activities_file
 
-    from bot.domain.activity_file import ActivityFileError, load_activities
-    from bot.domain.models import Role
-
-    try:
-        planned = load_activities(path)
-    except ActivityFileError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    community = await svc.community.current()
-    async with svc.db.tx() as r:
-        office = await r.users.with_role(community.id, Role.STAFF, Role.ADMIN)
-        organiser = office[0] if office else await svc.users.get_or_create(
-            r, Address(channel="cli", external_id="linli"), svc.settings.default_language)
-        for item in planned:
-            await svc.activities.create(
-                r, organiser, community.id, kind=item.kind, title=item.title,
-                description=item.description, place=item.place, role=item.role,
-                starts_at=item.start, ends_at=item.end, capacity=item.capacity,
-                audience=item.audience,
-                signup_deadline=item.start - timedelta(hours=item.deadline_hours))
-    print(catalog.t(svc.settings.default_language, "cli.activities_loaded", count=len(planned)))
-    return 0
+    return await load_activities_file(svc, path, catalog)
 
 
 async def _bot_username(svc) -> str | None:  # noqa: ANN001
@@ -216,18 +231,16 @@ async def _bot_username(svc) -> str | None:  # noqa: ANN001
         return None
 
 
-async def _run_telegram(svc) -> int:  # noqa: ANN001
-    from bot.app import build_telegram, start_polling, stop_polling
+async def _run_telegram(svc, stop: asyncio.Event | None = None,  # noqa: ANN001
+                        webhook_url: str | None = None) -> int:
+    """Serves HTTP and Telegram until a signal (or `stop`); an unreachable Bot API is
+    retried, not fatal; a token Telegram rejects stops with one line."""
+    from bot.serve import run
 
-    app = build_telegram(svc)
-    stop = asyncio.Event()
-    _on_signals(stop)
-    await start_polling(app)
-    try:
-        await stop.wait()
-    finally:
-        await stop_polling(app)
-    return 0
+    if stop is None:
+        stop = asyncio.Event()
+        _on_signals(stop)
+    return await run(svc, stop, webhook_url=webhook_url)
 
 
 def _on_signals(stop: asyncio.Event) -> None:

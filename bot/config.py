@@ -5,10 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SAMPLE_COMMUNITY = Path(__file__).parent / "data" / "daidong.yaml"
 KB_DIR = Path(__file__).parent / "data" / "kb"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _bad(kind: str, message: str) -> PydanticCustomError:
+    """A validation error whose type names the catalog text `setup.setting.<kind>`."""
+    return PydanticCustomError(kind, message)
 
 
 class Settings(BaseSettings):
@@ -20,6 +27,7 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     bot_username: str | None = None
+    telegram_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     database_url: str = "sqlite+aiosqlite:///linli.db"
     community_file: Path = SAMPLE_COMMUNITY
     kb_dir: Path = KB_DIR
@@ -27,14 +35,30 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
     timer_interval_seconds: float = Field(default=30.0, gt=0)
-    broadcast_rate: float = Field(default=30.0, gt=0, le=10_000)
+    # Telegram's overall cap (about 30 messages/s), shared by every instance; replies and
+    # cards come first, bulk sends (broadcasts, digests, reminders) use at most BROADCAST_RATE
+    send_rate: float = Field(default=30.0, gt=0, le=10_000)
+    broadcast_rate: float = Field(default=25.0, gt=0, le=10_000)
+    concurrency: int = Field(default=32, ge=1, le=1000)  # updates handled at once
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    public_base_url: str | None = None  # how the world reaches HTTP_HOST:HTTP_PORT
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    log_format: str = "text"
     ack_followup_hours: float = Field(default=24.0, gt=0)
     flood_messages: int = Field(default=20, ge=1)
     flood_window_seconds: float = Field(default=10.0, gt=0)
     max_text_length: int = Field(default=1000, ge=50)
+    # a reply is kept in the outbox, handed over by the transport right after the commit; if
+    # that did not happen within this time (a crash), the outbox sender delivers it
+    reply_hold_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
+    invite_ttl_days: float = Field(default=7, gt=0, le=365)
+    channel_retry_max_seconds: float = Field(default=60.0, gt=0, le=3600)
 
-    @field_validator("telegram_bot_token", "bot_username", mode="before")
+    @field_validator("telegram_bot_token", "bot_username", "public_base_url",
+                     "telegram_webhook_url", "telegram_webhook_secret", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -47,14 +71,21 @@ class Settings(BaseSettings):
         if value.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("DATABASE_URL must be sqlite:///PATH or postgresql://…")
+            raise _bad("bad_database_url", "DATABASE_URL must be sqlite:///PATH or postgresql://…")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value not in ("text", "json"):
+            raise ValueError("LOG_FORMAT must be text or json")
         return value
 
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
         if value not in ("zh-Hans", "en"):
-            raise ValueError("DEFAULT_LANGUAGE must be zh-Hans or en")
+            raise _bad("bad_language", "DEFAULT_LANGUAGE must be zh-Hans or en")
         return value
 
     @field_validator("timezone")
@@ -62,5 +93,16 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         from zoneinfo import ZoneInfo
 
-        ZoneInfo(value)
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+            raise _bad("bad_timezone", "TIMEZONE must be an IANA zone, e.g. Asia/Shanghai"
+                       ) from None
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise _bad("bad_log_level", "LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        return value.strip().upper()

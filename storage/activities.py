@@ -30,6 +30,13 @@ class ActivityRepo(Repo):
         row = (await self.conn.execute(query)).first()
         return Activity(**row_dict(row)) if row else None
 
+    async def by_source(self, community_id: str, source_id: str) -> Activity | None:
+        """The activity loaded from the file entry with this id."""
+        row = (await self.conn.execute(sa.select(activities).where(
+            activities.c.community_id == community_id,
+            activities.c.source_id == source_id))).first()
+        return Activity(**row_dict(row)) if row else None
+
     async def update(self, activity_id: int, **values: Any) -> None:
         await self.conn.execute(
             activities.update().where(activities.c.id == activity_id).values(**values))
@@ -108,6 +115,18 @@ class ActivityRepo(Repo):
             activity = await self.get(data.pop("a_id"))
             assert activity is not None
             result.append((Registration(**data), activity))
+        return result
+
+    async def history_of(self, user_id: int) -> list[tuple[Registration, Activity]]:
+        """Every registration of the user, cancelled and past ones too, oldest first."""
+        rows = (await self.conn.execute(sa.select(registrations).where(
+            registrations.c.user_id == user_id).order_by(registrations.c.id))).all()
+        result = []
+        for row in rows:
+            registration = Registration(**row_dict(row))
+            activity = await self.get(registration.activity_id)
+            if activity is not None:
+                result.append((registration, activity))
         return result
 
     # --- volunteers -------------------------------------------------------------------------

@@ -28,3 +28,9 @@ class CommunityRepo(Repo):
             sa.select(communities.c.data, communities.c.loaded_at)
             .order_by(communities.c.loaded_at.desc()).limit(1))).first()
         return (row.data, aware(row.loaded_at)) if row else None  # type: ignore[return-value]
+
+    async def latest_source(self) -> str | None:
+        """The file the current community was loaded from."""
+        return (await self.conn.execute(
+            sa.select(communities.c.source).order_by(communities.c.loaded_at.desc()).limit(1)
+        )).scalar()

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.base import Repo, insert_ignore
-from storage.schema import conversations, processed_updates
+from storage.schema import conversations, flood_counters, processed_updates
 
 
 class ConversationRepo(Repo):
@@ -38,3 +38,24 @@ class ConversationRepo(Repo):
         """Forgets old update ids; Telegram never resends an update that old."""
         await self.conn.execute(
             processed_updates.delete().where(processed_updates.c.at < now - keep))
+
+    async def flood_hit(self, channel: str, external_id: str, now: datetime,
+                        window: timedelta) -> int:
+        """Counts one message from a person in the current window (shared by every instance);
+        returns how many they sent in it."""
+        key = {"channel": channel, "external_id": external_id}
+        if await insert_ignore(self.conn, flood_counters, {**key, "window_start": now,
+                                                           "count": 1}):
+            return 1
+        where = sa.and_(flood_counters.c.channel == channel,
+                        flood_counters.c.external_id == external_id)
+        query = sa.select(flood_counters.c.window_start, flood_counters.c.count).where(where)
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = (await self.conn.execute(query)).one()
+        start = row.window_start if row.window_start.tzinfo else row.window_start.replace(
+            tzinfo=now.tzinfo)
+        count = 1 if start <= now - window else row.count + 1
+        values = {"count": count} if count > 1 else {"count": 1, "window_start": now}
+        await self.conn.execute(flood_counters.update().where(where).values(**values))
+        return count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -39,14 +40,40 @@ async def add_missing_columns(conn: AsyncConnection, table: sa.Table, *names: st
             continue
         column = table.c[name]
         ddl = column.type.compile(dialect=conn.dialect)
-        default = ""
-        if column.server_default is not None:
-            default = f" DEFAULT '{column.server_default.arg}'"
-        await conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {ddl}{default}'))
+        default, arg = "", getattr(column.server_default, "arg", None)
+        if isinstance(arg, str):
+            default = f" DEFAULT '{arg}'"
+        elif arg is not None:
+            default = f" DEFAULT {arg.compile(dialect=conn.dialect)}"
+        null = "" if column.nullable or not default else " NOT NULL"
+        await conn.execute(sa.text(
+            f'ALTER TABLE {table.name} ADD COLUMN "{name}" {ddl}{default}{null}'))
+    for index in table.indexes:  # indexes over the new columns
+        await conn.run_sync(lambda c, i=index: i.create(c, checkfirst=True))
+
+
+async def _setup_columns(conn: AsyncConnection) -> None:
+    """Invites get a lifetime and can be revoked (unused old codes get a week from the upgrade);
+    activities remember the id of the file entry they were loaded from."""
+    from datetime import timedelta
+
+    await add_missing_columns(conn, schema.invites, "expires_at", "revoked_at")
+    await add_missing_columns(conn, schema.activities, "source_id")
+    index = next(i for i in schema.activities.indexes if i.name == "ux_activities_source")
+    await conn.run_sync(lambda c: index.create(c, checkfirst=True))
+    await conn.execute(schema.invites.update().where(
+        schema.invites.c.expires_at.is_(None), schema.invites.c.used_at.is_(None)).values(
+        expires_at=datetime.now(UTC) + timedelta(days=7)))
 
 
 # Append-only: each entry upgrades the schema by one version. Never edit a shipped entry.
 # Entries after the first must be idempotent: use create_missing_tables / add_missing_columns.
+async def _v2_serving(conn: AsyncConnection) -> None:
+    """Bulk outbox rows, shared flood counters, instances and generated settings."""
+    await create_missing_tables(conn)
+    await add_missing_columns(conn, schema.outbox, "bulk")
+
+
 async def _fieldwork_tables(conn: AsyncConnection) -> None:
     """Field work: households, tags, view log, campaigns, visits, care roster, help requests;
     the buildings a building head's invite binds."""
@@ -54,7 +81,8 @@ async def _fieldwork_tables(conn: AsyncConnection) -> None:
     await add_missing_columns(conn, schema.invites, "building_id")
 
 
-MIGRATIONS: list[Migration] = [_v1_initial, _fieldwork_tables]
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
+                               _fieldwork_tables]
 
 
 class Database:
@@ -64,6 +92,12 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, object] = dict(engine_kwargs)
+        # enough connections for the updates handled at once plus the senders and timers
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 50)
+        kwargs.setdefault("hide_parameters", True)  # bound values are personal data: never log
+        # JSON columns keep Chinese readable in the database (no \u escapes)
+        kwargs.setdefault("json_serializer", lambda value: json.dumps(value, ensure_ascii=False))
         if self.is_sqlite:
             kwargs.setdefault("connect_args", {"timeout": 30})
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, **kwargs)
@@ -87,7 +121,10 @@ class Database:
 
         @event.listens_for(sync_engine, "begin")
         def _on_begin(conn):  # noqa: ANN001
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # a read (see `read()`) must not queue for the write lock: inside a write
+            # transaction of the same process that would wait on itself
+            read = conn.get_execution_options().get("linli_read")
+            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Repos]:
@@ -96,6 +133,16 @@ class Database:
 
         async with self.engine.begin() as conn:
             yield _Repos(conn)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Repos]:
+        """A read-only transaction: never waits for writers (SQLite WAL, PostgreSQL MVCC)."""
+        from storage.repos import Repos as _Repos
+
+        async with self.engine.connect() as conn:
+            await conn.execution_options(linli_read=True)
+            async with conn.begin():
+                yield _Repos(conn)
 
     async def migrate(self) -> int:
         """Brings the schema to the newest version; returns the version."""

@@ -19,17 +19,31 @@ class OutboxItem:
     external_id: str
     payload: dict[str, Any]
     attempts: int
+    bulk: bool = False
 
 
 class OutboxRepo(Repo):
+    added = 0  # rows queued through this transaction
+
     async def add(self, channel: str, external_id: str, payload: dict[str, Any],
-                  now: datetime) -> int:
+                  now: datetime, *, held_for: timedelta | None = None,
+                  bulk: bool = False) -> int:
+        """Queues a message; `held_for` reserves it for the transport that hands it over
+        itself right after the commit (the sender takes it only if that never happened)."""
+        held = now + held_for if held_for is not None else None
+        self.added += held is None
         return (await self.conn.execute(outbox.insert().values(
             channel=channel, external_id=external_id, payload=payload, created_at=now,
-            due_at=now, attempts=0).returning(outbox.c.id))).scalar_one()
+            due_at=now, attempts=1 if held else 0, claimed_until=held,
+            bulk=bulk).returning(outbox.c.id))).scalar_one()
+
+    async def sent_many(self, delivered: list[tuple[int, str | None]], now: datetime) -> None:
+        """Records messages a transport handed over itself."""
+        for item_id, ref in delivered:
+            await self.sent(item_id, now, ref)
 
     async def claim(self, channel: str, now: datetime, *, limit: int = 30,
-                    lease: timedelta = timedelta(seconds=60),
+                    lease: timedelta = timedelta(seconds=20),
                     external_id: str | None = None) -> list[OutboxItem]:
         """Takes due, unsent rows for a while so a second sender does not take them too."""
         earlier = outbox.alias("earlier")
@@ -45,7 +59,8 @@ class OutboxRepo(Repo):
         if external_id is not None:
             pending = sa.and_(pending, outbox.c.external_id == external_id)
         query = sa.select(outbox.c.id, outbox.c.channel, outbox.c.external_id, outbox.c.payload,
-                          outbox.c.attempts).where(pending).order_by(outbox.c.id).limit(limit)
+                          outbox.c.attempts, outbox.c.bulk).where(pending).order_by(
+            outbox.c.bulk, outbox.c.id).limit(limit)  # replies and cards before bulk
         if self.conn.dialect.name == "postgresql":
             query = query.with_for_update(of=outbox, skip_locked=True)
         rows = (await self.conn.execute(query)).all()
@@ -54,8 +69,8 @@ class OutboxRepo(Repo):
         await self.conn.execute(outbox.update().where(outbox.c.id.in_([r.id for r in rows]))
                                 .values(claimed_until=now + lease,
                                         attempts=outbox.c.attempts + 1))
-        return [OutboxItem(r.id, r.channel, r.external_id, dict(r.payload), r.attempts + 1)
-                for r in rows]
+        return [OutboxItem(r.id, r.channel, r.external_id, dict(r.payload), r.attempts + 1,
+                           bool(r.bulk)) for r in rows]
 
     async def sent(self, item_id: int, now: datetime, message_ref: str | None) -> None:
         await self.conn.execute(outbox.update().where(outbox.c.id == item_id).values(
@@ -86,3 +101,15 @@ class OutboxRepo(Repo):
             outbox.c.channel == channel, outbox.c.sent_at.is_(None),
             outbox.c.failed_at.is_(None)))).scalar()
         return aware(value)
+
+    async def waiting_for(self, channel: str, external_id: str) -> bool:
+        """Whether a message to this person is still undelivered (so a new one must queue
+        behind it rather than overtake it)."""
+        return (await self.conn.execute(sa.select(outbox.c.id).where(
+            outbox.c.channel == channel, outbox.c.external_id == external_id,
+            outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None)).limit(1))).first() \
+            is not None
+
+    async def failed_count(self) -> int:
+        return (await self.conn.execute(sa.select(sa.func.count()).select_from(outbox).where(
+            outbox.c.failed_at.is_not(None)))).scalar_one()

@@ -14,9 +14,11 @@ from storage.faqs import FaqRepo
 from storage.handoffs import HandoffRepo, HandoverRepo
 from storage.help_requests import HelpRepo
 from storage.household_changes import HouseholdChangeRepo
+from storage.instances import InstanceRepo
 from storage.ledger import LedgerRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
+from storage.stats import StatsRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
 from storage.users import UserRepo
@@ -44,3 +46,5 @@ class Repos:
         self.handoffs = HandoffRepo(conn)
         self.handovers = HandoverRepo(conn)
         self.household_changes = HouseholdChangeRepo(conn)
+        self.instances = InstanceRepo(conn)
+        self.stats = StatsRepo(conn)

@@ -80,6 +80,8 @@ invites = sa.Table(
     sa.Column("used_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("building_id", sa.String(200)),  # a building head's buildings, comma-separated
     sa.Column("used_at", TS),
+    sa.Column("expires_at", TS),  # an unused code stops working then (INVITE_TTL_DAYS)
+    sa.Column("revoked_at", TS),  # `linli invite --revoke CODE`
 )
 
 conversations = sa.Table(
@@ -176,7 +178,10 @@ outbox = sa.Table(
     sa.Column("failed_at", TS),
     sa.Column("message_ref", sa.String(40)),
     sa.Column("error", sa.String(300)),
+    # bulk rows (digests, reminders) yield the send budget to replies and worker cards
+    sa.Column("bulk", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_outbox_pending", "channel", "sent_at", "failed_at", "due_at"),
+    sa.Index("ix_outbox_recipient", "channel", "external_id", "sent_at", "failed_at"),
 )
 
 ticket_followers = sa.Table(
@@ -234,7 +239,9 @@ activities = sa.Table(
     sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
+    sa.Column("source_id", sa.String(100)),  # the entry's id in a `linli load-activities` file
     sa.Index("ix_activities_start", "community_id", "status", "starts_at"),
+    sa.Index("ux_activities_source", "community_id", "source_id", unique=True),
 )
 
 registrations = sa.Table(
@@ -339,4 +346,25 @@ votes = sa.Table(
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("choices", sa.JSON, nullable=False),
     sa.Column("at", TS, nullable=False),
+)
+
+flood_counters = sa.Table(
+    "flood_counters", metadata,  # messages per person in the current window, for all instances
+    sa.Column("channel", sa.String(20), primary_key=True),
+    sa.Column("external_id", sa.String(64), primary_key=True),
+    sa.Column("window_start", TS, nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+instances = sa.Table(
+    "instances", metadata,  # running `linli run` processes, to share the send budget
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("started_at", TS, nullable=False),
+    sa.Column("seen_at", TS, nullable=False),
+)
+
+settings_kv = sa.Table(
+    "settings_kv", metadata,  # values generated once and shared by every instance
+    sa.Column("key", sa.String(60), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
 )

@@ -37,9 +37,12 @@ class UserRepo(Repo):
         digits = "".join(ch for ch in phone if ch.isdigit())
         if len(digits) < 7:
             return None
+        bare = users.c.phone
+        for mark in ("-", " ", "+", "(", ")", "."):  # compared as digits, in the database
+            bare = sa.func.replace(bare, mark, "")
         rows = (await self.conn.execute(sa.select(users).where(
             users.c.role == Role.RESIDENT.value, users.c.community_id == community_id,
-            users.c.phone.is_not(None)))).all()
+            users.c.phone.is_not(None), bare.like(f"%{digits[-11:]}")).limit(20))).all()
         for row in rows:
             user = User(**row_dict(row))
             if "".join(ch for ch in user.phone or "" if ch.isdigit()).endswith(digits[-11:]):
@@ -83,17 +86,39 @@ class UserRepo(Repo):
 
     async def add_invite(self, code: str, role: Role, community_id: str, grid_id: str | None,
                          person_name: str | None, duty: str | None, now: datetime,
+                         expires_at: datetime | None = None,
                          building_id: str | None = None) -> None:
         await self.conn.execute(invites.insert().values(
             code=code, role=role.value, community_id=community_id, grid_id=grid_id,
-            person_name=person_name, duty=duty, created_at=now, building_id=building_id))
+            person_name=person_name, duty=duty, created_at=now, expires_at=expires_at,
+            building_id=building_id))
 
     async def claim_invite(self, code: str, user_id: int, now: datetime) -> dict[str, Any] | None:
-        """Marks an unused invite as used by the user; None when unknown or already used."""
+        """Marks a live invite as used by the user; None when unknown, used, expired or revoked."""
         result = await self.conn.execute(invites.update().where(
-            invites.c.code == code, invites.c.used_by.is_(None)).values(
+            invites.c.code == code, invites.c.used_by.is_(None), invites.c.used_at.is_(None),
+            invites.c.revoked_at.is_(None),
+            sa.or_(invites.c.expires_at.is_(None), invites.c.expires_at > now)).values(
             used_by=user_id, used_at=now))
         if result.rowcount != 1:
             return None
         row = (await self.conn.execute(sa.select(invites).where(invites.c.code == code))).one()
         return row_dict(row)
+
+    async def invite(self, code: str) -> dict[str, Any] | None:
+        row = (await self.conn.execute(sa.select(invites).where(invites.c.code == code))).first()
+        return row_dict(row) if row else None
+
+    async def invites(self, community_id: str) -> list[dict[str, Any]]:
+        """Every invite of the community, newest first."""
+        rows = (await self.conn.execute(sa.select(invites).where(
+            invites.c.community_id == community_id).order_by(
+            invites.c.created_at.desc(), invites.c.code))).all()
+        return [row_dict(r) for r in rows]
+
+    async def revoke_invite(self, code: str, now: datetime) -> bool:
+        """Revokes an unused, unrevoked invite; False when there is none such."""
+        result = await self.conn.execute(invites.update().where(
+            invites.c.code == code, invites.c.used_at.is_(None),
+            invites.c.revoked_at.is_(None)).values(revoked_at=now))
+        return result.rowcount == 1

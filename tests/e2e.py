@@ -61,7 +61,8 @@ class Chat:
     async def settle(self, update: dict) -> None:
         assert self.app is not None
         handler = self.app.bot_data["handler"]
-        await self.api.wait_for(lambda _a: handler.last_update_id >= update["update_id"])
+        await self.api.wait_for(lambda _a: handler.last_update_id >= update["update_id"],
+                                timeout=20)  # the first policy question loads jieba
 
     async def do(self, user: int, push) -> SentMessage:  # noqa: ANN001
         """Pushes one update, waits until it is handled; returns the user's newest message."""

@@ -21,6 +21,7 @@ _updates = itertools.count(1)
 def make_settings(db_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {"database_url": db_url, "community_file": SAMPLE_COMMUNITY,
                                  "telegram_bot_token": None, "outbox_interval_seconds": 0.05,
+                                 "http_port": 0,
                                  "flood_messages": 10_000}  # tests type faster than people
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -70,11 +71,7 @@ class Person:
         """Sends one Incoming, delivers replies and the outbox; returns what reached me."""
         start = len(self.inbox)
         incoming = make_incoming(self.external_id, kind, **fields)
-        result = await self.town.desk.handle(incoming)
-        if kind is InKind.BUTTON:
-            await self.town.channel.answer_button(incoming, result.toast)
-        for reply in result.replies:
-            await self.town.channel.send(reply)
+        await self.town.desk.serve(incoming, self.town.channel)
         await self.town.sender.drain()
         return self.inbox[start:]
 

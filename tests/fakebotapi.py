@@ -29,6 +29,7 @@ import contextlib
 import copy
 import json
 import mimetypes
+import random
 import re
 import time
 from collections.abc import Callable
@@ -170,6 +171,12 @@ class FakeBotAPI:
         self.commands: dict[tuple[str, str], list[JSON]] = {}  # (scope type, language) -> list
         self.menu_button: JSON | None = None  # the last setChatMenuButton ``menu_button``
         self.webhook_url = ""
+        self.webhook_secret = ""
+        self.webhook_statuses: list[int] = []
+        self.splitter: list[str] = []  # several instances' webhook URLs, used in turn
+        self._next_target = -1
+        self._posting: set[asyncio.Task] = set()
+        self._client: Any = None  # an aiohttp session for webhook deliveries
         self.port = 0
         self._updates: list[JSON] = []
         self._last_update_id = 0
@@ -178,6 +185,9 @@ class FakeBotAPI:
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self._users: dict[int, JSON] = {}
         self._failures: dict[str, list[_ApiError]] = {}
+        self.faults: tuple[float, tuple[str, ...], random.Random, float] | None = None
+        self.injected: collections.Counter[str] = collections.Counter()
+        self._by_chat: dict[int, list[SentMessage]] = {}
         self._new_update = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -207,8 +217,8 @@ class FakeBotAPI:
         }
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> None:
-        """Bind 127.0.0.1 on a free port and start serving."""
+    async def start(self, port: int = 0) -> None:
+        """Bind 127.0.0.1 on `port` (default: a free one) and start serving."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
@@ -216,7 +226,7 @@ class FakeBotAPI:
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, handler_cancellation=True,
                                      access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = self._runner.addresses[0][1]
 
@@ -224,6 +234,11 @@ class FakeBotAPI:
         """Stop serving; pending long polls are released immediately."""
         self._closing = True
         self._wake()
+        for task in list(self._posting):
+            task.cancel()
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -249,23 +264,57 @@ class FakeBotAPI:
 
     # ------------------------------------------------------------------ driving users
     def push_update(self, update: JSON) -> JSON:
-        """Queue a raw update (``update_id`` assigned if missing) and wake long polls."""
+        """Queue a raw update (``update_id`` assigned if missing) and wake long polls; once the
+        bot has set a webhook, POST it there instead, retrying like Telegram until a 200."""
         update.setdefault("update_id", self._last_update_id + 1)
         self._last_update_id = max(self._last_update_id, update["update_id"])
+        if self.webhook_url:
+            task = asyncio.get_running_loop().create_task(self._post_until_taken(update))
+            self._posting.add(task)
+            task.add_done_callback(self._posting.discard)
+            return update
         self._updates.append(update)
         self._wake()
         return update
 
+    async def _post_until_taken(self, update: JSON, attempts: int = 120) -> None:
+        for _ in range(attempts):
+            if self._closing:
+                return
+            try:
+                status = await self.deliver_webhook(update, url=self.webhook_targets())
+            except Exception:  # noqa: BLE001 - the bot is down: try again, as Telegram does
+                status = 0
+            self.webhook_statuses.append(status)
+            if status == 200:
+                return
+            await asyncio.sleep(0.5)
+
+    def webhook_targets(self) -> str:
+        """Where the next webhook POST goes: the bot's URL, or round-robin over `splitter`."""
+        if not self.splitter:
+            return self.webhook_url
+        self._next_target = (self._next_target + 1) % len(self.splitter)
+        return self.splitter[self._next_target]
+
     def user_sends(self, user_id: int, text: str, *, first_name: str = "测试",
                    language_code: str = "zh-hans") -> JSON:
         """A text message from a user in their private chat (``/commands`` get an entity)."""
+        return self.push_update(self.text_update(user_id, text, first_name=first_name,
+                                                 language_code=language_code))
+
+    def text_update(self, user_id: int, text: str, *, first_name: str = "测试",
+                    language_code: str = "zh-hans") -> JSON:
+        """The update a text message would be, with a fresh id, not yet delivered."""
         user = self._remember_user(user_id, first_name, language_code)
         content: JSON = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             length = len(command.encode("utf-16-le")) // 2
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return self._user_message(user, content)
+        self._last_update_id += 1
+        return {"update_id": self._last_update_id,
+                "message": self._message(user["id"], user, content)}
 
     def user_sends_photo(self, user_id: int, *, caption: str | None = None,
                          file_bytes: bytes = b"\xff\xd8\xff\xe0 fake jpeg") -> JSON:
@@ -315,7 +364,7 @@ class FakeBotAPI:
 
     # ------------------------------------------------------------------ observing the bot
     def messages_to(self, chat_id: int) -> list[SentMessage]:
-        return [m for m in self.sent if m.chat_id == chat_id]
+        return list(self._by_chat.get(chat_id, ()))
 
     def last_to(self, chat_id: int) -> SentMessage:
         messages = self.messages_to(chat_id)
@@ -385,6 +434,41 @@ class FakeBotAPI:
         window.append(now)
         self._last_to_chat[chat_id] = now
 
+    def inject_faults(self, rate: float, *, seed: int = 1, delay: float = 1.5,
+                      kinds: tuple[str, ...] = ("429", "5xx", "timeout_before", "timeout_after",
+                                                "drop_before", "drop_after")) -> None:
+        """Makes a share `rate` of send*/edit* calls fail like a flaky network or a busy
+        Telegram: 429 with retry_after, 502, a response slower than the client waits
+        (`delay` seconds), or a dropped connection — `_before` kinds fail before the message
+        is accepted, `_after` kinds after (the bot cannot know it arrived). Counted in
+        :attr:`injected`."""
+        self.faults = (rate, kinds, random.Random(seed), delay)
+
+    async def _fault(self, request: web.Request, name: str,
+                     accept: Callable[[], Any]) -> web.StreamResponse | None:
+        """Applies an injected fault to this call, if one is drawn; None when none is."""
+        if self.faults is None or not name.startswith(("send", "edit")):
+            return None
+        rate, kinds, rng, delay = self.faults
+        if rng.random() >= rate:
+            return None
+        kind = rng.choice(kinds)
+        self.injected[kind] += 1
+        if kind == "429":
+            return _ApiError(429, "Too Many Requests: retry after 1",
+                             {"retry_after": 1}).response()
+        if kind == "5xx":
+            return _ApiError(502, "Bad Gateway").response()
+        if kind.endswith("_after"):
+            with contextlib.suppress(_ApiError):
+                accept()
+        if kind.startswith("timeout"):
+            await asyncio.sleep(delay)
+            return _ApiError(502, "Bad Gateway").response()
+        if request.transport is not None:
+            request.transport.close()  # the connection drops without an answer
+        return web.Response(status=502)
+
     def fail_next(self, method: str, *, status: int = 429, retry_after: int = 1) -> None:
         """Make the next call of ``method`` fail (429 carries ``parameters.retry_after``)."""
         if status == 429:
@@ -411,6 +495,10 @@ class FakeBotAPI:
                 raise _ApiError(403, "Forbidden: bot was blocked by the user")
             if name.startswith("send") and self.limits is not None:
                 self._enforce(self._chat_id(params))
+            faulted = await self._fault(request, name,
+                                        lambda: self._methods[name](params, uploads))
+            if faulted is not None:
+                return faulted
             if name == "getupdates":
                 result = await self._get_updates(params)
             else:
@@ -496,10 +584,12 @@ class FakeBotAPI:
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             content["reply_markup"] = markup  # Telegram echoes only inline keyboards
         raw = self._message(chat_id, self._bot_user(), content)
-        self.sent.append(SentMessage(
+        message = SentMessage(
             message_id=raw["message_id"], chat_id=chat_id, method=method,
             text=content.get("text", content.get("caption")), reply_markup=markup,
-            parse_mode=params.get("parse_mode"), params=params, raw=raw, **fields))
+            parse_mode=params.get("parse_mode"), params=params, raw=raw, **fields)
+        self.sent.append(message)
+        self._by_chat.setdefault(chat_id, []).append(message)
         return raw
 
     def _send_message(self, params: JSON, uploads: Uploads) -> JSON:
@@ -631,7 +721,24 @@ class FakeBotAPI:
 
     def _set_webhook(self, params: JSON, uploads: Uploads) -> bool:
         self.webhook_url = str(params.get("url", ""))
+        self.webhook_secret = str(params.get("secret_token") or "")
         return True
+
+    async def deliver_webhook(self, update: JSON, *, secret: str | None = None,
+                              url: str | None = None) -> int:
+        """POSTs an update to the webhook as Telegram does (with the secret token header);
+        returns the HTTP status. `url` overrides the webhook set by the bot (a splitter)."""
+        import aiohttp
+
+        update.setdefault("update_id", self._last_update_id + 1)
+        self._last_update_id = max(self._last_update_id, update["update_id"])
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret
+                   if secret is None else secret}
+        if self._client is None:
+            self._client = aiohttp.ClientSession()
+        async with self._client.post(url or self.webhook_url, json=update,
+                                     headers=headers) as response:
+            return response.status
 
     @staticmethod
     def _commands_key(params: JSON) -> tuple[str, str]:

@@ -53,8 +53,10 @@ async def test_cancel_in_every_report_step_files_nothing(town: Town, step: str) 
 async def test_text_where_a_button_is_expected(town: Town, step: str) -> None:
     amy = await town.resident("1001")
     await reach(amy, REPORT_STEPS[step])
+    before = amy.last.choices
     await amy.says("你好")
-    assert "请点上面的按钮" in amy.last.text
+    assert "没对上选项「你好」" in amy.last.text and "请点下面的按钮" in amy.last.text
+    assert amy.last.choices == before  # the same question again, with its options
     assert await state_of(town, amy) == ("report", step)
 
 
@@ -142,5 +144,6 @@ async def test_an_unexpected_error_is_logged_and_the_user_gets_an_apology(
     await reach(amy, REPORT_STEPS["confirm"])
     [reply] = await amy.taps("确认提交")
     assert "出了点问题" in reply.text and "Traceback" not in reply.text
-    assert "database on fire" in caplog.text and "1001" in caplog.text
+    assert "database on fire" in caplog.text and "update" in caplog.text
+    assert "1001" not in caplog.text, "logs name the update, never the account"
     assert await state_of(town, amy) == ("report", "confirm"), "rolled back, nothing lost"

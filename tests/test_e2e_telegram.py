@@ -113,7 +113,7 @@ async def test_bad_input_over_http(chat: Chat, svc: Services) -> None:
         await onboard(chat)
         await chat.say(RESIDENT, "📝 报事报修")
         wrong = await chat.say(RESIDENT, "随便说点什么")
-        assert "请点上面的按钮" in wrong.text
+        assert "没对上选项" in wrong.text and "请点下面的按钮" in wrong.text
         await chat.press(RESIDENT, "环境卫生")
         long = await chat.say(RESIDENT, "吵" * 10_000)
         assert "太长" in long.text

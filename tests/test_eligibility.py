@@ -66,3 +66,18 @@ def test_an_85_year_old_local_resident_is_led_to_the_old_age_allowance_first() -
     assert all(a.verdict is not Verdict.UNLIKELY for a in ranked)
     assert "yunqian_jiancha" not in [a.programme.id for a in ranked
                                      if a.verdict is Verdict.LIKELY]
+
+
+@pytest.mark.parametrize(("age", "expected"), [(15, Verdict.UNLIKELY), (16, Verdict.LIKELY),
+                                               (59, Verdict.LIKELY), (60, Verdict.UNLIKELY),
+                                               (85, Verdict.UNLIKELY)])
+def test_pension_enrolment_has_an_upper_age_too(age: int, expected: Verdict) -> None:
+    assert verdict("yanglao_baoxian", age=age, hukou_local=True) is expected
+
+
+def test_someone_already_on_dibao_is_not_told_to_apply_for_it() -> None:
+    answers = {"hukou_local": True, "income_per_capita": DIBAO_LINE - 100,
+               "special_status": ["dibao"]}
+    assert verdict("dibao", **answers) is Verdict.RECEIVING
+    assert verdict("dibao", **{**answers, "special_status": []}) is Verdict.LIKELY
+    assert verdict("yiliao_jiuzhu", **answers) is Verdict.LIKELY  # what dibao opens stays

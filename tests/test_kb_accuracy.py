@@ -30,6 +30,21 @@ def test_search_accuracy_stays_above_the_floor(search: KnowledgeSearch, name: st
     assert score.declined >= 0.90, score.misses
 
 
+def test_residents_questions_meet_the_floors(search: KnowledgeSearch) -> None:
+    score = evaluate(search, ROOT / "tests" / "data" / "kb_questions_residents.yaml")
+    assert score.on_topic + score.off_topic >= 100 and score.off_topic >= 20
+    assert score.top1 >= 0.90, score.misses
+    assert score.top3 >= 0.97, score.misses
+    assert score.declined >= 0.95, score.misses
+
+
+def test_uncovered_benefits_are_declined_not_answered_by_a_neighbour(
+        search: KnowledgeSearch) -> None:
+    assert search.search("孩子上幼儿园有补助吗") == []
+    assert search.search("供暖费有补贴不") == []
+    assert search.search("高龄补贴咋领")[0].programme.id == "gaoling_butie"
+
+
 def test_the_tuning_set_is_large_enough() -> None:
     import yaml
 

@@ -199,7 +199,7 @@ async def test_only_staff_compose_and_bad_times_are_refused(town: Town, staff: P
     await staff.taps("不是")
     await staff.taps("定时发送一次")
     await staff.says("明天早上")
-    assert "格式不对" in staff.last.text
+    assert "没看懂这个时间" in staff.last.text and "哪天几点" in staff.last.text
 
 
 def test_basic_html_keeps_simple_tags_only() -> None:

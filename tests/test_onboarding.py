@@ -53,8 +53,8 @@ async def test_text_instead_of_a_button_repeats_the_question(town: Town) -> None
     await dan.says("/start")
     await dan.taps("同意")
     replies = await dan.says("我住在三号楼")
-    assert "请点上面的按钮" in replies[0].text
-    assert "请选择您住的小区" in replies[-1].text
+    assert "没对上选项「我住在三号楼」" in replies[-1].text  # a building, not a compound
+    assert "请选择您住的小区" in replies[-1].text and replies[-1].choices
     assert (await dan.user()).building_id is None
 
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from bot.domain.messages import InKind
 from bot.domain.models import EventKind, PhotoKind, Role, TicketState
@@ -39,6 +40,24 @@ async def services(any_db_url: str) -> AsyncIterator[Services]:
 
 async def test_migrations_are_idempotent(db: Database) -> None:
     assert await db.migrate() == await db.migrate() == len(MIGRATIONS)
+
+
+async def test_a_database_of_an_older_version_is_brought_up_to_date(db: Database) -> None:
+    """A version-1 database (before the bulk outbox column) gains the column and its index,
+    keeping its rows."""
+    async with db.engine.begin() as conn:
+        await conn.execute(sa.text("DROP INDEX ix_outbox_recipient"))
+        await conn.execute(sa.text("ALTER TABLE outbox DROP COLUMN bulk"))
+        await conn.execute(sa.text("DROP TABLE flood_counters"))
+        await conn.execute(sa.text("DELETE FROM schema_version WHERE version > 1"))
+        await conn.execute(sa.text(
+            "INSERT INTO outbox (channel, external_id, payload, created_at, due_at, attempts) "
+            "VALUES ('telegram', '42', '{}', :now, :now, 0)"), {"now": NOW})
+    assert await db.migrate() == len(MIGRATIONS)
+    async with db.tx() as r:
+        [item] = await r.outbox.claim("telegram", NOW)
+        assert item.bulk is False
+        assert await r.conversations.flood_hit("telegram", "42", NOW, timedelta(seconds=10)) == 1
 
 
 async def test_users_round_trip_and_addresses_are_unique(db: Database) -> None:

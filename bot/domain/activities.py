@@ -37,6 +37,7 @@ class Activity(BaseModel):
     created_by: int | None = None
     created_at: datetime
     updated_at: datetime
+    source_id: str | None = None  # the entry's id in an activities file
 
     @property
     def is_open(self) -> bool:

@@ -96,6 +96,8 @@ class Category(_Strict):
     call: list[str] = Field(default_factory=list)
     service_hours: ServiceHours | None = None  # None: the clock runs 24/7
     hidden: bool = False  # not offered in 报事报修 (e.g. consultations filed from 政策咨询)
+    keywords: list[str] = Field(default_factory=list)  # residents' words for it (typed guess)
+    alarms: list[str] = Field(default_factory=list)  # phrases that start the emergency path
 
     @field_validator("respond_within", "resolve_within", mode="before")
     @classmethod
@@ -123,6 +125,7 @@ class EmergencyNumber(_Strict):
     key: str
     name: Text
     number: str
+    sample: bool = False  # a placeholder to replace: refused by `linli run`, marked in demos
 
 
 class Community(_Strict):
@@ -138,6 +141,8 @@ class Community(_Strict):
     compounds: list[Compound] = Field(min_length=1)
     grids: list[Grid] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)  # colloquial -> category words
+    alarm_exceptions: list[str] = Field(default_factory=list)  # "打不着火" is no fire
 
     @model_validator(mode="after")
     def _consistent(self) -> Community:

@@ -75,6 +75,8 @@ class Programme(_Strict):
     source: Source
     last_reviewed: date
     keywords: list[str] = Field(default_factory=list)
+    # a resident with this status already receives it: not told to apply again
+    received_with: Literal[STATUSES] | None = None  # type: ignore[valid-type]
 
 
 class Threshold(_Strict):

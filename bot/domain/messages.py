@@ -89,6 +89,7 @@ class Outgoing(BaseModel):
     expect: Expect | None = None
     edit_ref: str | None = None
     toast: str | None = None
+    bulk: bool = False  # a digest or reminder: sent from what replies leave of the budget
 
 
 class Channel(Protocol):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 
 from bot.domain.kb import KnowledgeBaseError
 from bot.domain.messages import Attachment
@@ -41,12 +40,16 @@ async def cmd_privacy(ctx: Ctx) -> None:
 
 async def cmd_mydata(ctx: Ctx) -> None:
     """Sends the user everything stored about them."""
-    data = await ctx.svc.users.export(ctx.r, ctx.user)
-    dump = json.dumps(data, ensure_ascii=False, indent=1).encode()
-    await ctx.svc.notifier.send(ctx.r, ctx.user, ctx.t("account.export",
-                                                       tickets=len(data["tickets"])),
-                                files=[Attachment(filename="linli-my-data.json",
-                                                  data_b64=base64.b64encode(dump).decode())])
+    from bot.services.mydata import as_json, my_data
+
+    data = await my_data(ctx.r, ctx.svc.users, ctx.svc.catalog, ctx.community,
+                         ctx.svc.settings.timezone, ctx.user)
+    dump = as_json(data)
+    await ctx.svc.notifier.send(ctx.r, ctx.user, ctx.t(
+        "setup.mydata_sent", tickets=len(data["tickets"]), activities=len(data["activities"]),
+        hours=f"{data['volunteer']['hours_total']:g}"),
+        files=[Attachment(filename="linli-my-data.json",
+                          data_b64=base64.b64encode(dump).decode())])
 
 
 async def cmd_deleteme(ctx: Ctx) -> None:

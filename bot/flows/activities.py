@@ -100,7 +100,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         elif action == "join" and number is not None:
             sizes = [Choice(label=ctx.t("act.party", n=n), data=f"a1:party:{number}:{n}")
                      for n in range(1, MAX_PARTY + 1)]
-            ctx.say(ctx.t("act.ask_party"), choices=[sizes[:3], sizes[3:]])
+            ctx.say(ctx.t("act.ask_party"), choices=[sizes[:3], sizes[3:]], expect=Expect.CHOICE)
         elif action == "party" and number is not None and (party := parse_id(extra)):
             await sign_up(ctx, number, party)
         elif action == "mine":

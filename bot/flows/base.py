@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.domain.community import Community
 from bot.domain.messages import Address, Choice, Expect, Incoming, KeyButton, Outgoing
 from bot.domain.models import Ticket, User
 from bot.i18n import Catalog
+from bot.services import when
 from bot.services.activities import ActivityService
 from bot.services.announcements import AnnouncementService
 from bot.services.cards import Cards
@@ -21,15 +22,17 @@ from bot.services.community import CommunityService
 from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
 from bot.services.fieldwork import Fieldwork
+from bot.services.health import Health
 from bot.services.notify import Notifier
 from bot.services.policy import PolicyService
 from bot.services.tickets import TicketService
 from bot.services.timers import TimerService
+from bot.services.triage import TriageService
 from bot.services.users import UserService
 from storage import Database, Repos
 
 _ID = re.compile(r"[0-9]{1,9}")
-_WHEN = re.compile(r"^(?:(\d{4})-)?(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})$")
+CHOICES, ASKED = "_choices", "_asked"  # the latest question's options, read by flows/answers
 
 
 def parse_id(text: str | None) -> int | None:
@@ -57,6 +60,9 @@ class Services:
     activities: ActivityService
     notices: AnnouncementService
     fieldwork: Fieldwork | None = None  # built by bot.app.build_services
+    instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    health: Health = field(default_factory=Health)  # per channel: ok / unreachable since …
+    triage: TriageService = field(default_factory=TriageService)  # typed problems (nlu)
 
 
 @dataclass
@@ -96,10 +102,21 @@ class Ctx:
             photos: list[str] | None = None, expect: Expect | None = None,
             edit: bool = False) -> None:
         """Replies to the user; `edit` rewrites the message whose button was pressed."""
+        self._remember(text, choices, expect, edit)
         self.out.append(Outgoing(
             to=self.inc.sender, text=text, choices=choices or [], keyboard=keyboard,
             remove_keyboard=remove_keyboard, photos=photos or [], expect=expect,
             edit_ref=self.inc.message_ref if edit and self.inc.message_ref else None))
+
+    def _remember(self, text: str, choices: list[list[Choice]] | None, expect: Expect | None,
+                  edit: bool) -> None:
+        """Keeps the options of the latest question, so that typing a label presses it."""
+        if choices:
+            self.conv.data[CHOICES] = [[[c.label, c.data] for c in row] for row in choices]
+            self.conv.data[ASKED] = [text[:1500], expect.value if expect else ""]
+        elif expect is not None or edit:  # a new question without options, or options gone
+            self.conv.data.pop(CHOICES, None)
+            self.conv.data.pop(ASKED, None)
 
     def refuse(self, key: str = "err.stale") -> None:
         """Says politely that a button or action no longer applies; nothing changes."""
@@ -142,14 +159,9 @@ async def find_ticket(ctx: Ctx, arg: str) -> Ticket | None:
 
 
 def future_time(ctx: Ctx, text: str) -> datetime | None:
-    """A local time typed as `12-01 09:00` (or `2026-12-01 09:00`), if it is still ahead."""
-    match = _WHEN.match(text.strip())
-    if not match:
+    """A local time with its hour, typed as `12-01 09:00` or in words (明天早上8点, 下周三下午3点),
+    if it is still ahead."""
+    moment = when.read(text, ctx.svc.clock.now(), ctx.svc.settings.timezone)
+    if moment is None or not moment.has_time:
         return None
-    tz = ZoneInfo(ctx.svc.settings.timezone)
-    year = int(match.group(1) or ctx.svc.clock.now().astimezone(tz).year)
-    try:
-        moment = datetime(year, *(int(g) for g in match.groups()[1:]), tzinfo=tz)
-    except ValueError:
-        return None
-    return moment if moment > ctx.svc.clock.now() else None
+    return moment.at if moment.at > ctx.svc.clock.now() else None

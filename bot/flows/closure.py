@@ -76,7 +76,7 @@ async def confirm(ctx: Ctx, ticket_id: int) -> None:
     await ctx.svc.notifier.to_assignee(ctx.r, ticket, "notify.confirmed")
     stars = [Choice(label="⭐" * n, data=f"c1:rt:{ticket.id}:{n}") for n in range(1, 6)]
     ctx.say(ctx.t("closure.ask_rating", number=ticket.number),
-            choices=[stars[:3], stars[3:]], edit=True)
+            choices=[stars[:3], stars[3:]], edit=True, expect=Expect.CHOICE)
 
 
 async def rate(ctx: Ctx, ticket_id: int, rating: int) -> None:

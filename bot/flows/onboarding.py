@@ -45,6 +45,8 @@ async def start(ctx: Ctx, code: str = "") -> None:
             menu.show(ctx, "onboarding.role_bound", role=ctx.t(f"role.{user.role.value}"),
                       grids=", ".join(user.grids) or "—")
             return
+        if await refuse_dead_invite(ctx, code):
+            return
         ctx.say(ctx.t("onboarding.bad_code"))
     if ctx.user.is_registered and ctx.user.role != "resident":
         ctx.end()
@@ -57,6 +59,20 @@ async def start(ctx: Ctx, code: str = "") -> None:
                   home=ctx.svc.cards.home(ctx.community, ctx.lang, ctx.user))
         return
     ask_consent(ctx)
+
+
+async def refuse_dead_invite(ctx: Ctx, code: str) -> bool:
+    """Explains an expired or revoked invite instead of registering a resident."""
+    from zoneinfo import ZoneInfo
+
+    status, when = await ctx.svc.users.why_not(ctx.r, code)
+    if status not in ("expired", "revoked") or when is None:
+        return False
+    date = when.astimezone(ZoneInfo(ctx.svc.settings.timezone)).strftime("%Y-%m-%d")
+    key = "setup.invite_expired" if status == "expired" else "setup.invite_revoked"
+    ctx.end()
+    ctx.say(ctx.t(key, date=date))
+    return True
 
 
 def ask_consent(ctx: Ctx) -> None:

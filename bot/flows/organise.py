@@ -32,6 +32,7 @@ from bot.domain.models import OFFICE_ROLES
 from bot.flows import menu
 from bot.flows.activities import audience_text, details
 from bot.flows.base import Ctx, future_time, parse_id
+from bot.services import numerals
 from bot.services.activities import ActivityError
 
 NAME = "organise"
@@ -94,8 +95,8 @@ def parse_field(ctx: Ctx, step: str, text: str) -> object | None:
     if step == "description":
         return text if len(text) <= ctx.svc.settings.max_text_length else None
     if step == "capacity":
-        number = parse_id(text)
-        return number if number and number <= 10_000 else None
+        number = numerals.number(text)  # 30, 三十, 三十人
+        return int(number) if number and number == int(number) and number <= 10_000 else None
     if step == "start":
         moment = future_time(ctx, text)
         return moment.isoformat() if moment else None
@@ -412,9 +413,9 @@ async def remind(svc, r, community, timer) -> None:  # noqa: ANN001
                      for n in range(1, 6)]
             await svc.notifier.send(r, user, t(user.lang, "act.ask_feedback",
                                                title=activity.title),
-                                    choices=[stars[:3], stars[3:]])
+                                    choices=[stars[:3], stars[3:]], bulk=True)
         else:
             await svc.notifier.send(r, user, t(
                 user.lang, "act.reminder", title=activity.title, place=activity.place,
                 start=f"{activity.starts_at.astimezone(tz):%m-%d %H:%M}",
-                hours=timer.payload.get("hours"), code=registration.code))
+                hours=timer.payload.get("hours"), code=registration.code), bulk=True)

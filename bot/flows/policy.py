@@ -20,14 +20,15 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.kb import GROUPS, STATUSES
 from bot.domain.messages import Choice, Expect, InKind
-from bot.flows import menu
+from bot.flows import answers, menu
 from bot.flows.base import Ctx
+from bot.services import numerals, when
 from bot.services.policy import CONSULTATION
 from bot.services.tickets import Draft
 
@@ -50,6 +51,7 @@ class Step(StrEnum):
     DISABILITY = "disability"
     GRADE = "grade"
     STATUS = "status"
+    WHEN = "when"  # the day of a documents reminder: a button or a typed date
 
 
 async def start(ctx: Ctx) -> None:
@@ -76,9 +78,10 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         ctx.go(NAME, Step.HOME)
         ctx.say(ctx.svc.policy.card(ctx.lang, programme), choices=programme_buttons(ctx, value))
     elif action == "remind" and kb.programme(value):
+        ctx.go(NAME, Step.WHEN, remind=value)
         ctx.say(ctx.t("policy.ask_when"), choices=[
             [ctx.choice(f"policy.when_{d}", f"k1:when:{value}:{d}") for d in ("1", "2")],
-            [ctx.choice("policy.when_7", f"k1:when:{value}:7")]])
+            [ctx.choice("policy.when_7", f"k1:when:{value}:7")]], expect=Expect.TEXT)
     elif action == "when" and kb.programme(value) and extra in ("1", "2", "7"):
         await schedule_reminder(ctx, value, int(extra))
     elif action == "check" and value == "start":
@@ -107,12 +110,16 @@ async def on_input(ctx: Ctx) -> None:
     """A typed question, a number for the check, or the question for staff."""
     text = (ctx.inc.text or "").strip()
     limit = ctx.svc.settings.max_text_length
-    if ctx.inc.kind is not InKind.TEXT or not text:
+    if ctx.inc.kind is InKind.VOICE and ctx.conv.step == Step.QUESTION and ctx.inc.file_id:
+        await ask_staff(ctx, ctx.t("report.voice_description"), voice=ctx.inc.file_id)
+    elif ctx.inc.kind is not InKind.TEXT or not text:
         ctx.say(ctx.t("policy.need_text"))
     elif len(text) > limit:
         ctx.say(ctx.t("err.too_long", limit=limit, length=len(text)))
     elif ctx.conv.step == Step.QUESTION:
         await ask_staff(ctx, text)
+    elif ctx.conv.step == Step.WHEN:
+        await typed_reminder(ctx, text)
     elif ctx.conv.step in (Step.AGE, Step.HOUSEHOLD, Step.INCOME):
         await answer_check(ctx, Step(ctx.conv.step), text)
     elif ctx.conv.step == Step.HOME:
@@ -144,6 +151,8 @@ async def answer_question(ctx: Ctx, text: str, *, quiet: bool = False) -> bool:
 
 
 # --- the guided check ------------------------------------------------------------------------
+
+LIMITS = {Step.AGE: (0, 120), Step.HOUSEHOLD: (1, 30), Step.INCOME: (0, 10_000_000)}
 
 def ask(ctx: Ctx, step: Step) -> None:
     """Says why the question is asked, then asks it; every question can be skipped."""
@@ -177,12 +186,12 @@ async def answer_check(ctx: Ctx, step: Step, value: str) -> None:
         if step is Step.STATUS:
             return await finish_check(ctx)
         return ask(ctx, nxt[step])
-    number = ctx.svc.policy.language.number(value)
-    if step is Step.AGE and number is not None and 0 <= number <= 120:
+    number = numerals.number(value)  # 85, 八十五, 八十五岁, 两个人, 1,200元
+    if step is Step.AGE and number is not None and 0 <= number <= LIMITS[Step.AGE][1]:
         answers["age"] = int(number)
     elif step is Step.HUKOU and value in ("yes", "no"):
         answers["hukou_local"] = value == "yes"
-    elif step is Step.HOUSEHOLD and number is not None and 1 <= number <= 30:
+    elif step is Step.HOUSEHOLD and number is not None and 1 <= number <= LIMITS[step][1]:
         answers["household_size"] = int(number)
     elif step is Step.INCOME and number is not None and 0 <= number <= 10_000_000:
         size = answers.get("household_size")
@@ -204,6 +213,10 @@ async def answer_check(ctx: Ctx, step: Step, value: str) -> None:
         chosen: list = ctx.conv.data.setdefault("statuses", [])
         chosen.remove(value) if value in chosen else chosen.append(value)
         return ask(ctx, Step.STATUS)
+    elif number is not None and step in LIMITS:
+        low, high = LIMITS[step]
+        ctx.say(ctx.t("nlu.number_out_of_range", value=f"{number:g}", low=low, high=high))
+        return None
     else:
         key = "check.need_number" if step in (Step.AGE, Step.HOUSEHOLD, Step.INCOME) \
             else "err.use_buttons"
@@ -227,8 +240,8 @@ async def finish_check(ctx: Ctx) -> None:
 
 # --- a person, and reminders -----------------------------------------------------------------
 
-async def ask_staff(ctx: Ctx, question: str) -> None:
-    """Files the question as a consultation ticket for the community's staff."""
+async def ask_staff(ctx: Ctx, question: str, voice: str | None = None) -> None:
+    """Files the question (typed, or a voice message attached) as a consultation ticket."""
     data = ctx.conv.data
     about = ctx.svc.policy.kb.programme(data.get("about") or "")
     parts = [question]
@@ -236,10 +249,12 @@ async def ask_staff(ctx: Ctx, question: str) -> None:
         parts.append(ctx.t("policy.about", name=about.name.get(ctx.lang)))
     if data.get("about") == "check" and data.get("answers"):  # handed over by the resident
         parts.append(ctx.t("policy.shared_answers", answers=_summary(ctx, data["answers"])))
-    draft = Draft(category_id=CONSULTATION, description="\n".join(parts))
+    draft = Draft(category_id=CONSULTATION, description="\n".join(parts), voice_file_id=voice)
     ticket = await ctx.svc.tickets.create(ctx.r, ctx.community, ctx.user, draft)
     await ctx.svc.notifier.new_ticket(ctx.r, ctx.community, ticket)
     ctx.end()
+    if voice:
+        ctx.say(ctx.t("nlu.voice_attached"))
     menu.show(ctx, "policy.asked", number=ticket.number)
 
 
@@ -258,14 +273,30 @@ def _summary(ctx: Ctx, answers: dict) -> str:
                                          for k, v in answers.items() if v is not None)
 
 
-async def schedule_reminder(ctx: Ctx, programme_id: str, days: int) -> None:
+async def schedule_reminder(ctx: Ctx, programme_id: str, days: int, *, edit: bool = True,
+                            day: date | None = None) -> None:
     """A reminder of the documents at 08:00 on the chosen day."""
     tz = ZoneInfo(ctx.svc.settings.timezone)
-    day = ctx.svc.clock.now().astimezone(tz).date() + timedelta(days=days)
+    day = day or ctx.svc.clock.now().astimezone(tz).date() + timedelta(days=days)
     due = datetime.combine(day, time(8, 0), tz)
     await ctx.r.timers.add("kb/remind", due, ctx.svc.clock.now(), ref_id=ctx.user.id,
                            payload={"programme": programme_id})
-    ctx.say(ctx.t("policy.reminder_set", date=f"{day:%m-%d}"), edit=True)
+    if ctx.conv.flow == NAME and ctx.conv.step == Step.WHEN:
+        ctx.go(NAME, Step.HOME)
+    ctx.say(ctx.t("policy.reminder_set", date=f"{day:%m-%d}"), edit=edit)
+
+
+async def typed_reminder(ctx: Ctx, text: str) -> None:
+    """Takes a typed day (明天, 下周三, 12月5号); a past or unreadable one is asked again."""
+    moment = when.read(text, ctx.svc.clock.now(), ctx.svc.settings.timezone)
+    now = ctx.svc.clock.now().astimezone(ZoneInfo(ctx.svc.settings.timezone))
+    if moment is None:
+        return answers.reask(ctx, text, ctx.t("nlu.date_unknown", text=text[:20]))
+    if datetime.combine(moment.day, time(8, 0), now.tzinfo) <= now:
+        return answers.reask(ctx, text, ctx.t("nlu.date_past", date=f"{moment.day:%m-%d}"))
+    if moment.day > now.date() + timedelta(days=366):
+        return answers.reask(ctx, text, ctx.t("nlu.date_too_far", date=f"{moment.day:%Y-%m-%d}"))
+    await schedule_reminder(ctx, ctx.conv.data["remind"], 0, edit=False, day=moment.day)
 
 
 async def reminder_due(ctx_svc, r, community, timer) -> None:  # noqa: ANN001
@@ -284,5 +315,5 @@ async def reminder_due(ctx_svc, r, community, timer) -> None:  # noqa: ANN001
     text = ctx_svc.catalog.t(user.lang, "policy.reminder", name=programme.name.get(user.lang)) \
         + "\n" + ctx_svc.policy.documents(user.lang, programme) + "\n" + ctx_svc.catalog.t(
             user.lang, "policy.where", text=programme.where.get(user.lang))
-    await ctx_svc.notifier.send(r, user, text)
+    await ctx_svc.notifier.send(r, user, text, bulk=True)
 

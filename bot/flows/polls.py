@@ -176,7 +176,9 @@ async def close(svc, r: Repos, community, timer) -> None:  # noqa: ANN001
     if poll.share_results:
         recipients += [u for uid, _ in ballots if uid and (u := await r.users.get(uid))]
     chart = Attachment(filename=f"poll-{poll.id}.png", as_photo=True,
-                       data_b64=base64.b64encode(_chart(poll, counts)).decode())
+                       data_b64=base64.b64encode(_chart(poll, counts, svc.catalog.t(
+                           author.lang if author else svc.settings.default_language,
+                           "setup.chart_votes"))).decode())
     for user in {u.id: u for u in recipients}.values():
         t = svc.catalog.t
         lines = [t(user.lang, "poll.results", question=poll.question, voters=len(ballots))]
@@ -193,18 +195,25 @@ async def close(svc, r: Repos, community, timer) -> None:  # noqa: ANN001
                                 files=[chart] if user is author else None)
 
 
-def _chart(poll: Poll, counts: list[int]) -> bytes:
+def _chart(poll: Poll, counts: list[int], votes: str = "votes") -> bytes:
+    """The options (in their own words, Chinese included) against whole-number vote counts."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    figure, axes = pyplot.subplots(figsize=(7, 0.5 * len(counts) + 1.5), dpi=100)
-    axes.barh([f"#{i + 1}" for i in range(len(counts))], counts, color="#4e79a7")
-    axes.invert_yaxis()
-    axes.set_xlabel("votes")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    pyplot.close(figure)
+    from bot.services import charts
+
+    labels = [f"{i + 1}. {text[:24]}" for i, text in enumerate(poll.options)]
+    with matplotlib.rc_context({"font.family": [charts.cjk_family()],
+                                "axes.unicode_minus": False}):
+        figure, axes = pyplot.subplots(figsize=(7, 0.5 * len(counts) + 1.5), dpi=100)
+        axes.barh(labels, counts, color="#4e79a7")
+        axes.invert_yaxis()
+        charts.style(axes)
+        axes.set_xlabel(votes)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        pyplot.close(figure)
     return buffer.getvalue()

@@ -56,6 +56,32 @@ async def start(ctx: Ctx, proxy: dict | None = None) -> None:
     ask_category(ctx)
 
 
+async def start_typed(ctx: Ctx, text: str, category_id: str | None) -> None:
+    """Starts a report from a typed problem: its text is the description; with a category
+    (the guess the resident accepted) it goes straight on to the next question."""
+    limit = ctx.svc.settings.max_text_length
+    ctx.go(NAME, Step.CATEGORY, photos=[], editing=False, proxy=None, description=text[:limit],
+           typed=True)
+    if category_id is None:
+        return ask_category(ctx)
+    ctx.conv.data["category"] = category_id
+    if not await offer_duplicate(ctx, Step.DESCRIPTION):
+        _next_after(ctx, Step.DESCRIPTION)
+
+
+async def typed_answer(ctx: Ctx, text: str) -> bool:
+    """At the category question, a described problem picks the category it sounds like."""
+    if ctx.conv.step != Step.CATEGORY or ctx.conv.data.get("editing"):
+        return False
+    found = ctx.svc.triage.of(ctx.community).guess(text)
+    if found is None:
+        return False
+    ctx.conv.data.update(description=text[:ctx.svc.settings.max_text_length], typed=True)
+    ctx.say(ctx.t("nlu.category_taken", category=found.category.name.get(ctx.lang)))
+    await on_button(ctx, Step.CATEGORY, found.category.id)
+    return True
+
+
 def home(ctx: Ctx) -> str:
     """The registered address, or the resident's address a worker files for."""
     proxy = ctx.conv.data.get("proxy")
@@ -180,6 +206,13 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
             return
         data["category"] = value
         data.pop("extra", None)
+        if data.get("typed") and not data.get("editing"):  # the description came typed
+            if category.emergency:
+                ctx.say(emergency_text(ctx, category))
+                return await submit(ctx)
+            if not await offer_duplicate(ctx, Step.DESCRIPTION):
+                _next_after(ctx, Step.DESCRIPTION)
+            return None
         if category.emergency:
             ctx.say(emergency_text(ctx, category))
         elif await offer_duplicate(ctx, Step.CATEGORY):
@@ -228,8 +261,13 @@ async def on_input(ctx: Ctx) -> None:
     elif step == Step.DESCRIPTION and inc.kind is InKind.VOICE:
         data["description"] = ctx.t("report.voice_description")
         data["voice"] = inc.file_id
+        ctx.say(ctx.t("nlu.voice_attached"))
     elif step == Step.EXTRA and inc.kind is InKind.TEXT and inc.text and inc.text.strip():
         data["extra"] = inc.text.strip()
+        return _next_after(ctx, Step.EXTRA)
+    elif step == Step.EXTRA and inc.kind is InKind.VOICE and inc.file_id and not data.get("voice"):
+        data.update(extra=ctx.t("report.voice_description"), voice=inc.file_id)
+        ctx.say(ctx.t("nlu.voice_attached"))
         return _next_after(ctx, Step.EXTRA)
     elif step == Step.PHOTOS and inc.kind is InKind.PHOTO and inc.file_id:
         return add_photo(ctx, inc.file_id)
@@ -294,7 +332,8 @@ def wrong_input(ctx: Ctx) -> None:
 
 def emergency_text(ctx: Ctx, category: Category) -> str:
     numbers = {n.key: n for n in ctx.community.emergency_numbers}
-    lines = [ctx.t("report.emergency_call", name=numbers[k].name.get(ctx.lang),
+    lines = [ctx.t("setup.emergency_call_sample" if numbers[k].sample else
+                   "report.emergency_call", name=numbers[k].name.get(ctx.lang),
                    number=numbers[k].number) for k in category.call if k in numbers]
     return ctx.t("report.emergency_intro", category=category.name.get(ctx.lang),
                  numbers="\n".join(lines))

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from types import ModuleType
 
 from bot.domain.activities import ActivityKind
-from bot.domain.messages import Address, Incoming, InKind, Outgoing
+from bot.domain.messages import Address, Channel, Incoming, InKind, Outgoing
 from bot.flows import (
     account,
     activities,
+    alarm,
+    answers,
     closure,
     fieldwork,
     grid,
+    guess,
     menu,
     mytickets,
     notices,
@@ -31,45 +36,52 @@ from bot.flows import (
 from bot.flows.base import Conversation, Ctx, Services
 from bot.flows.fieldwork import care as fw_care
 from bot.i18n import normalise_language
+from storage import Repos
 
 log = logging.getLogger(__name__)
+updates_log = logging.getLogger("linli.updates")
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
-    *fieldwork.MODULES)}
+    guess, *fieldwork.MODULES)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
-    notices, polls, *fieldwork.MODULES)}
+    notices, polls, guess, *fieldwork.MODULES)}
 STEP_BUTTONS = (onboarding, report, proxy)  # their buttons belong to a conversation in progress
-DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", *fieldwork.DRAFTS}
+DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess",
+          *fieldwork.DRAFTS}
 HARMLESS = {"ack", "vote", "topicmute", *fieldwork.HARMLESS}  # never touch the conversation
 
 
 @dataclass
 class Result:
-    """What the transport should do now: replies to the sender and a button toast."""
+    """What the transport should do now: replies to the sender and a button toast.
+
+    `reply_ids[i]` is the outbox row of `replies[i]` (None for a reply that is not kept, such
+    as an apology after a failure): the transport hands replies over itself and records them;
+    what it could not hand over, the outbox sender delivers."""
 
     replies: list[Outgoing] = field(default_factory=list)
     toast: str | None = None
     queued: bool = False
+    reply_ids: list[int | None] = field(default_factory=list)
+    flow: str = ""  # the flow that handled it (for metrics and logs)
+    role: str = ""
 
 
 class FloodGuard:
-    """At most `limit` messages per `window` seconds from one user, per instance."""
+    """At most `limit` messages per `window` seconds from one person, counted in the database
+    so that every instance shares the count."""
 
     def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self.seen: dict[Address, deque[float]] = defaultdict(deque)
+        self.limit, self.window = limit, timedelta(seconds=window)
 
-    def check(self, who: Address) -> str:
+    async def check(self, r: Repos, who: Address, now: datetime) -> str:
         """'ok', 'warn' (first message over the limit) or 'drop'."""
-        now, stamps = time.monotonic(), self.seen[who]
-        while stamps and now - stamps[0] > self.window:
-            stamps.popleft()
-        stamps.append(now)
-        if len(stamps) <= self.limit:
+        count = await r.conversations.flood_hit(who.channel, who.external_id, now, self.window)
+        if count <= self.limit:
             return "ok"
-        return "warn" if len(stamps) == self.limit + 1 else "drop"
+        return "warn" if count == self.limit + 1 else "drop"
 
 
 class Desk:
@@ -80,21 +92,88 @@ class Desk:
         self.on_queued = on_queued or (lambda: None)
         self.flood = FloodGuard(svc.settings.flood_messages, svc.settings.flood_window_seconds)
         self.languages: dict[Address, str] = {}  # chosen languages seen here, for error replies
+        self.hold = timedelta(seconds=svc.settings.reply_hold_seconds)
+        self.observe: Callable[[str, str, float], None] = lambda _c, _f, _s: None
+        self._turns: dict[Address, asyncio.Lock] = {}
+        self._waiting: dict[Address, int] = {}
 
-    async def handle(self, inc: Incoming) -> Result:
-        """Handles one update exactly once; a failure changes nothing and says sorry."""
+    @asynccontextmanager
+    async def turn(self, who: Address) -> AsyncIterator[None]:
+        """One update of a person at a time in this process (FIFO); across instances the
+        person's row lock keeps the order."""
+        lock = self._turns.get(who)
+        if lock is None:
+            lock = self._turns[who] = asyncio.Lock()
+        self._waiting[who] = self._waiting.get(who, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[who] -= 1
+            if not self._waiting[who]:
+                del self._waiting[who], self._turns[who]
+
+    async def serve(self, inc: Incoming, channel: Channel,
+                    committed: Callable[[], None] | None = None) -> Result:
+        """Handles one update and hands its replies over, in order per person; `committed`
+        is called as soon as the update's transaction is durable (to acknowledge it)."""
+        async with self.turn(inc.sender):
+            result = await self.handle(inc, kick=False)
+            if committed is not None:
+                committed()
+            if inc.kind is InKind.BUTTON:
+                await channel.answer_button(inc, result.toast)
+            await self.deliver(result, channel)
+        if result.queued:  # after the replies, so that they come before what this queued
+            self.on_queued()
+        return result
+
+    async def deliver(self, result: Result, channel: Channel) -> None:
+        """Sends the replies through `channel` and records them; a reply that cannot go now
+        is left to the outbox sender, and so is everything after it (order)."""
+        sent: list[tuple[int, str | None]] = []
+        ids = result.reply_ids + [None] * (len(result.replies) - len(result.reply_ids))
+        failed = False
+        for item_id, reply in zip(ids, result.replies, strict=True):
+            try:
+                ref = await channel.send(reply)
+            except Exception as exc:  # noqa: BLE001 - the outbox sender tries again
+                log.warning("reply to %s not handed over (%s); the outbox will send it",
+                            channel.name, exc.__class__.__name__)
+                failed = True
+                break
+            if item_id is not None:
+                sent.append((item_id, ref))
+        left = [i for i in ids[len(sent):] if i is not None] if failed else []
+        if sent or left:
+            async with self.svc.db.tx() as r:
+                await r.outbox.sent_many(sent, self.svc.clock.now())
+                if left:
+                    await r.outbox.release(left)
+        if left:
+            self.on_queued()
+
+    async def handle(self, inc: Incoming, *, kick: bool = True) -> Result:
+        """Handles one update exactly once; a failure changes nothing and says sorry.
+        `kick` wakes the outbox sender for what the update queued."""
         lang = self.languages.get(inc.sender) or normalise_language(
             inc.language_code, self.svc.settings.default_language)
-        verdict = self.flood.check(inc.sender)
-        if verdict != "ok":
-            text = self.svc.catalog.t(lang, "err.flood")
-            return Result([Outgoing(to=inc.sender, text=text)] if verdict == "warn" else [],
-                          toast=text)
+        started = time.perf_counter()
         try:
-            return await self._handle(inc, lang)
+            result = await self._handle(inc, lang)
+            seconds = time.perf_counter() - started
+            self.observe(inc.sender.channel, result.flow, seconds)
+            updates_log.info("update %s %s %.1f ms", inc.update_id, result.flow or "-",
+                             seconds * 1000, extra={
+                                 "update_id": inc.update_id, "channel": inc.sender.channel,
+                                 "flow": result.flow, "role": result.role,
+                                 "ms": round(seconds * 1000, 1)})
+            if kick and result.queued:
+                self.on_queued()
+            return result
         except Exception:
-            log.exception("failed to handle %s from %s:%s (update %s, data %r)", inc.kind,
-                          inc.sender.channel, inc.sender.external_id, inc.update_id, inc.data)
+            log.exception("failed to handle update %s (%s from %s)", inc.update_id, inc.kind,
+                          inc.sender.channel)
             text = self.svc.catalog.t(lang, "err.internal")
             return Result([Outgoing(to=inc.sender, text=text)], toast=text)
 
@@ -107,26 +186,42 @@ class Desk:
                     inc.sender.channel, inc.update_id, now):
                 log.info("ignoring repeated update %s", inc.update_id)
                 return Result()
+            verdict = await self.flood.check(r, inc.sender, now)
+            if verdict != "ok":
+                text = svc.catalog.t(lang, "err.flood")
+                return Result([Outgoing(to=inc.sender, text=text)] if verdict == "warn"
+                              else [], toast=text)
             user = await svc.users.get_or_create(r, inc.sender, lang)
             await r.users.lock(user.id)
             stored = await r.conversations.get(user.id)
             conv = Conversation(*stored) if stored else Conversation()
+            flow = conv.flow  # the flow in progress, else the one the update started
             ctx = Ctx(svc=svc, r=r, community=community, user=user, inc=inc, conv=conv)
-            pending = await r.outbox.pending_count()
+            # behind an undelivered earlier message the replies queue up, in order, for the
+            # sender (what this update itself queues for the person comes after its replies)
+            behind = await r.outbox.waiting_for(inc.sender.channel, inc.sender.external_id)
             await route(ctx)
+            flow = flow or ctx.conv.flow
             if not ctx.deleted:
-                if ctx.conv.idle:
+                if ctx.conv.idle and not ctx.conv.data:  # data: options on screen (answers)
                     await r.conversations.clear(ctx.user.id)
                 else:
                     await r.conversations.put(ctx.user.id, ctx.conv.flow, ctx.conv.step,
                                               ctx.conv.data, now)
-            queued = await r.outbox.pending_count() > pending
-        if queued:
-            self.on_queued()
+            ids: list[int | None] = []
+            replies = ctx.out
+            if not ctx.deleted and ctx.out:  # nothing may stay addressed to a deleted person
+                for reply in ctx.out:
+                    ids.append(await r.outbox.add(
+                        reply.to.channel, reply.to.external_id, reply.model_dump(mode="json"),
+                        now, held_for=None if behind else self.hold))
+                if behind:
+                    replies, ids = [], []
+            queued = r.outbox.added > 0  # (replies queued behind others count too)
         if len(self.languages) > 100_000:
             self.languages.clear()
         self.languages[inc.sender] = ctx.user.lang
-        return Result(ctx.out, ctx.toast, queued)
+        return Result(replies, ctx.toast, queued, ids, flow=flow, role=ctx.user.role.value)
 
 
 async def route(ctx: Ctx) -> None:
@@ -136,8 +231,13 @@ async def route(ctx: Ctx) -> None:
         return await command(ctx, (inc.command or "").lower(), inc.args)
     if inc.kind is InKind.BUTTON and (inc.data or "").startswith(f"{account.PREFIX}:"):
         return await button(ctx, inc.data or "")
+    if emergency := alarm.recognise(ctx):  # 燃气味, 着火, 有人倒地: at once, anywhere
+        return await alarm.raise_alarm(ctx, emergency)
     if not ctx.user.is_registered and ctx.conv.flow != onboarding.NAME:
         return await onboarding.start(ctx)
+    if await answers.take(ctx, FLOWS.get(ctx.conv.flow)):  # typed labels press buttons
+        return
+    inc = ctx.inc
     if inc.kind is InKind.BUTTON:
         return await button(ctx, inc.data or "")
     key = menu.recognise(ctx, inc.text) if inc.kind is InKind.TEXT else None
@@ -152,6 +252,8 @@ async def route(ctx: Ctx) -> None:
         return
     if await fw_care.answered_by_message(ctx):
         return  # a reply to the 平安打卡
+    if inc.kind is InKind.TEXT and inc.text and await guess.take(ctx, inc.text):
+        return  # a problem to report, activities, volunteering or a benefit question
     if inc.kind is InKind.TEXT and inc.text and await policy.answer_question(ctx, inc.text,
                                                                             quiet=True):
         return  # a question about benefits, asked at any point

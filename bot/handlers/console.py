@@ -165,8 +165,4 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
 
 
 async def _say(desk: Desk, channel: ConsoleChannel, incoming: Incoming) -> None:
-    result = await desk.handle(incoming)
-    if incoming.kind is InKind.BUTTON:
-        await channel.answer_button(incoming, result.toast)
-    for reply in result.replies:
-        await channel.send(reply)
+    await desk.serve(incoming, channel)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+from collections.abc import Callable
 
 from telegram import (
     InlineKeyboardButton,
@@ -27,6 +28,7 @@ from bot.domain.messages import (
     RetryLater,
 )
 from bot.flows.router import Desk
+from bot.handlers.ratelimit import BULK, REPLY
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -118,8 +120,9 @@ class TelegramChannel:
 
     name = CHANNEL
 
-    def __init__(self, bot) -> None:  # noqa: ANN001
+    def __init__(self, bot, *, bulk: bool = False) -> None:  # noqa: ANN001
         self.bot = bot
+        self.bulk = bulk  # everything this channel sends is bulk (the broadcast sender)
 
     async def fetch_file(self, file_id: str) -> bytes:
         """Downloads a file a user sent (e.g. a ledger workbook)."""
@@ -138,41 +141,42 @@ class TelegramChannel:
         except (TimedOut, NetworkError) as exc:
             if isinstance(exc, BadRequest):
                 raise
-            raise RetryLater(5.0, str(exc)) from exc
+            raise RetryLater(1.0, str(exc)) from exc
 
     async def _send(self, message: Outgoing) -> str | None:
         chat_id = int(message.to.external_id)
+        kind = {"rate_limit_args": BULK if message.bulk or self.bulk else REPLY}
         if message.edit_ref and not message.photos and len(message.text) <= TEXT_LIMIT:
             try:
                 edited = await self.bot.edit_message_text(
                     message.text, chat_id=chat_id, message_id=int(message.edit_ref),
-                    reply_markup=markup(message) if message.choices else None)
+                    reply_markup=markup(message) if message.choices else None, **kind)
                 return str(getattr(edited, "message_id", message.edit_ref))
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
                     return message.edit_ref
                 log.info("could not edit message %s (%s); sending anew", message.edit_ref, exc)
         for photo in message.photos:
-            await self.bot.send_photo(chat_id, photo=photo)
+            await self.bot.send_photo(chat_id, photo=photo, **kind)
         if message.voice:
-            await self.bot.send_voice(chat_id, voice=message.voice)
+            await self.bot.send_voice(chat_id, voice=message.voice, **kind)
         if message.document:
-            await self.bot.send_document(chat_id, document=message.document)
+            await self.bot.send_document(chat_id, document=message.document, **kind)
         for attachment in message.files:
             upload = InputFile(io.BytesIO(base64.b64decode(attachment.data_b64)),
                                filename=attachment.filename)
             if attachment.as_photo:
-                await self.bot.send_photo(chat_id, photo=upload)
+                await self.bot.send_photo(chat_id, photo=upload, **kind)
             else:
-                await self.bot.send_document(chat_id, document=upload)
+                await self.bot.send_document(chat_id, document=upload, **kind)
         if not message.text:
             return None
         chunks = split_text(message.text)
         mode = "HTML" if message.html and len(chunks) == 1 else None
         for chunk in chunks[:-1]:
-            await self.bot.send_message(chat_id, chunk)
+            await self.bot.send_message(chat_id, chunk, **kind)
         sent = await self.bot.send_message(chat_id, chunks[-1], reply_markup=markup(message),
-                                           parse_mode=mode)
+                                           parse_mode=mode, **kind)
         return str(sent.message_id)
 
     async def answer_button(self, incoming: Incoming, toast: str | None) -> None:
@@ -184,33 +188,26 @@ class TelegramChannel:
 
 
 class TelegramHandler:
-    """The one PTB handler: every update goes through the desk; replies go out directly."""
+    """The one PTB handler: every update goes through the desk, one per person at a time."""
 
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
         self.last_update_id = 0  # the newest update fully handled, replies sent (for monitoring)
+        self.on_committed: Callable[[int], None] = lambda _update_id: None
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Turns the update into an Incoming, handles it and sends the replies."""
+        """Turns the update into an Incoming, handles it and hands the replies over."""
         try:
-            await self._on_update(update, context)
+            incoming = to_incoming(update)
+            if incoming is None:
+                self.on_committed(update.update_id)
+                return
+            await self.desk.serve(incoming, TelegramChannel(context.bot),
+                                  committed=lambda: self.on_committed(update.update_id))
         finally:
             self.last_update_id = max(self.last_update_id, update.update_id)
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        incoming = to_incoming(update)
-        if incoming is None:
-            return
-        channel = TelegramChannel(context.bot)
-        result = await self.desk.handle(incoming)
-        if incoming.kind is InKind.BUTTON:
-            await channel.answer_button(incoming, result.toast)
-        for reply in result.replies:
-            try:
-                await channel.send(reply)
-            except Exception:
-                log.exception("could not send a reply to %s", reply.to.external_id)
-
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Logs errors with the update; users never see a traceback."""
-        log.error("error while handling %r", update, exc_info=context.error)
+        """Logs errors with the update id only; users never see a traceback."""
+        update_id = getattr(update, "update_id", None)
+        log.error("error while handling update %s", update_id, exc_info=context.error)

@@ -31,7 +31,7 @@ class CommunityService:
 
     async def ensure_loaded(self, path: Path) -> Community:
         """Loads the file on first start; later starts keep what staff loaded."""
-        async with self.db.tx() as r:
+        async with self.db.read() as r:
             stored = await r.communities.latest()
         if stored is None:
             return await self.load_file(path)
@@ -40,7 +40,7 @@ class CommunityService:
 
     async def current(self) -> Community:
         if self._community is None or time.monotonic() - self._read_at > self.ttl:
-            async with self.db.tx() as r:
+            async with self.db.read() as r:  # may run inside an update's write transaction
                 stored = await r.communities.latest()
             if stored is None:
                 raise RuntimeError("no community loaded: run `linli load-community FILE`")

@@ -20,8 +20,6 @@ from storage.timers import Timer
 
 log = logging.getLogger(__name__)
 DIGEST_AT = time(8, 0)  # Monday 08:00 in the community's time zone
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-             "SimHei", "Microsoft YaHei", "Source Han Sans SC", "PingFang SC")
 
 
 class DigestService:
@@ -57,7 +55,7 @@ class DigestService:
         chart = Attachment(filename="stats.png", as_photo=True,
                            data_b64=base64.b64encode(self.chart(community, user.lang, stats))
                            .decode())
-        await self.notifier.send(r, user, text, files=[chart])
+        await self.notifier.send(r, user, text, files=[chart], bulk=True)
 
     def render(self, community: Community, lang: str, stats: Stats, title_key: str) -> str:
         t = self.catalog.t
@@ -108,28 +106,29 @@ class DigestService:
         import matplotlib
 
         matplotlib.use("Agg")
-        from matplotlib import font_manager, pyplot
+        from matplotlib import pyplot
 
-        available = {f.name for f in font_manager.fontManager.ttflist}
-        cjk = next((f for f in CJK_FONTS if f in available), None)
-        label_lang = lang if cjk or lang == "en" else "en"  # no CJK font: English labels
+        from bot.services import charts
+
+        family = charts.cjk_family()  # shipped with Linli, so labels stay in the user's language
         categories = [c for c in community.categories
                       if stats.opened_by_category.get(c.id) or stats.resolved_by_category.get(c.id)]
-        names = [c.name.get(label_lang) for c in categories] or ["—"]
+        names = [c.name.get(lang) for c in categories] or ["—"]
         opened = [stats.opened_by_category.get(c.id, 0) for c in categories] or [0]
         resolved = [stats.resolved_by_category.get(c.id, 0) for c in categories] or [0]
-        with matplotlib.rc_context({"font.family": [cjk] if cjk else ["DejaVu Sans"]}):
+        with matplotlib.rc_context({"font.family": [family], "axes.unicode_minus": False}):
             figure, axes = pyplot.subplots(figsize=(8, 0.5 * len(names) + 1.8), dpi=100)
             rows = range(len(names))
             axes.barh([y + 0.2 for y in rows], opened, height=0.4,
-                      label=self.catalog.t(label_lang, "digest.chart_opened"), color="#4e79a7")
+                      label=self.catalog.t(lang, "digest.chart_opened"), color="#4e79a7")
             axes.barh([y - 0.2 for y in rows], resolved, height=0.4,
-                      label=self.catalog.t(label_lang, "digest.chart_resolved"), color="#59a14f")
+                      label=self.catalog.t(lang, "digest.chart_resolved"), color="#59a14f")
             axes.set_yticks(list(rows), names)
             axes.invert_yaxis()
+            charts.style(axes)
             axes.legend(loc="lower right")
-            axes.set_title(self.catalog.t(label_lang, "digest.chart_title",
-                                          community=community.name.get(label_lang)))
+            axes.set_title(self.catalog.t(lang, "digest.chart_title",
+                                          community=community.name.get(lang)))
             figure.tight_layout()
             buffer = io.BytesIO()
             figure.savefig(buffer, format="png")

@@ -15,6 +15,7 @@ class Verdict(StrEnum):
     LIKELY = "likely"  # every rule holds on the answers given
     POSSIBLE = "possible"  # no rule fails, but some depend on answers the resident skipped
     UNLIKELY = "unlikely"
+    RECEIVING = "receiving"  # the resident said they already have it
 
 
 @dataclass
@@ -53,6 +54,9 @@ def holds(condition: Condition, answers: Answers, kb: KnowledgeBase) -> bool | N
 
 def assess(programme: Programme, answers: Answers, kb: KnowledgeBase) -> Assessment:
     rules = programme.eligibility
+    if programme.received_with and programme.received_with in (answers.get("special_status")
+                                                                or []):
+        return Assessment(programme, Verdict.RECEIVING)
     result = Assessment(programme, Verdict.LIKELY)
     for condition in rules.all:
         outcome = holds(condition, answers, kb)
@@ -80,6 +84,6 @@ def assess(programme: Programme, answers: Answers, kb: KnowledgeBase) -> Assessm
 def assess_all(kb: KnowledgeBase, answers: Answers) -> list[Assessment]:
     """Likely programmes first (most reasons first), then possible ones; unlikely left out."""
     found = [assess(p, answers, kb) for p in kb.programmes]
-    order = {Verdict.LIKELY: 0, Verdict.POSSIBLE: 1}
+    order = {Verdict.LIKELY: 0, Verdict.POSSIBLE: 1, Verdict.RECEIVING: 2}
     kept = [a for a in found if a.verdict is not Verdict.UNLIKELY]
     return sorted(kept, key=lambda a: (order[a.verdict], -len(a.met), len(a.unknown)))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -12,12 +10,9 @@ from pathlib import Path
 import yaml
 
 from bot.domain.kb import KnowledgeBase, Programme
-
-log = logging.getLogger(__name__)
+from bot.services.textindex import Bm25, Synonyms, Tokenizer, contains, pinyin
 
 SEARCH_DATA = Path(__file__).resolve().parent.parent / "data" / "search.yaml"
-ASCII_WORD = re.compile(r"[a-z]+")
-NUMBER = re.compile(r"\d+")
 ENGLISH_AGE = re.compile(r"(?:aged?|is|turned?)\s+(\d{2,3})\b|(\d{2,3})\s*(?:years?|yrs?)")
 
 
@@ -33,6 +28,9 @@ class Language:
     intents: dict[str, tuple[str, ...]]
     number_suffixes: str
     thousands_separators: str
+    generic_words: frozenset[str] = frozenset()
+    people_words: frozenset[str] = frozenset()
+    not_covered: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path = SEARCH_DATA) -> Language:
@@ -41,7 +39,8 @@ class Language:
                    tuple(raw["age_units"]), {int(k): v for k, v in raw["age_expansions"].items()},
                    raw["digits_in_words"],
                    {k: tuple(v) for k, v in raw["intents"].items()}, raw["number_suffixes"],
-                   raw["thousands_separators"])
+                   raw["thousands_separators"], frozenset(raw.get("generic_words", [])),
+                   frozenset(raw.get("people_words", [])), tuple(raw.get("not_covered", [])))
 
     def age(self, text: str) -> int | None:
         """An age in a question, in digits ("85 sui", "is 82") or in Chinese number words."""
@@ -83,51 +82,20 @@ class KnowledgeSearch:
                      ("benefit", 1), ("documents", 0.5))
 
     def __init__(self, kb: KnowledgeBase, *, k1: float = 1.4, b: float = 0.6,
-                 match_threshold: float = 4.0) -> None:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        self.jieba = jieba
+                 match_threshold: float = 4.0, min_specific: float = 1.5) -> None:
         self.kb = kb
         self.language = Language.load()
-        self.k1, self.b, self.match_threshold = k1, b, match_threshold
-        for programme in kb.programmes:
-            for word in [*programme.aliases, *programme.keywords]:
-                jieba.add_word(word, freq=20000)
-        for word in kb.synonyms:
-            jieba.add_word(word, freq=20000)
-        self.alias_sounds = {p.id: [s for a in p.aliases if len(s := self.pinyin(a)) >= 2]
+        self.match_threshold, self.min_specific = match_threshold, min_specific
+        words = [w for p in kb.programmes for w in [*p.aliases, *p.keywords]]
+        self.tokens = Tokenizer(self.language.stopwords, [*words, *kb.synonyms])
+        self.synonyms = Synonyms(kb.synonyms, self.tokens)
+        self.alias_sounds = {p.id: [s for a in p.aliases if len(s := pinyin(a)) >= 2]
                              for p in kb.programmes}
-        self.synonym_sounds = [(k, sounds, v) for k, v in kb.synonyms.items()
-                               if len(sounds := self.pinyin(k)) >= 2]
-        self.docs: list[Counter[str]] = [self._document(p) for p in kb.programmes]
-        self.lengths = [sum(d.values()) for d in self.docs]
-        self.average = sum(self.lengths) / max(len(self.lengths), 1)
-        frequency: Counter[str] = Counter()
-        for doc in self.docs:
-            frequency.update(doc.keys())
-        n = len(self.docs)
-        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in frequency.items()}
+        self.bm25 = Bm25([self._document(p) for p in kb.programmes], k1=k1, b=b)
+
+    pinyin = staticmethod(pinyin)
 
     # --- indexing ---------------------------------------------------------------------------
-
-    def tokens(self, text: str) -> list[str]:
-        """Words of a text: Chinese segmented by jieba, English lower-cased and de-pluralised."""
-        text = text.lower()
-        words: list[str] = []
-        for word in self.jieba.lcut_for_search(text):
-            word = word.strip()
-            if not word or word in self.language.stopwords:
-                continue
-            if ASCII_WORD.fullmatch(word):
-                if len(word) > 3 and word.endswith("s"):
-                    word = word[:-1]
-                if len(word) < 3:
-                    continue
-            elif len(word) == 1 and not NUMBER.fullmatch(word):
-                continue  # a lone character carries little meaning and much noise
-            words.append(word)
-        return words
 
     def _document(self, programme: Programme) -> Counter[str]:
         doc: Counter[str] = Counter()
@@ -151,16 +119,7 @@ class KnowledgeSearch:
         """The question's words plus the canonical terms of any colloquial word in it, and of
         an age it mentions ("my father is 82", or the same in Chinese)."""
         lowered = question.lower()
-        words = self.tokens(lowered)
-        for colloquial, canonical in self.kb.synonyms.items():
-            if colloquial.lower() in lowered:
-                for term in canonical:
-                    words += self.tokens(term)
-        syllables = self.pinyin(lowered)
-        for key, key_sounds, canonical in self.synonym_sounds:  # homophones count too
-            if key not in lowered and _contains(syllables, key_sounds):
-                for term in canonical:
-                    words += self.tokens(term)
+        words = self.tokens(lowered) + self.synonyms.expand(lowered)
         age = self.language.age(lowered)
         for floor, expansion in sorted(self.language.age_expansions.items(), reverse=True):
             if age is not None and age >= floor:
@@ -168,47 +127,39 @@ class KnowledgeSearch:
                 break
         return words
 
-    @staticmethod
-    def pinyin(text: str) -> tuple[str, ...]:
-        """Toneless pinyin of the Chinese characters, to forgive homophone typos (di-bao)."""
-        from pypinyin import lazy_pinyin
-
-        return tuple(s for s in lazy_pinyin(text, errors="ignore") if s.isalpha())
-
     def search(self, question: str, limit: int = 3) -> list[Hit]:
         """The best programmes for a question, best first; empty when nothing matches well."""
+        if self.not_covered(question):
+            return []
         ranked = self.rank(question)
         if not ranked or ranked[0].score < self.match_threshold:
             return []
         best = ranked[0].score
         return [h for h in ranked[:limit] if h.score >= max(self.match_threshold, best * 0.35)]
 
-    def rank(self, question: str) -> list[Hit]:
-        words = Counter(self.expand(question))
+    def not_covered(self, question: str) -> str | None:
+        """A benefit the catalogue is known not to hold, named in the question (unless the
+        question also names a programme)."""
         lowered = question.lower()
-        sounds = self.pinyin(lowered)
+        topic = next((t for t in self.language.not_covered if t in lowered), None)
+        named = any(a.lower() in lowered for p in self.kb.programmes for a in p.aliases)
+        return None if named else topic
+
+    def rank(self, question: str) -> list[Hit]:
+        """Programmes by score; one that only generic words (补助, 孩子) point to is left out."""
+        lowered = question.lower()
+        sounds = pinyin(lowered)
+        expanded = self.expand(question)
+        vague = self.language.generic_words | self.language.people_words
+        scores = self.bm25.scores(Counter(expanded))
+        specific = self.bm25.scores(Counter(w for w in expanded if w not in vague))
         hits = []
-        for programme, doc, length in zip(self.kb.programmes, self.docs, self.lengths,
-                                          strict=True):
-            score = 0.0
-            for word, count in words.items():
-                tf = doc.get(word, 0)
-                if not tf:
-                    continue
-                norm = tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * length
-                                                              / self.average))
-                score += self.idf[word] * norm * (1 + math.log(count))
+        for programme, score, own in zip(self.kb.programmes, scores, specific, strict=True):
+            bonus = 0.0
             if any(alias.lower() in lowered for alias in programme.aliases):
-                score += 6.0  # the resident named the programme (or a common name for it)
-            elif any(_contains(sounds, alias) for alias in self.alias_sounds[programme.id]):
-                score += 4.0  # … or typed a homophone of its name
-
-            hits.append(Hit(programme, score))
+                bonus = 6.0  # the resident named the programme (or a common name for it)
+            elif any(contains(sounds, alias) for alias in self.alias_sounds[programme.id]):
+                bonus = 4.0  # … or typed a homophone of its name
+            if own + bonus >= self.min_specific:
+                hits.append(Hit(programme, score + bonus))
         return sorted((h for h in hits if h.score > 0), key=lambda h: -h.score)
-
-
-
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    """Whether `needle` occurs as a contiguous run in `haystack`."""
-    n = len(needle)
-    return n > 0 and any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))

@@ -21,17 +21,20 @@ class Notifier:
 
     async def send(self, r: Repos, user: User, text: str, *,
                    choices: list[list[Choice]] | None = None, photos: list[str] | None = None,
-                   voice: str | None = None, files: list[Attachment] | None = None) -> None:
+                   voice: str | None = None, files: list[Attachment] | None = None,
+                   bulk: bool = False) -> None:
+        """Queues a message to `user`; `bulk` for digests and reminders, which wait for
+        replies and cards."""
         to = Address(channel=user.channel, external_id=user.external_id)
         # each photo is its own row, so a retried text never sends the photos again
-        parts = [Outgoing(to=to, text="", photos=[p]) for p in photos or []]
+        parts = [Outgoing(to=to, text="", photos=[p], bulk=bulk) for p in photos or []]
         if voice:
-            parts.append(Outgoing(to=to, text="", voice=voice))
-        parts += [Outgoing(to=to, text="", files=[f]) for f in files or []]
-        parts.append(Outgoing(to=to, text=text, choices=choices or []))
+            parts.append(Outgoing(to=to, text="", voice=voice, bulk=bulk))
+        parts += [Outgoing(to=to, text="", files=[f], bulk=bulk) for f in files or []]
+        parts.append(Outgoing(to=to, text=text, choices=choices or [], bulk=bulk))
         for part in parts:
             await r.outbox.add(user.channel, user.external_id, part.model_dump(mode="json"),
-                               self.clock.now())
+                               self.clock.now(), bulk=bulk)
 
     async def card_to(self, r: Repos, community: Community, ticket: Ticket, worker: User,
                       *, intro_key: str | None = None,

@@ -142,6 +142,11 @@ class PolicyService:
                     t(lang, f"check.field_{f}") for f in a.unknown)
                 lines.append(t(lang, "check.possible_line", name=a.programme.name.get(lang),
                                unknown=unknown))
+        receiving = [a.programme.name.get(lang) for a in assessments
+                     if a.verdict is Verdict.RECEIVING]
+        if receiving:
+            lines += ["", t(lang, "nlu.already_receiving",
+                            names=t(lang, "check.separator").join(receiving))]
         lines.append("")
         lines.append(t(lang, "check.who_decides"))
         return "\n".join(lines)

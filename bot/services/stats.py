@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.community import Community
-from bot.domain.models import EventKind, Ticket
+from bot.domain.models import Ticket, open_states
 from storage import Repos
 
-BREACHES = ("breach_respond", "breach_resolve", "instructor_timeout")
 SATISFIED = 4  # a rating of 4 or 5 counts as satisfied (满意)
 
 
@@ -58,36 +57,25 @@ class Stats:
 
 async def compute(r: Repos, community: Community, start: datetime, end: datetime, now: datetime,
                   grids: list[str] | None = None) -> Stats:
-    """Figures for tickets opened, resolved and rated in [start, end)."""
+    """Figures for tickets opened, resolved and rated in [start, end), aggregated in SQL."""
     stats = Stats(start, end)
-    everything = await r.tickets.find(limit=1_000_000)
-    tickets = [t for t in everything if t.community_id == community.id and t.merged_into is None
-               and (grids is None or t.grid_id in grids)]
-    responses, resolutions = [], []
-    for ticket in tickets:
-        grid = ticket.grid_id or "-"
-        if start <= ticket.created_at < end:
-            stats.opened_by_category[ticket.category_id] += 1
-            stats.opened_by_grid[grid] += 1
-            if ticket.accepted_at is not None:
-                responses.append(ticket.accepted_at - ticket.created_at)
-        if ticket.resolved_at is not None and start <= ticket.resolved_at < end:
-            stats.resolved_by_category[ticket.category_id] += 1
-            stats.resolved_by_grid[grid] += 1
-            resolutions.append(ticket.resolved_at - ticket.created_at)
-            events = await r.tickets.events(ticket.id)
-            breached = any(e.kind is EventKind.ESCALATED and (e.note or "").endswith(BREACHES)
-                           for e in events)
-            stats.sla_total += 1
-            stats.sla_met += not breached
-        if ticket.rating is not None:
-            rated = [e for e in await r.tickets.events(ticket.id) if e.kind is EventKind.RATED]
-            if rated and start <= rated[-1].at < end:
-                stats.ratings.append(ticket.rating)
-    stats.median_response = _median(responses)
+    for category, grid, count in await r.stats.opened(community.id, grids, start, end):
+        stats.opened_by_category[category] += count
+        stats.opened_by_grid[grid] += count
+    resolutions = []
+    for category, grid, took, breached in await r.stats.resolved(community.id, grids, start,
+                                                                 end):
+        stats.resolved_by_category[category] += 1
+        stats.resolved_by_grid[grid] += 1
+        resolutions.append(took)
+        stats.sla_total += 1
+        stats.sla_met += not breached
+    stats.ratings = await r.stats.ratings(community.id, grids, start, end)
+    stats.median_response = _median(await r.stats.response_times(community.id, grids, start,
+                                                                 end))
     stats.median_resolution = _median(resolutions)
-    overdue = [t for t in tickets if t.is_overdue(now)]
-    stats.oldest_overdue = sorted(overdue, key=lambda t: t.created_at)[:5]
+    late = await r.stats.late_candidates(community.id, grids, open_states(), now)
+    stats.oldest_overdue = [t for t in late if t.is_overdue(now)][:5]
     return stats
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.community import Community
@@ -14,13 +14,18 @@ from storage import Repos
 
 
 class InviteError(ValueError):
-    """An invite that cannot be made; the message names the problem."""
+    """An invite that cannot be made; `key` names the catalog text, the message is English."""
+
+    def __init__(self, key: str, message: str, **values: str) -> None:
+        super().__init__(message)
+        self.key, self.values = key, values
 
 
 class UserService:
-    def __init__(self, clock: Clock, default_lang: str) -> None:
+    def __init__(self, clock: Clock, default_lang: str, invite_ttl_days: float = 7) -> None:
         self.clock = clock
         self.default_lang = default_lang
+        self.invite_ttl = timedelta(days=invite_ttl_days)
 
     async def get_or_create(self, r: Repos, address: Address, lang: str | None) -> User:
         user = await r.users.by_address(address.channel, address.external_id)
@@ -35,29 +40,63 @@ class UserService:
         """Creates a one-time code that binds whoever uses it to `role`."""
         grid_ids, building_ids = grid_ids or [], building_ids or []
         if role is Role.BUILDING_HEAD and not building_ids:
-            raise InviteError("--building is required for role building_head")
+            raise InviteError("fw.invite_needs_building",
+                              "--building is required for role building_head")
         for building_id in building_ids:
             if community.building(building_id) is None:
-                raise InviteError(f"unknown building {building_id!r}")
+                raise InviteError("fw.invite_unknown_building",
+                                  f"unknown building {building_id!r}", building=building_id)
         if role in GRID_ROLES and not grid_ids:
-            raise InviteError(f"--grid is required for role {role.value}")
+            raise InviteError("setup.invite_needs_grid",
+                              f"--grid is required for role {role.value}", role=role.value)
         if role is Role.GRID_WORKER and len(grid_ids) != 1:
-            raise InviteError("a grid worker belongs to exactly one grid")
+            raise InviteError("setup.invite_one_grid", "a grid worker belongs to exactly one grid")
         for grid_id in grid_ids:
             if community.grid(grid_id) is None:
                 known = ", ".join(g.id for g in community.grids)
-                raise InviteError(f"unknown grid {grid_id!r} (known: {known})")
+                raise InviteError("setup.invite_unknown_grid",
+                                  f"unknown grid {grid_id!r} (known: {known})",
+                                  grid=grid_id, known=known)
         if role is Role.RESIDENT:
-            raise InviteError("residents register themselves with /start")
+            raise InviteError("setup.invite_resident", "residents register themselves with /start")
         if role is Role.GRID_WORKER and duty is None:
             grid = community.grid(grid_ids[0])
             roster = {w.name: w.duty for w in grid.workers} if grid else {}
             duty = Duty(roster.get(person_name or "", "on"))
         code = secrets.token_urlsafe(9)
+        now = self.clock.now()
         await r.users.add_invite(code, role, community.id, ",".join(grid_ids) or None,
-                                 person_name, duty.value if duty else None, self.clock.now(),
-                                 ",".join(building_ids) or None)
+                                 person_name, duty.value if duty else None, now,
+                                 expires_at=now + self.invite_ttl,
+                                 building_id=",".join(building_ids) or None)
         return code
+
+    async def invites(self, r: Repos, community: Community) -> list[dict[str, Any]]:
+        """The community's invites, newest first, each with its `status`."""
+        rows = await r.users.invites(community.id)
+        return [{**row, "status": self.invite_status(row)} for row in rows]
+
+    def invite_status(self, invite: dict[str, Any]) -> str:
+        """open, used, expired or revoked."""
+        if invite["used_at"] is not None:
+            return "used"
+        if invite["revoked_at"] is not None:
+            return "revoked"
+        if invite["expires_at"] is not None and invite["expires_at"] <= self.clock.now():
+            return "expired"
+        return "open"
+
+    async def revoke(self, r: Repos, code: str) -> bool:
+        """Revokes an unused invite; False when the code is unknown or already used/revoked."""
+        return await r.users.revoke_invite(code.strip(), self.clock.now())
+
+    async def why_not(self, r: Repos, code: str) -> tuple[str, datetime | None]:
+        """Why a code did not redeem: (status, when it expired/was revoked)."""
+        invite = await r.users.invite(code)
+        if invite is None:
+            return "unknown", None
+        status = self.invite_status(invite)
+        return status, invite["revoked_at"] if status == "revoked" else invite["expires_at"]
 
     async def redeem(self, r: Repos, user: User, code: str) -> User | None:
         """Binds the user to the invite's role; None when the code is unknown or used."""

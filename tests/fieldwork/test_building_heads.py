@@ -16,7 +16,7 @@ from tests.test_notices import compose, deliver
 async def invited_head(town: Town, external_id: str, *buildings: str) -> Person:
     community = await town.svc.community.current()
     async with town.svc.db.tx() as r:
-        with pytest.raises(InviteError, match="--building"):
+        with pytest.raises(InviteError, match="--building is required"):
             await town.svc.users.invite(r, community, Role.BUILDING_HEAD)
         code = await town.svc.users.invite(r, community, Role.BUILDING_HEAD,
                                            building_ids=list(buildings))
@@ -89,8 +89,8 @@ def test_linli_invite_binds_a_building_head_to_buildings(monkeypatch: pytest.Mon
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'linli.db'}")
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     assert main(["invite", "--role", "building_head"]) == 2
-    assert "--building is required" in capsys.readouterr().err
+    assert "邀请楼栋长需要 --building" in capsys.readouterr().err
     assert main(["invite", "--role", "building_head", "--building", "dzld-9"]) == 2
-    assert "unknown building" in capsys.readouterr().err
+    assert "没有楼栋「dzld-9」" in capsys.readouterr().err
     assert main(["invite", "--role", "building_head", "--building", "dzld-1,dzld-2"]) == 0
-    assert "?start=" in capsys.readouterr().out
+    assert "楼栋长邀请码（一次性）" in capsys.readouterr().out

@@ -1,0 +1,1 @@
+"""The ASGI app (Starlette): channels' webhooks, health and metrics, in one process."""
