@@ -31,6 +31,7 @@ from bot.services.community import CommunityService
 from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
 from bot.services.external import ExternalService
+from bot.services.fieldwork import Fieldwork
 from bot.services.notify import Notifier
 from bot.services.outbox import OutboxSender
 from bot.services.policy import PolicyService
@@ -64,6 +65,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
     timers.register("sla/", sla.fire)
     digest = DigestService(clock, settings.timezone, catalog, notifier)
     timers.register("digest/", digest.fire)
+    fieldwork = Fieldwork.build(clock, settings.timezone, catalog, notifier)
+    timers.register("care/", fieldwork.care.fire)
     svc = Services(
         settings=settings, db=db, clock=clock, catalog=catalog, community=communities,
         users=UserService(clock, settings.default_language, settings.invite_ttl_days),
@@ -80,7 +83,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
         board=(board := NoticeBoard(clock, settings.timezone, tickets)),
         civic=CivicService(clock, settings.timezone, notifier, catalog, board,
                            settings.proposal_threshold),
-        surveys=SurveyService(clock, notifier, catalog, load_surveys()))
+        surveys=SurveyService(clock, notifier, catalog, load_surveys()),
+        fieldwork=fieldwork)
     timers.register("cert/", svc.certificates.fire)
     timers.register("hv/", svc.civic.fire)
     timers.register("sv/", svc.surveys.fire)
@@ -129,6 +133,8 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
         app.create_task(sender.drain())
         app.create_task(broadcaster.drain())
 
+    if svc.fieldwork is not None:
+        svc.fieldwork.files = TelegramChannel(app.bot)  # uploaded ledger workbooks
     desk = Desk(svc, on_queued=kick)
     svc.timers.on_queued = kick
     handler = TelegramHandler(desk)

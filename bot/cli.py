@@ -58,6 +58,7 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--grid", help="grid id(s), comma-separated for an instructor or chief")
     inv.add_argument("--name", help="the person's name as in the data file's roster")
     inv.add_argument("--handler", help="for --role external: the handler id in the data file")
+    inv.add_argument("--building", help="building id(s), comma-separated, for a building head")
     sub.add_parser("migrate", help="bring the database schema up to date")
     acts = sub.add_parser("load-activities", help="publish activities and shifts from a file")
     acts.add_argument("file", type=Path)
@@ -177,7 +178,9 @@ async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
         grids = [args.handler] if args.handler else []
     try:
         async with svc.db.tx() as r:
-            code = await svc.users.invite(r, community, args.role, grids, args.name)
+            code = await svc.users.invite(r, community, args.role, grids, args.name,
+                                          building_ids=[b.strip() for b in (
+                                              args.building or "").split(",") if b.strip()])
     except InviteError as exc:
         lang = svc.settings.default_language
         values = {k: catalog.t(lang, f"role.{v}") if k == "role" else v

@@ -99,8 +99,15 @@ async def _counter_tables(conn: AsyncConnection) -> None:
     await create_missing_tables(conn)
 
 
+async def _fieldwork_tables(conn: AsyncConnection) -> None:
+    """Field work: households, tags, view log, campaigns, visits, care roster, help requests;
+    the buildings a building head's invite binds."""
+    await create_missing_tables(conn)
+    await add_missing_columns(conn, schema.invites, "building_id")
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
-                               _tickets_keep_their_place, _counter_tables]
+                               _tickets_keep_their_place, _counter_tables, _fieldwork_tables]
 
 
 class Database:

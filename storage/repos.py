@@ -7,13 +7,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 from storage.activities import ActivityRepo
 from storage.announcements import AnnouncementRepo
 from storage.board import BoardRepo
+from storage.campaigns import CampaignRepo
+from storage.care import CareRepo
 from storage.certificates import CertificateRepo
 from storage.civic import CivicRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
 from storage.faqs import FaqRepo
 from storage.handoffs import HandoffRepo
+from storage.help_requests import HelpRepo
+from storage.household_changes import HouseholdChangeRepo
 from storage.instances import InstanceRepo
+from storage.ledger import LedgerRepo
+from storage.notice_handoffs import HandoverRepo, NoticeHandoffRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
 from storage.privacy import PrivacyRepo
@@ -39,6 +45,13 @@ class Repos:
         self.activities = ActivityRepo(conn)
         self.announcements = AnnouncementRepo(conn)
         self.polls = PollRepo(conn)
+        self.ledger = LedgerRepo(conn)
+        self.campaigns = CampaignRepo(conn)
+        self.care = CareRepo(conn)
+        self.help_requests = HelpRepo(conn)
+        self.notice_handoffs = NoticeHandoffRepo(conn)
+        self.handovers = HandoverRepo(conn)
+        self.household_changes = HouseholdChangeRepo(conn)
         self.instances = InstanceRepo(conn)
         self.stats = StatsRepo(conn)
         self.privacy = PrivacyRepo(conn)

@@ -78,6 +78,7 @@ invites = sa.Table(
     sa.Column("duty", sa.String(10)),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("used_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("building_id", sa.String(200)),  # a building head's buildings, comma-separated
     sa.Column("used_at", TS),
     sa.Column("expires_at", TS),  # an unused code stops working then (INVITE_TTL_DAYS)
     sa.Column("revoked_at", TS),  # `linli invite --revoke CODE`

@@ -86,10 +86,12 @@ class UserRepo(Repo):
 
     async def add_invite(self, code: str, role: Role, community_id: str, grid_id: str | None,
                          person_name: str | None, duty: str | None, now: datetime,
-                         expires_at: datetime | None = None) -> None:
+                         expires_at: datetime | None = None,
+                         building_id: str | None = None) -> None:
         await self.conn.execute(invites.insert().values(
             code=code, role=role.value, community_id=community_id, grid_id=grid_id,
-            person_name=person_name, duty=duty, created_at=now, expires_at=expires_at))
+            person_name=person_name, duty=duty, created_at=now, expires_at=expires_at,
+            building_id=building_id))
 
     async def claim_invite(self, code: str, user_id: int, now: datetime) -> dict[str, Any] | None:
         """Marks a live invite as used by the user; None when unknown, used, expired or revoked."""

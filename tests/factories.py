@@ -35,7 +35,11 @@ class RecordingChannel:
     def __init__(self) -> None:
         self.inbox: dict[str, list[Outgoing]] = defaultdict(list)
         self.toasts: list[str | None] = []
+        self.uploads: dict[str, bytes] = {}  # files users sent, by file id
         self._ids = itertools.count(1)
+
+    async def fetch_file(self, file_id: str) -> bytes:
+        return self.uploads[file_id]
 
     async def send(self, message: Outgoing) -> str | None:
         self.inbox[message.to.external_id].append(message)
@@ -138,6 +142,8 @@ class Town:
 
     def __post_init__(self) -> None:
         self.desk = Desk(self.svc)
+        if self.svc.fieldwork is not None:
+            self.svc.fieldwork.files = self.channel
         self.sender = OutboxSender(self.svc.db, self.svc.clock, self.channel)
 
     @classmethod

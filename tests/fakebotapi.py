@@ -342,8 +342,8 @@ class FakeBotAPI:
                        is_video=False, emoji="👍")
         return self._user_message(self._remember_user(user_id), {"sticker": sticker})
 
-    def user_sends_document(self, user_id: int, file_name: str = "a.pdf") -> JSON:
-        data = b"%PDF-1.4 fake document"
+    def user_sends_document(self, user_id: int, file_name: str = "a.pdf",
+                            data: bytes = b"%PDF-1.4 fake document") -> JSON:
         document = self._file_json(self._register_file("document", data, ""), len(data))
         mime = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
         document.update(file_name=file_name, mime_type=mime)

@@ -16,6 +16,7 @@ class Role(StrEnum):
     STAFF = "staff"
     ADMIN = "admin"
     EXTERNAL = "external"  # someone of an external handler (物业, 城管 …), invited per handler
+    BUILDING_HEAD = "building_head"  # 楼栋长: a resident volunteer bound to buildings
 
 
 GRID_ROLES = (Role.GRID_WORKER, Role.INSTRUCTOR, Role.CHIEF)

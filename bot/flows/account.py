@@ -9,6 +9,7 @@ from bot.domain.messages import Attachment
 from bot.domain.models import Role, open_states
 from bot.flows import menu
 from bot.flows.base import Ctx
+from bot.flows.fieldwork.doors import fieldwork_help
 from bot.i18n import normalise_language
 
 NAME = "account"
@@ -18,7 +19,7 @@ PREFIX = "u1"
 async def cmd_help(ctx: Ctx) -> None:
     """Explains what this user can do, by role."""
     key = "help.resident" if ctx.user.role is Role.RESIDENT else "help.worker"
-    menu.show(ctx, key)
+    ctx.say(ctx.t(key) + fieldwork_help(ctx), keyboard=menu.keyboard(ctx))
 
 
 async def cmd_lang(ctx: Ctx, arg: str) -> None:

@@ -25,6 +25,7 @@ from bot.services.community import CommunityService
 from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
 from bot.services.external import ExternalService
+from bot.services.fieldwork import Fieldwork
 from bot.services.health import Health
 from bot.services.notify import Notifier
 from bot.services.policy import PolicyService
@@ -68,6 +69,7 @@ class Services:
     board: NoticeBoard
     civic: CivicService
     surveys: SurveyService
+    fieldwork: Fieldwork | None = None  # built by bot.app.build_services
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     health: Health = field(default_factory=Health)  # per channel: ok / unreachable since …
     triage: TriageService = field(default_factory=TriageService)  # typed problems (nlu)

@@ -23,7 +23,7 @@ from bot.domain.redact import mask
 from bot.flows.base import Ctx
 
 NAME = "faq"
-PREFIX = "f1"
+PREFIX = "d1"
 MAX_QUESTION = 300
 
 
@@ -45,8 +45,8 @@ def ask(ctx: Ctx, step: Step) -> None:
     """Shows the current proposal with 保留 and 取消."""
     key = "privacy.faq_review_question" if step is Step.QUESTION else "privacy.faq_review_answer"
     ctx.say(ctx.t(key, question=ctx.conv.data["question"], answer=ctx.conv.data["answer"]),
-            choices=[[ctx.choice("privacy.btn_keep", f"f1:keep:{step.value}"),
-                      ctx.choice("btn.cancel", "f1:cancel:x")]], expect=Expect.TEXT)
+            choices=[[ctx.choice("privacy.btn_keep", f"d1:keep:{step.value}"),
+                      ctx.choice("btn.cancel", "d1:cancel:x")]], expect=Expect.TEXT)
 
 
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:

@@ -22,6 +22,7 @@ from bot.flows import (
     answers,
     closure,
     faqdraft,
+    fieldwork,
     grid,
     guess,
     menu,
@@ -38,6 +39,7 @@ from bot.flows import (
 from bot.flows.base import Conversation, Ctx, Services
 from bot.flows.civic import board, external, proposals, surveys
 from bot.flows.counter import appointments, certificates
+from bot.flows.fieldwork import care as fw_care
 from bot.i18n import normalise_language
 from storage import Repos
 
@@ -46,14 +48,16 @@ updates_log = logging.getLogger("linli.updates")
 
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
-    guess, faqdraft, external, certificates, appointments, board, proposals, surveys)}
+    guess, faqdraft, external, certificates, appointments, board, proposals, surveys,
+    *fieldwork.MODULES)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
     notices, polls, guess, faqdraft, external, certificates, appointments, board, proposals,
-    surveys)}
+    surveys, *fieldwork.MODULES)}
 STEP_BUTTONS = (onboarding, report, proxy, certificates)  # buttons of a conversation in progress
-DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess", "faq", "cert"}
-HARMLESS = {"ack", "vote", "topicmute"}  # buttons that never touch the conversation
+DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess", "faq", "cert",
+          *fieldwork.DRAFTS}
+HARMLESS = {"ack", "vote", "topicmute", *fieldwork.HARMLESS}  # never touch the conversation
 
 
 @dataclass
@@ -254,6 +258,8 @@ async def route(ctx: Ctx) -> None:
     if inc.kind is InKind.TEXT and len(inc.text or "") > limit:
         ctx.say(ctx.t("err.too_long", limit=limit, length=len(inc.text or "")))
         return
+    if await fw_care.answered_by_message(ctx):
+        return  # a reply to the 平安打卡
     if inc.kind is InKind.TEXT and inc.text and await guess.take(ctx, inc.text):
         return  # a problem to report, activities, volunteering or a benefit question
     if inc.kind is InKind.TEXT and inc.text and await policy.answer_question(ctx, inc.text,
@@ -354,7 +360,7 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
              "activitystats": organise.cmd_month, "notice": notices.cmd_notice,
              "broadcasts": notices.cmd_broadcasts, "subscriptions": notices.cmd_subscriptions,
              "poll": polls.cmd_poll,
-             "myhours": activities.cmd_myhours}
+             "myhours": activities.cmd_myhours, **fieldwork.COMMANDS}
     if name in plain:
         return await plain[name](ctx)
     if name == "overdue":

@@ -124,6 +124,11 @@ class TelegramChannel:
         self.bot = bot
         self.bulk = bulk  # everything this channel sends is bulk (the broadcast sender)
 
+    async def fetch_file(self, file_id: str) -> bytes:
+        """Downloads a file a user sent (e.g. a ledger workbook)."""
+        file = await self.bot.get_file(file_id)
+        return bytes(await file.download_as_bytearray())
+
     async def send(self, message: Outgoing) -> str | None:
         try:
             return await self._send(message)

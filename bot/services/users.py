@@ -45,9 +45,16 @@ class UserService:
 
     async def invite(self, r: Repos, community: Community, role: Role,
                      grid_ids: list[str] | None = None, person_name: str | None = None,
-                     duty: Duty | None = None) -> str:
+                     duty: Duty | None = None, building_ids: list[str] | None = None) -> str:
         """Creates a one-time code that binds whoever uses it to `role`."""
-        grid_ids = grid_ids or []
+        grid_ids, building_ids = grid_ids or [], building_ids or []
+        if role is Role.BUILDING_HEAD and not building_ids:
+            raise InviteError("fw.invite_needs_building",
+                              "--building is required for role building_head")
+        for building_id in building_ids:
+            if community.building(building_id) is None:
+                raise InviteError("fw.invite_unknown_building",
+                                  f"unknown building {building_id!r}", building=building_id)
         if role in GRID_ROLES and not grid_ids:
             raise InviteError("setup.invite_needs_grid",
                               f"--grid is required for role {role.value}", role=role.value)
@@ -75,7 +82,8 @@ class UserService:
         now = self.clock.now()
         await r.users.add_invite(code, role, community.id, ",".join(grid_ids) or None,
                                  person_name, duty.value if duty else None, now,
-                                 expires_at=now + self.invite_ttl)
+                                 expires_at=now + self.invite_ttl,
+                                 building_id=",".join(building_ids) or None)
         return code
 
     async def invites(self, r: Repos, community: Community) -> list[dict[str, Any]]:
@@ -111,9 +119,14 @@ class UserService:
         if invite is None:
             return None
         grids = (invite["grid_id"] or "").split(",")
-        return await self.bind(r, user, Role(invite["role"]), invite["community_id"],
-                               [g for g in grids if g], invite["person_name"],
-                               Duty(invite["duty"] or Duty.ON.value))
+        bound = await self.bind(r, user, Role(invite["role"]), invite["community_id"],
+                                [g for g in grids if g], invite["person_name"],
+                                Duty(invite["duty"] or Duty.ON.value))
+        if bound.role is Role.BUILDING_HEAD and invite.get("building_id"):
+            # a building head's buildings live in building_id (comma-separated)
+            await r.users.update(user.id, building_id=invite["building_id"])
+            bound = bound.model_copy(update={"building_id": invite["building_id"]})
+        return bound
 
     async def bind(self, r: Repos, user: User, role: Role, community_id: str,
                    grid_ids: list[str], person_name: str | None, duty: Duty = Duty.ON) -> User:
