@@ -84,7 +84,8 @@ async def wait_ready(api: TimedFakeBotAPI, process: subprocess.Popen, webhook: b
     wanted = "setwebhook" if webhook else "getupdates"
     while not any(m.lower() == wanted for m, _ in api.calls):
         if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the bot did not start; its output:\n{log.read_text()[-3000:]}")
+            output = log.read_text()[-3000:]  # noqa: ASYNC240 - once, on failure
+            raise RuntimeError(f"the bot did not start; its output:\n{output}")
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.3 if webhook else 0.0)
 
@@ -118,14 +119,15 @@ async def run_phase(name: str, bot: str, args: argparse.Namespace, folder: Path,
                        WEBHOOK_PORT=webhook.rsplit(":", 1)[1].split("/")[0])
         log = folder / f"{name.replace(' ', '_')}.log"
         with log.open("w") as out:
-            process = subprocess.Popen(child_command(bot, api, webhook), env=env, cwd=folder,
-                                       stdout=out, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(  # noqa: ASYNC220 - the child must be killable
+                child_command(bot, api, webhook), env=env, cwd=folder, stdout=out,
+                stderr=subprocess.STDOUT)
         try:
             await wait_ready(api, process, webhook is not None, log)
             if webhook:
                 api.use_webhook()
-            while broadcast and not api.broadcast_times:  # the drain has begun
-                    await asyncio.sleep(0.05)
+            while broadcast and not api.broadcast_times:  # noqa: ASYNC110 - drain begun
+                await asyncio.sleep(0.05)
             steps = ECHO_STEPS if bot == "echo" else LINLI_STEPS
             people = [Resident(api, RESIDENT_FIRST_ID + i, list(steps))
                       for i in range(args.residents)]
@@ -180,8 +182,8 @@ async def run(args: argparse.Namespace) -> list[Phase]:
               "yet; the harness is ready (the fake POSTs each update with the secret header).")
         return []
     send_rate, broadcast_rate = rates()
-    print(f"{args.residents} residents, {args.mode}, "
-          f"{'open loop at %g updates/s' % args.rate if args.rate else 'closed loop'}, "
+    load = f"open loop at {args.rate:g} updates/s" if args.rate else "closed loop"
+    print(f"{args.residents} residents, {args.mode}, {load}, "
           f"database {'sqlite' if args.db == 'sqlite' else 'postgresql'}, SEND_RATE "
           f"{send_rate:g}, BROADCAST_RATE {broadcast_rate:g}"
           f"{', limits enforced' if args.limits else ''}; load {os.getloadavg()[0]:.2f}")
