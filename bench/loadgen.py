@@ -150,6 +150,7 @@ class Resident:
     steps: list[Step]
     latencies: list[tuple[float, float]] = field(default_factory=list)  # (pushed, answered)
     current: SentMessage | None = None  # the newest answer with buttons
+    answer: SentMessage | None = None  # the newest answer (a message or an edit)
     failed: str | None = None
 
     @property
@@ -172,6 +173,7 @@ class Resident:
             return
         self.latencies.append((pushed, answered))
         self.steps.pop(0)
+        self.answer = message or self.answer
         if message is not None and message.buttons:
             self.current = message
         if message is not None and step.expect and not _shows(message, step.expect,
