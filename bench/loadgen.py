@@ -107,10 +107,10 @@ class TimedFakeBotAPI(FakeBotAPI):
     def _record(self, method: str, params: JSON, content: JSON, **fields: Any) -> JSON:
         raw = super()._record(method, params, content, **fields)
         message = self.sent[-1]
-        if message.chat_id >= BROADCAST_FIRST_ID:
-            self.broadcast_times.append(time.perf_counter())
-        else:
+        if message.chat_id in self.waiting:
             self._answered(message.chat_id, message)
+        elif message.chat_id >= BROADCAST_FIRST_ID:
+            self.broadcast_times.append(time.perf_counter())
         return raw
 
     def _find(self, params: JSON, action: str) -> SentMessage:
