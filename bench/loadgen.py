@@ -169,7 +169,7 @@ class Resident:
             answered, message = await asyncio.wait_for(future, max(timeout, 0.001))
         except TimeoutError:
             self.api.waiting.pop(self.user_id, None)
-            self.failed = f"no answer to {step.arg!r} (expected {step.expect!r})"
+            self.failed = f"no answer to {step.arg!r} (expected {step.expect!r}) in time"
             return
         self.latencies.append((pushed, answered))
         self.steps.pop(0)

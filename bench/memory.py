@@ -27,7 +27,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from loadgen import LINLI_STEPS, Resident, Step, TimedFakeBotAPI, closed_loop  # noqa: E402
 from scratch import register_recipients, scratch_database  # noqa: E402
-from serve import child_command, stop_child, wait_ready  # noqa: E402
+from serve import bot_environment, child_command, free_port, stop_child, wait_ready  # noqa: E402
 
 FIRST_ID = 1_000_000
 FINISH_DRAFT = (Step("say", "{n}号楼道的灯坏了", "跳过"), Step("press", "跳过", "使用登记地址"),
@@ -84,9 +84,7 @@ async def run(args: argparse.Namespace) -> None:
             await register_recipients(url, args.residents, FIRST_ID)
             await add_drafts(url, args.conversations)
             print(f"  database filled in {time.perf_counter() - started:.1f} s", flush=True)
-            env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token,
-                   "TELEGRAM_API_BASE_URL": api.base_url,
-                   "TELEGRAM_FILE_BASE_URL": api.base_file_url, "DATABASE_URL": url}
+            env = {**os.environ, **bot_environment(api, url, free_port())}
             log = folder / "bot.log"
             with log.open("w") as out:
                 process = subprocess.Popen(  # noqa: ASYNC220 - the child must be killable

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -66,6 +67,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def bot_environment(api: TimedFakeBotAPI, url: str, port: int) -> dict[str, str]:
+    """What `linli run` reads: the fake API, the scratch database, a free HTTP port."""
+    return {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url,
+            "TELEGRAM_FILE_BASE_URL": api.base_file_url, "DATABASE_URL": url,
+            "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(port), "PYTHONPATH": str(ROOT)}
+
+
 def child_command(bot: str, api: TimedFakeBotAPI, webhook: str | None) -> list[str]:
     if bot == "echo":
         command = [sys.executable, str(ROOT / "bench" / "echo_bot.py"), "--api", api.base_url,
@@ -109,14 +117,9 @@ async def run_phase(name: str, bot: str, args: argparse.Namespace, folder: Path,
         if broadcast:
             await register_recipients(url, broadcast, BROADCAST_FIRST_ID)
             await queue_notice(url, broadcast)  # before the bot starts: SQLite has one writer
-        webhook = f"http://127.0.0.1:{free_port()}/telegram" if args.mode == "webhook" else None
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token,
-               "TELEGRAM_API_BASE_URL": api.base_url,
-               "TELEGRAM_FILE_BASE_URL": api.base_file_url, "DATABASE_URL": url,
-               "PYTHONPATH": str(ROOT)}
-        if webhook:
-            env.update(WEBHOOK_URL=webhook, WEBHOOK_LISTEN="127.0.0.1",
-                       WEBHOOK_PORT=webhook.rsplit(":", 1)[1].split("/")[0])
+        port = free_port()  # the bot's own HTTP server (health, metrics, the webhook)
+        webhook = f"http://127.0.0.1:{port}/telegram" if args.mode == "webhook" else None
+        env = {**os.environ, **bot_environment(api, url, port)}
         log = folder / f"{name.replace(' ', '_')}.log"
         with log.open("w") as out:
             process = subprocess.Popen(  # noqa: ASYNC220 - the child must be killable
@@ -140,7 +143,7 @@ async def run_phase(name: str, bot: str, args: argparse.Namespace, folder: Path,
                 await closed_loop(people, args.seconds)
             ended = time.perf_counter()
             if profiler is not None:
-                profiler.terminate()
+                profiler.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
                 profiler.wait()
             rss = rss_mib(process.pid)
         finally:
@@ -163,7 +166,7 @@ def start_profiler(target: str | None, pid: int, name: str,
     return subprocess.Popen([str(py_spy), "record", "--pid", str(pid), "--rate", "200",
                              "--format", "raw", "-o", out + ".txt", "--duration",
                              str(int(seconds) + 5), "--nonblocking"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL)
 
 
 def rss_mib(pid: int) -> float | None:
