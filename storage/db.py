@@ -94,8 +94,18 @@ async def _tickets_keep_their_place(conn: AsyncConnection) -> None:
                                .scalar_subquery()}))
 
 
+async def _growth_indexes(conn: AsyncConnection) -> None:
+    """Indexes that keep ticket filing and period figures fast as residents and history grow."""
+    wanted = {"ix_tickets_created", "ix_tickets_resolved", "ix_tickets_state",
+              "ix_ticket_events_kind_at", "ix_users_community_role"}
+    for table in (schema.tickets, schema.ticket_events, schema.users):
+        for index in table.indexes:
+            if index.name in wanted:
+                await conn.run_sync(lambda c, i=index: i.create(c, checkfirst=True))
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
-                               _tickets_keep_their_place]
+                               _tickets_keep_their_place, _growth_indexes]
 
 
 class Database:

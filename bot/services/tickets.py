@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.community import Community
 from bot.domain.models import (
+    GRID_ROLES,
+    OFFICE_ROLES,
     Duty,
     EventKind,
     PhotoKind,
@@ -123,7 +125,7 @@ class TicketService:
     async def route(self, r: Repos, community: Community, ticket: Ticket) -> User | None:
         """The on-duty worker, else the backup, else the instructor, chief, then staff."""
         if ticket.grid_id:
-            members = [u for u in await r.users.with_role(community.id, *Role)
+            members = [u for u in await r.users.with_role(community.id, *GRID_ROLES, *OFFICE_ROLES)
                        if ticket.grid_id in u.grids]
             now = self.clock.now()
             for role, duty in ((Role.GRID_WORKER, Duty.ON), (Role.GRID_WORKER, Duty.BACKUP),
