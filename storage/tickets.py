@@ -116,10 +116,14 @@ class TicketRepo(Repo):
                 ticket_events.c.kind == EventKind.RATED.value, ticket_events.c.at >= start,
                 ticket_events.c.at < end),
             sa.select(tickets.c.id).where(tickets.c.state.in_([s.value for s in open_states])))
-        rows = (await self.conn.execute(sa.select(tickets).where(
-            tickets.c.community_id == community_id, tickets.c.id.in_(ids.scalar_subquery()))
-            .order_by(tickets.c.id))).all()
-        return [Ticket(**row_dict(r)) for r in rows]
+        wanted = sorted((await self.conn.execute(ids)).scalars())
+        found: list[Ticket] = []
+        for start in range(0, len(wanted), 500):  # by primary key: no plan may scan the table
+            rows = (await self.conn.execute(sa.select(tickets).where(
+                tickets.c.community_id == community_id,
+                tickets.c.id.in_(wanted[start:start + 500])).order_by(tickets.c.id))).all()
+            found += [Ticket(**row_dict(r)) for r in rows]
+        return found
 
     async def events_of(self, ticket_ids: list[int], *kinds: EventKind
                         ) -> dict[int, list[TicketEvent]]:
