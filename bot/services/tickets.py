@@ -359,7 +359,7 @@ class TicketService:
 
     async def colleagues(self, r: Repos, ticket: Ticket, actor: User) -> list[User]:
         """Who a ticket can be passed to: the grid's other workers, its instructor and chief."""
-        people = await r.users.with_role(ticket.community_id, *Role)
+        people = await r.users.with_role(ticket.community_id, *GRID_ROLES, *OFFICE_ROLES)
         return [u for u in people if u.id != actor.id and self.may_work(u, ticket)
                 and u.role is not Role.ADMIN]
 
