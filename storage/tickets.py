@@ -103,42 +103,6 @@ class TicketRepo(Repo):
         rows = (await self.conn.execute(query.order_by(order).limit(limit))).all()
         return [Ticket(**row_dict(r)) for r in rows]
 
-    async def for_period(self, community_id: str, start: datetime, end: datetime,
-                         open_states: Iterable[TicketState]) -> list[Ticket]:
-        """The tickets a period's figures need: opened, resolved or rated in [start, end), or
-        still open; each part found through its own index, so history does not slow it."""
-        ids = sa.union(
-            sa.select(tickets.c.id).where(tickets.c.created_at >= start,
-                                          tickets.c.created_at < end),
-            sa.select(tickets.c.id).where(tickets.c.resolved_at >= start,
-                                          tickets.c.resolved_at < end),
-            sa.select(ticket_events.c.ticket_id).where(
-                ticket_events.c.kind == EventKind.RATED.value, ticket_events.c.at >= start,
-                ticket_events.c.at < end),
-            sa.select(tickets.c.id).where(tickets.c.state.in_([s.value for s in open_states])))
-        wanted = sorted((await self.conn.execute(ids)).scalars())
-        found: list[Ticket] = []
-        for start in range(0, len(wanted), 500):  # by primary key: no plan may scan the table
-            rows = (await self.conn.execute(sa.select(tickets).where(
-                tickets.c.community_id == community_id,
-                tickets.c.id.in_(wanted[start:start + 500])).order_by(tickets.c.id))).all()
-            found += [Ticket(**row_dict(r)) for r in rows]
-        return found
-
-    async def events_of(self, ticket_ids: list[int], *kinds: EventKind
-                        ) -> dict[int, list[TicketEvent]]:
-        """The events of these kinds of many tickets, by ticket, oldest first."""
-        found: dict[int, list[TicketEvent]] = {}
-        for start in range(0, len(ticket_ids), 500):
-            rows = (await self.conn.execute(sa.select(ticket_events).where(
-                ticket_events.c.ticket_id.in_(ticket_ids[start:start + 500]),
-                ticket_events.c.kind.in_([k.value for k in kinds]))
-                .order_by(ticket_events.c.id))).all()
-            for row in rows:
-                event = TicketEvent(**row_dict(row))
-                found.setdefault(event.ticket_id, []).append(event)
-        return found
-
     async def follow(self, ticket_id: int, user_id: int, at: datetime) -> bool:
         return await insert_ignore(self.conn, ticket_followers,
                                    {"ticket_id": ticket_id, "user_id": user_id, "at": at})
