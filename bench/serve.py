@@ -54,11 +54,16 @@ def rates() -> tuple[float, float]:
     return float(getattr(settings, "send_rate", broadcast)), broadcast
 
 
-def linli_supports_webhook() -> bool:
+def run_options() -> set[str]:
+    """The options `linli run` accepts in this version of the bot."""
     from bot.cli import parser
 
     run = parser()._subparsers._group_actions[0].choices["run"]  # type: ignore[union-attr]
-    return any("--webhook" in a.option_strings for a in run._actions)
+    return {option for action in run._actions for option in action.option_strings}
+
+
+def linli_supports_webhook() -> bool:
+    return "--webhook" in run_options()
 
 
 def free_port() -> int:
@@ -82,7 +87,8 @@ def child_command(bot: str, api: TimedFakeBotAPI, webhook: str | None) -> list[s
     script = Path(sys.executable).with_name("linli")
     command = [str(script)] if script.exists() else [
         sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
-    return command + ["run"] + (["--webhook", webhook] if webhook else [])
+    sample = ["--allow-sample"] if "--allow-sample" in run_options() else []  # demo data
+    return command + ["run", *sample] + (["--webhook", webhook] if webhook else [])
 
 
 async def wait_ready(api: TimedFakeBotAPI, process: subprocess.Popen, webhook: bool,
