@@ -106,8 +106,19 @@ async def _fieldwork_tables(conn: AsyncConnection) -> None:
     await add_missing_columns(conn, schema.invites, "building_id")
 
 
+async def _growth_indexes(conn: AsyncConnection) -> None:
+    """Indexes that keep ticket filing and period figures fast as residents and history grow."""
+    wanted = {"ix_tickets_created", "ix_tickets_resolved", "ix_tickets_state",
+              "ix_ticket_events_kind_at", "ix_users_community_role"}
+    for table in (schema.tickets, schema.ticket_events, schema.users):
+        for index in table.indexes:
+            if index.name in wanted:
+                await conn.run_sync(lambda c, i=index: i.create(c, checkfirst=True))
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
-                               _tickets_keep_their_place, _counter_tables, _fieldwork_tables]
+                               _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
+                               _growth_indexes]
 
 
 class Database:

@@ -65,6 +65,7 @@ users = sa.Table(
     sa.Column("leave_until", TS),
     sa.Column("blocked_at", TS),  # the person blocked the bot; broadcasts skip them
     sa.UniqueConstraint("channel", "external_id", name="uq_users_address"),
+    sa.Index("ix_users_community_role", "community_id", "role"),  # staff among residents
     sqlite_autoincrement=True,  # a deleted person's id is never given to someone else
 )
 
@@ -144,6 +145,9 @@ tickets = sa.Table(
     sa.Index("ix_tickets_grid_state", "grid_id", "state"),
     sa.Index("ix_tickets_reporter", "reporter_id"),
     sa.Index("ix_tickets_assignee_state", "assignee_id", "state"),
+    sa.Index("ix_tickets_created", "created_at"),  # period figures (/stats, digests)
+    sa.Index("ix_tickets_resolved", "resolved_at"),
+    sa.Index("ix_tickets_state", "state"),
 )
 
 ticket_events = sa.Table(
@@ -156,6 +160,7 @@ ticket_events = sa.Table(
     sa.Column("from_state", sa.String(20)),
     sa.Column("to_state", sa.String(20)),
     sa.Column("note", sa.Text),
+    sa.Index("ix_ticket_events_kind_at", "kind", "at"),  # ratings of a period
 )
 
 ticket_photos = sa.Table(

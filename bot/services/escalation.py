@@ -7,7 +7,16 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.community import Category, Community
-from bot.domain.models import EventKind, Role, Ticket, TicketState, User, open_states
+from bot.domain.models import (
+    GRID_ROLES,
+    OFFICE_ROLES,
+    EventKind,
+    Role,
+    Ticket,
+    TicketState,
+    User,
+    open_states,
+)
 from bot.i18n import Catalog
 from bot.services.calendar import HolidayCalendar
 from bot.services.clock import Clock
@@ -161,7 +170,7 @@ class SlaService:
     async def tier_people(self, r: Repos, community: Community, ticket: Ticket,
                           tier: int) -> list[User]:
         """The instructors (tier 1) or chiefs (tier 2) of the ticket's grid; staff if no grid."""
-        people = await r.users.with_role(community.id, *Role)
+        people = await r.users.with_role(community.id, *GRID_ROLES, *OFFICE_ROLES)
         if ticket.grid_id is None:
             return [u for u in people if u.is_office]
         chosen = [u for u in people if u.role is TIER_ROLES[tier] and ticket.grid_id in u.grids]

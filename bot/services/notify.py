@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.domain.community import Community
 from bot.domain.messages import Address, Attachment, Choice, Outgoing
-from bot.domain.models import PhotoKind, Role, Ticket, User
+from bot.domain.models import GRID_ROLES, OFFICE_ROLES, PhotoKind, Role, Ticket, User
 from bot.i18n import Catalog
 from bot.services.cards import Cards
 from bot.services.clock import Clock
@@ -60,7 +60,7 @@ class Notifier:
             if assignee:
                 recipients.append(assignee)
         if ticket.urgent:
-            for user in await r.users.with_role(community.id, *Role):
+            for user in await r.users.with_role(community.id, *GRID_ROLES, *OFFICE_ROLES):
                 serves = ticket.grid_id in user.grids if ticket.grid_id else user.is_office
                 if serves and user.role is not Role.GRID_WORKER and user not in recipients:
                     recipients.append(user)

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.community import Community
 from bot.domain.models import (
+    GRID_ROLES,
+    OFFICE_ROLES,
     Duty,
     EventKind,
     PhotoKind,
@@ -131,7 +133,7 @@ class TicketService:
     async def route(self, r: Repos, community: Community, ticket: Ticket) -> User | None:
         """The on-duty worker, else the backup, else the instructor, chief, then staff."""
         if ticket.grid_id:
-            members = [u for u in await r.users.with_role(community.id, *Role)
+            members = [u for u in await r.users.with_role(community.id, *GRID_ROLES, *OFFICE_ROLES)
                        if ticket.grid_id in u.grids]
             now = self.clock.now()
             for role, duty in ((Role.GRID_WORKER, Duty.ON), (Role.GRID_WORKER, Duty.BACKUP),
@@ -387,7 +389,7 @@ class TicketService:
 
     async def colleagues(self, r: Repos, ticket: Ticket, actor: User) -> list[User]:
         """Who a ticket can be passed to: the grid's other workers, its instructor and chief."""
-        people = await r.users.with_role(ticket.community_id, *Role)
+        people = await r.users.with_role(ticket.community_id, *GRID_ROLES, *OFFICE_ROLES)
         return [u for u in people if u.id != actor.id and self.may_work(u, ticket)
                 and u.role is not Role.ADMIN]
 
