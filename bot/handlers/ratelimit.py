@@ -1,10 +1,11 @@
 """Telegram's send budget, shared out so replies never wait behind bulk sends.
 
-Every message the bot sends takes a slot of one overall budget (`SEND_RATE`, Telegram's ~30/s).
-Replies and worker cards take the next slot at once; bulk sends (broadcasts, digests, reminders)
-take a slot only when one is free now, are further capped at `BROADCAST_RATE`, and keep
-Telegram's one message per second per chat. With several instances on one database each takes
-its share: the rates are divided by the number of live instances (`instances` table).
+All messages together stay under one budget (`SEND_RATE`, Telegram's ~30/s). Two lanes share it:
+bulk sends (broadcasts, digests, reminders) have their own lane of `BROADCAST_RATE` (at most 90 %
+of the budget) and keep Telegram's one message per second per chat; replies and worker cards
+have the rest, and the whole budget while no bulk send is going on. A reply never waits in the
+bulk lane's queue. With several instances on one database each takes its share: the rates are
+divided by the number of live instances (`instances` table).
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ _COUNTED = ("send", "edit", "copy", "forward")  # what Telegram counts as messag
 
 
 class Bucket:
-    """Slots spaced `1/rate` apart; `take()` reserves the next one, `take_if_free()` only a
-    slot that is free now."""
+    """Slots spaced `1/rate` apart; `take()` reserves the next one."""
 
     def __init__(self, rate: float) -> None:
         self.interval = 1.0 / (rate * MARGIN)
@@ -43,21 +43,13 @@ class Bucket:
         self.next = start + self.interval
         return start - now
 
-    def take_if_free(self) -> float:
-        """0 and the slot if one is free now, else how long until one may be."""
-        now = time.monotonic()
-        if self.next <= now:
-            self.next = now + self.interval
-            return 0.0
-        return self.next - now
-
 
 class SendBudget(BaseRateLimiter[str]):
     """PTB rate limiter with two classes of traffic; see the module docstring."""
 
     def __init__(self, send_rate: float, bulk_rate: float, *, per_chat_seconds: float = 1.0,
                  max_retries: int = 1) -> None:
-        self.send_rate, self.bulk_rate = send_rate, min(bulk_rate, send_rate)
+        self.send_rate, self.bulk_rate = send_rate, min(bulk_rate, send_rate * 0.9)
         self.overall = Bucket(send_rate)
         self.bulk = Bucket(self.bulk_rate)
         self.per_chat = per_chat_seconds
@@ -66,6 +58,7 @@ class SendBudget(BaseRateLimiter[str]):
         self.paused_until = 0.0
         self.too_many = 0  # 429 answers seen, for /metrics
         self._last_bulk_to: dict[Any, float] = {}
+        self._bulk_seen = -10.0  # when the last bulk message went out
         self._bulk_lock = asyncio.Lock()
 
     def share(self, instances: int) -> None:
@@ -103,6 +96,10 @@ class SendBudget(BaseRateLimiter[str]):
         raise AssertionError("unreachable")
 
     async def _reply_slot(self) -> None:
+        """The next slot of the reply lane: the budget less the bulk lane while it is busy."""
+        busy = time.monotonic() - self._bulk_seen < 1.0
+        self.overall.set_rate((self.send_rate - (self.bulk_rate if busy else 0.0))
+                              / self.instances)
         wait = self.overall.take()
         if wait > 0:
             await asyncio.sleep(wait)
@@ -114,12 +111,10 @@ class SendBudget(BaseRateLimiter[str]):
                 wait = max(self.paused_until - now, self.bulk.next - now,
                            self._last_bulk_to.get(chat_id, 0.0) + self.per_chat - now)
                 if wait <= 0:
-                    wait = self.overall.take_if_free()
-                    if wait <= 0:
-                        self.bulk.take()
-                        break
+                    self.bulk.take()
+                    break
                 await asyncio.sleep(wait)
-            self._last_bulk_to[chat_id] = time.monotonic()
+            self._last_bulk_to[chat_id] = self._bulk_seen = time.monotonic()
             if len(self._last_bulk_to) > 10_000:
                 cutoff = time.monotonic() - self.per_chat
                 self._last_bulk_to = {c: t for c, t in self._last_bulk_to.items() if t > cutoff}

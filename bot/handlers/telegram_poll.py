@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from datetime import UTC, datetime
 
 from telegram import Update
@@ -26,7 +27,7 @@ class Poller:
     """Fetches updates, hands each to the application, confirms only what has committed."""
 
     def __init__(self, app: Application, *, concurrency: int = 32, timeout: int = 10,
-                 gap: float = 0.005) -> None:
+                 gap: float = 0.02) -> None:
         self.app = app
         self.timeout = timeout
         self.gap = gap  # at most one short poll per `gap` while updates are in flight
@@ -69,9 +70,7 @@ class Poller:
         while not self._stopping:
             busy = bool(self.pending)
             try:
-                updates = await self.app.bot.get_updates(
-                    offset=self.offset, timeout=0 if busy else self.timeout,
-                    read_timeout=self.timeout + 10, allowed_updates=Update.ALL_TYPES)
+                raw = await self._fetch(busy)
                 backoff = 1.0
                 self._health(None)
             except (InvalidToken, Conflict):
@@ -82,20 +81,29 @@ class Poller:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60.0)
                 continue
-            for update in updates:
-                if update.update_id <= self.highest:
-                    continue  # still in hand from an earlier poll
+            for data in raw:
+                if data.get("update_id", 0) <= self.highest:
+                    continue  # still in hand from an earlier poll: not decoded again
+                update = Update.de_json(data, self.app.bot)
                 self.highest = update.update_id
                 self.pending.add(update.update_id)
                 await self.slots.acquire()
                 task = asyncio.create_task(self._handle(update))
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
-            if self.pending:  # wait for something to commit (or a moment) before asking again
-                self.progress.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.progress.wait(), self.gap * 20)
+            if self.pending:  # a moment, then ask again (the oldest in hand bounds the offset)
                 await asyncio.sleep(self.gap)
+
+    async def _fetch(self, busy: bool) -> list[dict]:
+        """getUpdates as raw JSON, so updates still in hand are not decoded again."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PTB suggests get_updates, which decodes them all
+            raw = await self.app.bot.do_api_request(
+                "getUpdates", api_kwargs={"offset": self.offset,
+                                          "timeout": 0 if busy else self.timeout,
+                                          "allowed_updates": list(Update.ALL_TYPES)},
+                read_timeout=self.timeout + 10)
+        return raw if isinstance(raw, list) else []
 
     def _health(self, problem: Exception | None) -> None:
         health = self.app.bot_data.get("health")
