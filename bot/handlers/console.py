@@ -146,6 +146,7 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
     watcher = asyncio.create_task(watch())
     try:
         await _say(desk, channel, Incoming(sender=address, kind=InKind.COMMAND, command="start"))
+        await sender.drain(wait=True)
         while True:
             try:
                 line = await asyncio.to_thread(read, "> ")
@@ -156,7 +157,7 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
             incoming = channel.parse(line, address)
             if incoming is not None:
                 await _say(desk, channel, incoming)
-                await sender.drain()
+                await sender.drain(wait=True)  # its replies are on screen before the next line
     finally:
         stopping.set()
         await watcher

@@ -27,9 +27,10 @@ class OutboxSender:
         self.batch = batch
         self._lock = asyncio.Lock()
 
-    async def drain(self) -> int:
-        """Sends everything due now; returns how many were delivered."""
-        if self._lock.locked():
+    async def drain(self, *, wait: bool = False) -> int:
+        """Sends everything due now; returns how many were delivered. While another drain
+        runs, returns at once, or with `wait` waits for it and drains after it."""
+        if self._lock.locked() and not wait:
             return 0
         async with self._lock:
             delivered = 0
