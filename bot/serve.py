@@ -58,8 +58,11 @@ class Linli:
         self._telegram_started = False
 
     async def start(self) -> None:
-        # build the policy search index now, not inside the first question's transaction
+        # build the policy index and the typed-problem index (jieba's dictionary) now, not
+        # inside the first resident's transaction, where they stalled every update for ~2 s
         self._tasks.append(asyncio.create_task(self.svc.policy.search_index(), name="kb"))
+        community = await self.svc.community.current()
+        await asyncio.to_thread(self.svc.triage.of, community)
         routes = []
         if self.settings.telegram_bot_token is not None:
             self.telegram = build_telegram(self.svc)
