@@ -135,7 +135,7 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
 
     if svc.fieldwork is not None:
         svc.fieldwork.files = TelegramChannel(app.bot)  # uploaded ledger workbooks
-    desk = Desk(svc, on_queued=kick)
+    desk = Desk(svc, on_queued=kick, wait_behind=True)
     svc.timers.on_queued = kick
     handler = TelegramHandler(desk)
     app.add_handler(TypeHandler(Update, handler.on_update))

@@ -110,6 +110,12 @@ class OutboxRepo(Repo):
             outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None)).limit(1))).first() \
             is not None
 
+    async def is_done(self, item_id: int) -> bool:
+        """Delivered or given up."""
+        row = (await self.conn.execute(sa.select(outbox.c.sent_at, outbox.c.failed_at).where(
+            outbox.c.id == item_id))).first()
+        return row is None or row.sent_at is not None or row.failed_at is not None
+
     async def failed_count(self) -> int:
         return (await self.conn.execute(sa.select(sa.func.count()).select_from(outbox).where(
             outbox.c.failed_at.is_not(None)))).scalar_one()

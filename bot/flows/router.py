@@ -72,6 +72,7 @@ class Result:
     toast: str | None = None
     queued: bool = False
     reply_ids: list[int | None] = field(default_factory=list)
+    behind: list[int] = field(default_factory=list)  # replies queued behind earlier messages
     flow: str = ""  # the flow that handled it (for metrics and logs)
     role: str = ""
 
@@ -94,8 +95,10 @@ class FloodGuard:
 class Desk:
     """Transport-neutral entry point: (conversation, Incoming) -> replies and outbox rows."""
 
-    def __init__(self, svc: Services, on_queued: Callable[[], None] | None = None) -> None:
+    def __init__(self, svc: Services, on_queued: Callable[[], None] | None = None, *,
+                 wait_behind: bool = False) -> None:
         self.svc = svc
+        self.wait_behind = wait_behind  # a sender runs beside this desk (see `serve`)
         self.on_queued = on_queued or (lambda: None)
         self.flood = FloodGuard(svc.settings.flood_messages, svc.settings.flood_window_seconds)
         self.languages: dict[Address, str] = {}  # chosen languages seen here, for error replies
@@ -131,9 +134,21 @@ class Desk:
             if inc.kind is InKind.BUTTON:
                 await channel.answer_button(inc, result.toast)
             await self.deliver(result, channel)
+            if result.behind and self.wait_behind:
+                # replies queued behind earlier messages: the sender delivers them in order;
+                # the person's next update waits until they are out
+                self.on_queued()
+                await self._until_sent(result.behind[-1])
         if result.queued:  # after the replies, so that they come before what this queued
             self.on_queued()
         return result
+
+    async def _until_sent(self, item_id: int, seconds: float = 5.0) -> None:
+        for _ in range(int(seconds / 0.02)):
+            async with self.svc.db.read() as r:
+                if await r.outbox.is_done(item_id):
+                    return
+            await asyncio.sleep(0.02)
 
     async def deliver(self, result: Result, channel: Channel) -> None:
         """Sends the replies through `channel` and records them; a reply that cannot go now
@@ -216,19 +231,20 @@ class Desk:
                     await r.conversations.put(ctx.user.id, ctx.conv.flow, ctx.conv.step,
                                               ctx.conv.data, now)
             ids: list[int | None] = []
-            replies = ctx.out
+            replies, queued_behind = ctx.out, []
             if not ctx.deleted and ctx.out:  # nothing may stay addressed to a deleted person
                 for reply in ctx.out:
                     ids.append(await r.outbox.add(
                         reply.to.channel, reply.to.external_id, reply.model_dump(mode="json"),
                         now, held_for=None if behind else self.hold))
                 if behind:
-                    replies, ids = [], []
+                    replies, ids, queued_behind = [], [], [i for i in ids if i is not None]
             queued = r.outbox.added > 0  # (replies queued behind others count too)
         if len(self.languages) > 100_000:
             self.languages.clear()
         self.languages[inc.sender] = ctx.user.lang
-        return Result(replies, ctx.toast, queued, ids, flow=flow, role=ctx.user.role.value)
+        return Result(replies, ctx.toast, queued, ids, behind=queued_behind, flow=flow,
+                      role=ctx.user.role.value)
 
 
 async def route(ctx: Ctx) -> None:
