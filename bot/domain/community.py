@@ -129,7 +129,8 @@ class EmergencyNumber(_Strict):
 
 
 class ExternalHandler(_Strict):
-    """Someone outside the community who owns some problems: 物业, 城管, utilities, police."""
+    """Someone outside the community who owns some problems: a property company, city
+    management, utilities, the police."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")
     kind: str = Field(pattern="^(property|city|utility|police)$")

@@ -1,4 +1,4 @@
-"""Field work: households of the ledger (台账), their tags, visits, campaigns and care."""
+"""Field work: households of the ledger, their tags, visits, campaigns and care."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The counter's catalogue of matters (开证明 and other business), from a data file staff edit."""
+"""The counter's catalogue of matters (certificates and other business), from a data file
+staff edit."""
 
 from __future__ import annotations
 
