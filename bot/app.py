@@ -32,6 +32,7 @@ from bot.services.digest import DigestService
 from bot.services.escalation import SlaService
 from bot.services.external import ExternalService
 from bot.services.fieldwork import Fieldwork
+from bot.services.media import MediaStore
 from bot.services.notify import Notifier
 from bot.services.outbox import OutboxSender
 from bot.services.policy import PolicyService
@@ -84,7 +85,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
         civic=CivicService(clock, settings.timezone, notifier, catalog, board,
                            settings.proposal_threshold),
         surveys=SurveyService(clock, notifier, catalog, load_surveys()),
-        fieldwork=fieldwork)
+        fieldwork=fieldwork, media=MediaStore(db, clock))
     timers.register("cert/", svc.certificates.fire)
     timers.register("hv/", svc.civic.fire)
     timers.register("sv/", svc.surveys.fire)
@@ -125,8 +126,9 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
            .connect_timeout(settings.telegram_timeout_seconds)
            .pool_timeout(settings.telegram_timeout_seconds)
            .build())
-    sender = OutboxSender(svc.db, svc.clock, TelegramChannel(app.bot))
-    broadcaster = BroadcastSender(svc.db, svc.clock, TelegramChannel(app.bot, bulk=True),
+    sender = OutboxSender(svc.db, svc.clock, TelegramChannel(app.bot, media=svc.media))
+    broadcaster = BroadcastSender(svc.db, svc.clock,
+                                  TelegramChannel(app.bot, bulk=True, media=svc.media),
                                   svc.notices, settings.broadcast_rate)
 
     def kick() -> None:
@@ -135,6 +137,8 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
 
     if svc.fieldwork is not None:
         svc.fieldwork.files = TelegramChannel(app.bot)  # uploaded ledger workbooks
+    if svc.media is not None:  # photos from before the media store: fetched when first read
+        svc.media.fetchers["telegram"] = TelegramChannel(app.bot).fetch_file
     desk = Desk(svc, on_queued=kick, wait_behind=True)
     svc.timers.on_queued = kick
     handler = TelegramHandler(desk)

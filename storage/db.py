@@ -116,9 +116,14 @@ async def _growth_indexes(conn: AsyncConnection) -> None:
                 await conn.run_sync(lambda c, i=index: i.create(c, checkfirst=True))
 
 
+async def _media_tables(conn: AsyncConnection) -> None:
+    """media and media_refs: what people sent, kept when it arrives."""
+    await create_missing_tables(conn)
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
-                               _growth_indexes]
+                               _growth_indexes, _media_tables]
 
 
 class Database:

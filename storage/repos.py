@@ -19,6 +19,7 @@ from storage.help_requests import HelpRepo
 from storage.household_changes import HouseholdChangeRepo
 from storage.instances import InstanceRepo
 from storage.ledger import LedgerRepo
+from storage.media import MediaRepo
 from storage.notice_handoffs import HandoverRepo, NoticeHandoffRepo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
@@ -60,6 +61,7 @@ class Repos:
         self.board = BoardRepo(conn)
         self.civic = CivicRepo(conn)
         self.surveys = SurveyRepo(conn)
+        self.media = MediaRepo(conn)
 
     def savepoint(self) -> AsyncTransaction:
         """A nested transaction: on an exception only its own work is undone, and the outer

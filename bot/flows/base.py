@@ -27,6 +27,7 @@ from bot.services.escalation import SlaService
 from bot.services.external import ExternalService
 from bot.services.fieldwork import Fieldwork
 from bot.services.health import Health
+from bot.services.media import MediaStore
 from bot.services.notify import Notifier
 from bot.services.policy import PolicyService
 from bot.services.surveys import SurveyService
@@ -73,6 +74,7 @@ class Services:
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     health: Health = field(default_factory=Health)  # per channel: ok / unreachable since …
     triage: TriageService = field(default_factory=TriageService)  # typed problems (nlu)
+    media: MediaStore | None = None  # what people sent (bot.app.build_services)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from bot.domain.messages import (
 )
 from bot.flows.router import Desk
 from bot.handlers.ratelimit import BULK, REPLY
+from bot.services.media import MediaStore, media_id
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -120,9 +121,11 @@ class TelegramChannel:
 
     name = CHANNEL
 
-    def __init__(self, bot, *, bulk: bool = False) -> None:  # noqa: ANN001
+    def __init__(self, bot, *, bulk: bool = False,  # noqa: ANN001
+                 media: MediaStore | None = None) -> None:
         self.bot = bot
         self.bulk = bulk  # everything this channel sends is bulk (the broadcast sender)
+        self.media = media  # stored photos (`media:N`) are sent by our copy or uploaded
 
     async def fetch_file(self, file_id: str) -> bytes:
         """Downloads a file a user sent (e.g. a ledger workbook)."""
@@ -157,7 +160,7 @@ class TelegramChannel:
                     return message.edit_ref
                 log.info("could not edit message %s (%s); sending anew", message.edit_ref, exc)
         for photo in message.photos:
-            await self.bot.send_photo(chat_id, photo=photo, **kind)
+            await self._send_photo(chat_id, photo, kind)
         if message.voice:
             await self.bot.send_voice(chat_id, voice=message.voice, **kind)
         if message.document:
@@ -178,6 +181,25 @@ class TelegramChannel:
         sent = await self.bot.send_message(chat_id, chunks[-1], reply_markup=markup(message),
                                            parse_mode=mode, **kind)
         return str(sent.message_id)
+
+    async def _send_photo(self, chat_id: int, photo: str, kind: dict) -> None:
+        """A Telegram file id as it is; a stored medium by Telegram's copy of it, else
+        uploaded once (Telegram's id for the upload is kept)."""
+        if self.media is None or media_id(photo) is None:
+            await self.bot.send_photo(chat_id, photo=photo, **kind)
+            return
+        native = await self.media.on_channel(photo, CHANNEL)
+        if native:
+            await self.bot.send_photo(chat_id, photo=native, **kind)
+            return
+        stored = await self.media.load(photo)
+        if stored is None:
+            log.warning("stored photo %s is gone; not sent", photo)
+            return
+        sent = await self.bot.send_photo(chat_id, photo=InputFile(
+            io.BytesIO(stored.data), filename="photo.jpg"), **kind)
+        if getattr(sent, "photo", None):
+            await self.media.uploaded(photo, CHANNEL, sent.photo[-1].file_id)
 
     async def answer_button(self, incoming: Incoming, toast: str | None) -> None:
         if incoming.button_ref:
@@ -202,7 +224,13 @@ class TelegramHandler:
             if incoming is None:
                 self.on_committed(update.update_id)
                 return
-            await self.desk.serve(incoming, TelegramChannel(context.bot),
+            media = self.desk.svc.media
+            channel = TelegramChannel(context.bot, media=media)
+            if media is not None and incoming.kind in (InKind.PHOTO, InKind.VOICE) \
+                    and incoming.file_id:  # kept now: the desk and other channels read it
+                incoming.file_id = await media.receive(incoming.sender, incoming.file_id,
+                                                       channel.fetch_file)
+            await self.desk.serve(incoming, channel,
                                   committed=lambda: self.on_committed(update.update_id))
         finally:
             self.last_update_id = max(self.last_update_id, update.update_id)

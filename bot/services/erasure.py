@@ -13,8 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.domain.messages import Address
 from bot.domain.models import EventKind, PhotoKind, User
 from bot.domain.redact import MIN_NAME, MIN_TYPED, holds, mask, phones_in
+from bot.services.media import media_id, owner_of
 from storage import Repos
 
 KEEP_NOTE = {EventKind.RATED.value}  # a star count, not their words
@@ -42,7 +44,10 @@ async def erase(r: Repos, user: User, now: datetime, deleted: str) -> None:
         if current is not None:
             await r.tickets.add_event(ticket.id, None, now, EventKind.REPORTER_REMOVED,
                                       current.state, current.state)
+    kept_photos = {p.file_id for t in ticket_ids for p in await r.tickets.photos(
+        t, PhotoKind.REPORT)}  # the problem's photos stay with the anonymous ticket
     await r.privacy.drop_photos(ticket_ids, [PhotoKind.INFO.value])  # photos sent as answers
+    await _media(r, user, kept_photos)
     for note in await r.privacy.notes(ticket_ids=ticket_ids, actor_id=user.id):
         if note.actor_id == user.id:
             if note.kind not in KEEP_NOTE and note.note != deleted:
@@ -61,6 +66,16 @@ async def erase(r: Repos, user: User, now: datetime, deleted: str) -> None:
     await r.privacy.drop_flood_counter(user.channel, user.external_id)
     await r.conversations.clear(user.id)
     await r.users.delete(user.id)
+
+
+async def _media(r: Repos, user: User, kept_refs: set[str]) -> None:
+    """Everything they sent goes (voice, answers, documents) but the photos of the problems
+    they reported, which stay without saying whose they were."""
+    owned = await r.media.owned_by(owner_of(Address(channel=user.channel,
+                                                    external_id=user.external_id)))
+    kept = {media_id(ref) for ref in kept_refs} - {None}
+    await r.media.disown([m for m in owned if m in kept])
+    await r.media.forget([m for m in owned if m not in kept])
 
 
 async def _outbox(r: Repos, user: User, secrets: set[Any], answers: list[str],
