@@ -50,7 +50,7 @@ def parser() -> argparse.ArgumentParser:
     con.add_argument("--name", help="display name for a staff persona")
     con.add_argument("--community", help="community id or code on a street (default: first)")
     load = sub.add_parser("load-community", help="validate and load community data files (one "
-                          "per community of a 街道; the first loaded is the default)")
+                          "per community of a street office; the first loaded is the default)")
     load.add_argument("file", type=Path, nargs="+")
     load.add_argument("--only", action="store_true",
                       help="serve only the communities named (others are retired, records kept)")
@@ -247,7 +247,7 @@ async def _load_communities(svc, args: argparse.Namespace,  # noqa: ANN001
                         grids=len(c.grids), categories=len(c.categories)))
     served = await svc.community.loaded()
     if len(served) > 1:
-        print(catalog.t(lang, "street.served", count=len(served), names="、".join(
+        print(catalog.t(lang, "street.served", count=len(served), names=", ".join(
             f"{c.name.get(lang)} ({c.code})" for c in served)))
     return 0
 

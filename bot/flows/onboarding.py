@@ -124,7 +124,7 @@ async def choose_typed(ctx: Ctx, text: str) -> bool:
     """A community typed by its code (QN), its id or a part of its name that fits one only."""
     community = await ctx.svc.community.by_code(text)
     if community is None:
-        key = text.strip().removesuffix("社区")
+        key = text.strip()
         found = [c for c in ctx.svc.community.served()
                  if key and (key in c.name.zh or key.lower() in (c.name.en or "").lower())]
         community = found[0] if len(found) == 1 else None
