@@ -78,6 +78,7 @@ async def test_onboarding_asks_the_community_first_and_then_shows_its_compounds(
     await amy.says("/start")
     question = amy.last
     assert "请先选择您所在的社区" in question.text
+    assert "代王街道" not in question.text, "the two samples are of two streets: none is named"
     assert [c.label for row in question.choices for c in row] == ["代东社区", "青年路第一社区"]
     await amy.taps("青年路第一社区")
     assert "青年路第一社区" in amy.last.text and "隐私" in amy.last.text
@@ -169,7 +170,7 @@ async def test_the_street_sees_both_side_by_side_and_gets_one_workbook(street: T
     assert "2个社区" in lines[0]
     assert lines[1].startswith("· 代东社区（DD）：新增 1，")
     assert lines[2].startswith("· 青年路第一社区（QN）：新增 2，")
-    assert lines[3].startswith("· 街道合计") and "新增 3，" in lines[3]
+    assert lines[3].startswith("· 街道合计：新增 3，")
 
     mark = len(sun.inbox)
     await sun.says("/export month")
@@ -197,6 +198,19 @@ async def test_the_street_office_acts_on_no_community(street: Town) -> None:
     assert "没有权限" in sun.last.text
     await sun.says("/help")
     assert "/stats" in sun.last.text and "街道" in sun.last.text
+
+
+async def test_a_street_invite_binds_the_street_office(street: Town) -> None:
+    async with street.svc.db.tx() as r:
+        code = await street.svc.users.invite(r, await street.svc.community.current(),
+                                             Role.STREET)
+    zhou = street.person("7002")
+    await zhou.says(f"/start {code}")
+    assert "街道工作人员" in zhou.last.text and "/stats" in zhou.last.text
+    assert "请先选择" not in zhou.text(), "the street office is asked no community"
+    assert (await zhou.user()).role is Role.STREET
+    await zhou.says("/stats month")
+    assert "2个社区" in zhou.last.text
 
 
 async def test_timers_act_in_the_community_of_their_ticket(street: Town) -> None:

@@ -23,6 +23,7 @@ from enum import StrEnum
 
 from bot.domain.community import Community
 from bot.domain.messages import Choice, Expect, InKind, KeyButton
+from bot.domain.models import Role
 from bot.flows import address, menu
 from bot.flows.base import Ctx, parse_id
 
@@ -50,7 +51,8 @@ async def start(ctx: Ctx, code: str = "") -> None:
         if user is not None:
             ctx.user = user
             ctx.end()
-            menu.show(ctx, "onboarding.role_bound", role=ctx.t(f"role.{user.role.value}"),
+            menu.show(ctx, "street.role_bound" if user.role is Role.STREET
+                      else "onboarding.role_bound", role=ctx.t(f"role.{user.role.value}"),
                       grids=", ".join(user.grids) or "—")
             return
         if await refuse_dead_invite(ctx, code):
@@ -58,7 +60,8 @@ async def start(ctx: Ctx, code: str = "") -> None:
         ctx.say(ctx.t("onboarding.bad_code"))
     if ctx.user.is_registered and ctx.user.role != "resident":
         ctx.end()
-        menu.show(ctx, "onboarding.welcome_staff", role=ctx.t(f"role.{ctx.user.role.value}"),
+        menu.show(ctx, "street.welcome" if ctx.user.role is Role.STREET
+                  else "onboarding.welcome_staff", role=ctx.t(f"role.{ctx.user.role.value}"),
                   grids=", ".join(ctx.user.grids) or "—")
         return
     if ctx.user.is_registered:
@@ -95,8 +98,10 @@ def ask_community(ctx: Ctx) -> None:
     """Asks which of the street's communities the resident lives in."""
     ctx.go(NAME, Step.COMMUNITY)
     served = ctx.svc.community.served()
-    street = served[0].street.get(ctx.lang) if served[0].street else ""
-    ctx.say(ctx.t("street.ask_community", street=street),
+    streets = {c.street.get(ctx.lang) if c.street else "" for c in served}
+    street = streets.pop() if len(streets) == 1 else ""  # communities of one 街道, or several
+    ctx.say(ctx.t("street.ask_community", street=street) if street
+            else ctx.t("street.ask_community_any"),
             choices=[[Choice(label=c.name.get(ctx.lang), data=f"{PREFIX}:community:{c.id}")]
                      for c in served], remove_keyboard=True, expect=Expect.CHOICE)
 

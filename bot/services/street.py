@@ -80,7 +80,8 @@ def render(catalog: Catalog, lang: str, title: str, rows: list[Row], total: Row)
     t = catalog.t
 
     def line(row: Row, name: str) -> str:
-        return t(lang, "street.stats_line", name=name, code=row.code, opened=row.opened,
+        key = "street.stats_line" if row.code else "street.total_line"
+        return t(lang, key, name=name, code=row.code, opened=row.opened,
                  resolved=row.resolved, response=span(catalog, lang, row.median_response),
                  sla=percent(row.sla_rate), satisfaction=percent(row.satisfaction_rate),
                  overdue=row.overdue)
