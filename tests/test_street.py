@@ -243,3 +243,32 @@ async def test_files_of_a_street_must_not_share_ids_codes_or_grids(
     await amy.says("/start")
     assert "请先选择" not in amy.text(), "one community again: no question"
     assert "青年路第一社区" in amy.last.text
+
+
+async def test_a_handler_id_of_both_communities_sees_only_its_own_hand_offs(
+        street: Town) -> None:
+    svc = street.svc
+    accounts = {}
+    for who, community in (("8001", "daidong"), ("8002", "qingnianlu1")):
+        async with svc.db.tx() as r:
+            code = await svc.users.invite(r, await svc.community.get(community),  # type: ignore[arg-type]
+                                          Role.EXTERNAL, ["chengguan"], "城管")
+        accounts[community] = street.person(who)
+        await accounts[community].says(f"/start {code}")
+    ben = await register(street, "1002", "青年路第一", "青年路17号院", "1号楼", "1单元")
+    qn = await report(ben, "违章", "院里有人私搭乱建彩钢房")
+    ma = street.person("5001")
+    await ma.taps("接单")
+    await ma.taps("转物业/部门")
+    await ma.taps("城管")
+    await ma.says("请核查17号院彩钢房")
+    qn_squad, dd_squad = accounts["qingnianlu1"], accounts["daidong"]
+    assert qn_squad.heard(qn) and not dd_squad.heard(qn)
+    await dd_squad.says("/queue")
+    assert qn not in dd_squad.last.text
+    ticket = await street.ticket(qn)
+    await dd_squad.presses(f"x1:acc:{ticket.id}")
+    assert (await street.ticket(qn)).state is TicketState.WITH_EXTERNAL
+    async with svc.db.read() as r:
+        [handoff] = await r.handoffs.of_handler("chengguan", open_only=True)
+    assert handoff.accepted_at is None, "the other community's squad could not accept it"
