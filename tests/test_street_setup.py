@@ -61,6 +61,10 @@ def test_invites_carry_their_community_and_the_street_role(
     status, out, _ = linli(capsys, "invite", "--list")
     assert "街道工作人员" in out and "郭婷" not in out
 
+    assert linli(capsys, "export", "--community", "QN", "--from", "2026-11-01", "--to",
+                 "2026-11-30", "--out", "qn.xlsx")[0] == 0
+    assert load_workbook(cli_env / "qn.xlsx").sheetnames == ["工单", "处理记录"]
+
 
 async def test_a_one_community_database_upgrades_with_everything_in_its_community(
         any_db_url: str) -> None:
