@@ -65,7 +65,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
     timers = TimerService(db, clock, communities)
     timers.register("sla/", sla.fire)
     digest = DigestService(clock, settings.timezone, catalog, notifier)
-    timers.register("digest/", digest.fire)
+    timers.register("digest/", lambda r, community, timer: digest.fire(
+        r, community, timer, communities.served()))  # every community of a street
     fieldwork = Fieldwork.build(clock, settings.timezone, catalog, notifier)
     timers.register("care/", fieldwork.care.fire)
     svc = Services(

@@ -48,8 +48,12 @@ def parser() -> argparse.ArgumentParser:
     con.add_argument("--user", default="1001", help="console user id (e.g. 1001)")
     con.add_argument("--grid", help="grid id for a worker, instructor or chief (default: first)")
     con.add_argument("--name", help="display name for a staff persona")
-    load = sub.add_parser("load-community", help="validate and load a community data file")
-    load.add_argument("file", type=Path)
+    con.add_argument("--community", help="community id or code on a street (default: first)")
+    load = sub.add_parser("load-community", help="validate and load community data files (one "
+                          "per community of a street office; the first loaded is the default)")
+    load.add_argument("file", type=Path, nargs="+")
+    load.add_argument("--only", action="store_true",
+                      help="serve only the communities named (others are retired, records kept)")
     inv = sub.add_parser("invite", help="print a one-time link that binds an account to a role")
     inv.add_argument("--role", "--as", dest="role", type=_role,
                      help=f"one of: {role_names(invitable=True)}")
@@ -59,6 +63,8 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--name", help="the person's name as in the data file's roster")
     inv.add_argument("--handler", help="for --role external: the handler id in the data file")
     inv.add_argument("--building", help="building id(s), comma-separated, for a building head")
+    inv.add_argument("--community", help="community id or code on a street (default: the "
+                     "grid's community, else the first)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     acts = sub.add_parser("load-activities", help="publish activities and shifts from a file")
     acts.add_argument("file", type=Path)
@@ -69,6 +75,9 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--from", dest="start", required=True, help="first day, e.g. 2026-11-01")
     exp.add_argument("--to", dest="end", required=True, help="last day (inclusive)")
     exp.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
+    exp.add_argument("--community", help="community id or code on a street (default: first)")
+    exp.add_argument("--street", action="store_true",
+                     help="the whole street: a summary and one sheet per community")
     return p
 
 
@@ -142,12 +151,7 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
                 print(refusal, file=sys.stderr)
                 return 2
         if args.command == "load-community":
-            c = await svc.community.load_file(args.file)
-            print(catalog.t(lang, "cli.community_loaded", name=c.name.get(lang),
-                            compounds=len(c.compounds), households=c.households(),
-                            buildings=sum(len(x.buildings) for x in c.compounds),
-                            grids=len(c.grids), categories=len(c.categories)))
-            return 0
+            return await _load_communities(svc, args, catalog)
         if args.command == "invite":
             return await _invite(svc, args, catalog)
         if args.command == "load-activities":
@@ -157,7 +161,11 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
         if args.command == "console":
             from bot.handlers.console import run_console
 
-            await run_console(svc, args.role, args.user, grid_id=args.grid, name=args.name)
+            community = await _community(svc, args.community, catalog, grid=args.grid)
+            if community is None:
+                return 2
+            await run_console(svc, args.role, args.user, grid_id=args.grid, name=args.name,
+                              community=community)
             return 0
         return await _run_telegram(svc, webhook_url=args.webhook)
     finally:
@@ -168,12 +176,14 @@ async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
     from bot.cli_invites import list_invites, print_invite, revoke_invite
     from bot.services.users import InviteError
 
-    if args.list:
-        return await list_invites(svc, catalog)
     if args.revoke:
         return await revoke_invite(svc, catalog, args.revoke)
-    community = await svc.community.current()
     grids = [g.strip() for g in (args.grid or "").split(",") if g.strip()]
+    community = await _community(svc, args.community, catalog, grid=grids[0] if grids else None)
+    if community is None:
+        return 2
+    if args.list:
+        return await list_invites(svc, catalog, community)
     if args.role is Role.EXTERNAL:
         grids = [args.handler] if args.handler else []
     try:
@@ -205,13 +215,55 @@ async def _export(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
         return 2
     start = datetime.combine(first, time(0), tz)
     end = datetime.combine(last + timedelta(days=1), time(0), tz)
-    community = await svc.community.current()
+    if args.street:
+        from bot.services import street
+
+        async with svc.db.tx() as r:
+            data, count = await street.workbook(r, await svc.community.loaded(), start, end,
+                                                svc.clock.now(), svc.catalog, lang,
+                                                svc.settings.timezone)
+        args.out.write_bytes(data)
+        print(catalog.t(lang, "cli.exported", count=count, path=str(args.out)))
+        return 0
+    community = await _community(svc, args.community, catalog)
+    if community is None:
+        return 2
     async with svc.db.tx() as r:
         data, count = await workbook(r, community, start, end, svc.catalog, lang,
                                      svc.settings.timezone)
     args.out.write_bytes(data)
     print(catalog.t(lang, "cli.exported", count=count, path=str(args.out)))
     return 0
+
+
+async def _load_communities(svc, args: argparse.Namespace,  # noqa: ANN001
+                            catalog: Catalog) -> int:
+    """Loads one file or a street's files; says what each holds and what is served now."""
+    lang = svc.settings.default_language
+    for c in await svc.community.load_files(args.file, only=args.only):
+        print(catalog.t(lang, "cli.community_loaded", name=c.name.get(lang),
+                        compounds=len(c.compounds), households=c.households(),
+                        buildings=sum(len(x.buildings) for x in c.compounds),
+                        grids=len(c.grids), categories=len(c.categories)))
+    served = await svc.community.loaded()
+    if len(served) > 1:
+        print(catalog.t(lang, "street.served", count=len(served), names=", ".join(
+            f"{c.name.get(lang)} ({c.code})" for c in served)))
+    return 0
+
+
+async def _community(svc, wanted: str | None, catalog: Catalog,  # noqa: ANN001
+                     grid: str | None = None):  # noqa: ANN202
+    """The community a command names (id or code), else the grid's, else the default."""
+    served = await svc.community.loaded()
+    if wanted:
+        found = await svc.community.by_code(wanted)
+        if found is None:
+            print(catalog.t(svc.settings.default_language, "street.unknown_community",
+                            community=wanted, known=", ".join(c.id for c in served)),
+                  file=sys.stderr)
+        return found
+    return next((c for c in served if grid and c.grid(grid)), served[0])
 
 
 async def _load_activities(svc, path: Path, catalog: Catalog) -> int:  # noqa: ANN001

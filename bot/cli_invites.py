@@ -6,6 +6,7 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.community import Community
 from bot.domain.models import Role
 from bot.flows.base import Services
 from bot.i18n import Catalog
@@ -34,10 +35,10 @@ async def print_invite(svc: Services, catalog: Catalog, code: str, role: Role,
     return 0
 
 
-async def list_invites(svc: Services, catalog: Catalog) -> int:
-    """Prints every invite of the community with its status."""
+async def list_invites(svc: Services, catalog: Catalog, community: Community | None = None) -> int:
+    """Prints every invite of the community (default: the first) with its status."""
     lang = svc.settings.default_language
-    community = await svc.community.current()
+    community = community or await svc.community.current()
     async with svc.db.tx() as r:
         rows = await svc.users.invites(r, community)
     if not rows:

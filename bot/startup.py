@@ -113,12 +113,14 @@ async def sample_numbers_refusal(svc: Any, catalog: Catalog, lang: str) -> str |
 
     # a database loaded before numbers carried `sample:` still holds the shipped sample number
     shipped = {n.number for n in load_community(SAMPLE_COMMUNITY).emergency_numbers if n.sample}
-    community = await svc.community.current()
-    sample = [n for n in community.emergency_numbers if n.sample or n.number in shipped]
-    if not sample:
+    for community in await svc.community.loaded():  # every community of a street
+        sample = [n for n in community.emergency_numbers if n.sample or n.number in shipped]
+        if sample:
+            break
+    else:
         return None
     async with svc.db.tx() as r:
-        source = await r.communities.latest_source()
+        source = await r.communities.latest_source(community.id)
     return catalog.t(lang, "setup.sample_numbers", file=source or str(svc.settings.community_file),
                      keys=", ".join(f"emergency_numbers[{n.key}]" for n in sample),
                      numbers=", ".join(n.number for n in sample))

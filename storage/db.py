@@ -121,9 +121,30 @@ async def _media_tables(conn: AsyncConnection) -> None:
     await create_missing_tables(conn)
 
 
+async def _street_communities(conn: AsyncConnection) -> None:
+    """A 街道 serves several communities: communities get an order and can be retired; FAQ
+    answers get their community. The community served until now (the one loaded last) comes
+    first, earlier files it replaced are retired, and rows without a community get it."""
+    c = schema.communities
+    await add_missing_columns(conn, c, "position", "retired_at")
+    await add_missing_columns(conn, schema.faqs, "community_id")
+    served = (await conn.execute(sa.select(c.c.id).where(c.c.retired_at.is_(None)).order_by(
+        c.c.position.is_(None), c.c.position, c.c.loaded_at.desc()).limit(1))).scalar()
+    if served is None:
+        return  # a new database: nothing to assign
+    if (await conn.execute(sa.select(sa.func.count()).where(c.c.position.is_not(None)))
+            ).scalar() == 0:  # coming from one community: the others were replaced by it
+        await conn.execute(c.update().where(c.c.id != served).values(
+            retired_at=datetime.now(UTC)))
+        await conn.execute(c.update().where(c.c.id == served).values(position=0))
+    for table in (schema.users, schema.faqs):
+        await conn.execute(table.update().where(table.c.community_id.is_(None)).values(
+            community_id=served))
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
-                               _growth_indexes, _media_tables]
+                               _growth_indexes, _media_tables, _street_communities]
 
 
 class Database:

@@ -41,6 +41,10 @@ communities = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("source", sa.String(500)),
     sa.Column("loaded_at", TS, nullable=False),
+    # a 街道 serves several communities: their order (the first is the default) and the
+    # communities no longer served (kept: their tickets and figures stay readable)
+    sa.Column("position", sa.Integer),
+    sa.Column("retired_at", TS),
 )
 
 users = sa.Table(
@@ -223,6 +227,7 @@ faqs = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("question", sa.Text, nullable=False),
     sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("community_id", sa.String(40)),  # a staff-written answer is its community's
     sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="SET NULL")),
     sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("created_at", TS, nullable=False),

@@ -79,12 +79,15 @@ class TicketRepo(Repo):
         rows = (await self.conn.execute(query.order_by(ticket_photos.c.id))).all()
         return [TicketPhoto(**row_dict(r)) for r in rows]
 
-    async def find(self, *, reporter_id: int | None = None, assignee_id: int | None = None,
+    async def find(self, *, community_id: str | None = None, reporter_id: int | None = None,
+                   assignee_id: int | None = None,
                    grid_id: str | None = None, states: Iterable[TicketState] | None = None,
                    category_id: str | None = None, since: datetime | None = None,
                    until: datetime | None = None, newest_first: bool = False,
                    limit: int = 50) -> list[Ticket]:
         query = sa.select(tickets)
+        if community_id is not None:
+            query = query.where(tickets.c.community_id == community_id)
         if category_id is not None:
             query = query.where(tickets.c.category_id == category_id)
         if since is not None:

@@ -17,6 +17,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     EXTERNAL = "external"  # someone of an external handler (物业, 城管 …), invited per handler
     BUILDING_HEAD = "building_head"  # 楼栋长: a resident volunteer bound to buildings
+    STREET = "street"  # 街道办: reads every community's figures side by side, acts on none
 
 
 GRID_ROLES = (Role.GRID_WORKER, Role.INSTRUCTOR, Role.CHIEF)

@@ -18,7 +18,8 @@ PREFIX = "u1"
 
 async def cmd_help(ctx: Ctx) -> None:
     """Explains what this user can do, by role."""
-    key = "help.resident" if ctx.user.role is Role.RESIDENT else "help.worker"
+    key = {Role.RESIDENT: "help.resident", Role.STREET: "help.street"}.get(ctx.user.role,
+                                                                           "help.worker")
     ctx.say(ctx.t(key) + fieldwork_help(ctx), keyboard=menu.keyboard(ctx))
 
 

@@ -163,11 +163,14 @@ class Ctx:
 
 
 async def find_ticket(ctx: Ctx, arg: str) -> Ticket | None:
-    """A ticket by its number (DD-20261123-0007) or database id, from a command argument."""
+    """A ticket of the user's community by its number (DD-20261123-0007) or database id, from
+    a command argument; another community's is not found (its existence is not told)."""
     arg = arg.strip()
     if (ticket_id := parse_id(arg)) is not None:
-        return await ctx.r.tickets.get(ticket_id)
-    return await ctx.r.tickets.by_number(arg.upper()[:30]) if arg else None
+        ticket = await ctx.r.tickets.get(ticket_id)
+    else:
+        ticket = await ctx.r.tickets.by_number(arg.upper()[:30]) if arg else None
+    return ticket if ticket is not None and ticket.community_id == ctx.community.id else None
 
 
 def future_time(ctx: Ctx, text: str) -> datetime | None:

@@ -82,6 +82,6 @@ async def next_step(ctx: Ctx) -> None:
         return
     data = ctx.conv.data
     await ctx.r.faqs.add(data["question"], data["answer"], data.get("ticket"), ctx.user.id,
-                         ctx.svc.clock.now())
+                         ctx.svc.clock.now(), ctx.community.id)
     ctx.end()
     ctx.say(ctx.t("work.faq_saved"))

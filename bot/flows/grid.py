@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.messages import Attachment
 from bot.domain.models import GRID_ROLES, Duty, Role, open_states
+from bot.flows import street
 from bot.flows.base import Ctx, find_ticket
 from bot.flows.civic import external
 from bot.flows.counter import appointments
@@ -149,7 +150,8 @@ async def cmd_overdue(ctx: Ctx) -> None:
     now = ctx.svc.clock.now()
     grids = ctx.user.grids if ctx.user.role in GRID_ROLES else [g.id for g in ctx.community.grids]
     lines = []
-    tickets = await ctx.r.tickets.find(states=open_states(), limit=1000)
+    tickets = await ctx.r.tickets.find(community_id=ctx.community.id, states=open_states(),
+                                       limit=1000)
     for grid_id in [*grids, None]:
         late = [t for t in tickets if t.grid_id == grid_id and t.is_overdue(now)]
         if grid_id is None and ctx.user.role in GRID_ROLES:
@@ -166,6 +168,8 @@ async def cmd_overdue(ctx: Ctx) -> None:
 
 async def cmd_stats(ctx: Ctx, arg: str) -> None:
     """`/stats week|month`: the figures and a chart, for chiefs, instructors and staff."""
+    if ctx.user.role is Role.STREET:
+        return await street.cmd_stats(ctx, arg)
     if ctx.user.role not in (Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN):
         ctx.say(ctx.t("err.not_allowed_command"))
         return
@@ -184,6 +188,8 @@ async def cmd_stats(ctx: Ctx, arg: str) -> None:
 
 async def cmd_export(ctx: Ctx, arg: str) -> None:
     """`/export week|month`: the tickets and their events as an Excel file, for staff."""
+    if ctx.user.role is Role.STREET:
+        return await street.cmd_export(ctx, arg)
     if ctx.user.role not in (Role.CHIEF, Role.STAFF, Role.ADMIN):
         ctx.say(ctx.t("err.not_allowed_command"))
         return

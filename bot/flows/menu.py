@@ -7,10 +7,11 @@ from bot.flows.base import Ctx
 
 RESIDENT_MENU = (("menu.report", "menu.policy"), ("menu.activities", "menu.mytickets"))
 WORKER_MENU = (("menu.queue", "menu.proxy"), ("menu.help",))
+STREET_MENU = (("menu.help",),)  # a street office reads figures: /stats, /export
 
 
 def keyboard(ctx: Ctx) -> list[list[KeyButton]]:
-    layout = RESIDENT_MENU if ctx.user.role == "resident" else WORKER_MENU
+    layout = {"resident": RESIDENT_MENU, "street": STREET_MENU}.get(ctx.user.role, WORKER_MENU)
     return [[KeyButton(label=ctx.t(key)) for key in row] for row in layout]
 
 

@@ -91,7 +91,8 @@ def ask_values(ctx: Ctx, kind: str) -> None:
     elif kind == "grid":
         options = [(g.id, g.name.get(ctx.lang)) for g in ctx.community.grids]
     elif kind == "role":
-        options = [(r.value, ctx.t(f"role.{r.value}")) for r in Role if r is not Role.ADMIN]
+        options = [(r.value, ctx.t(f"role.{r.value}")) for r in Role
+                   if r not in (Role.ADMIN, Role.STREET)]
     else:
         options = [(b.id, f"{c.name.get(ctx.lang)} {b.name}") for c in ctx.community.compounds
                    for b in c.buildings]

@@ -1,9 +1,12 @@
-"""Onboarding: privacy notice and consent, then compound → building → unit → optional phone.
+"""Onboarding: (which community, on a street), privacy notice and consent, then compound →
+building → unit → optional phone.
 
 ```mermaid
 stateDiagram-v2
-    [*] --> consent: /start
+    [*] --> community: /start (several communities loaded)
+    [*] --> consent: /start (one community), /start c_CODE (a community's QR code)
     [*] --> [*]: /start CODE (invite binds a role)
+    community --> consent: community chosen (button or typed name)
     consent --> compound: 同意
     consent --> [*]: 不同意
     compound --> building
@@ -18,16 +21,20 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from bot.domain.messages import Expect, InKind, KeyButton
+from bot.domain.community import Community
+from bot.domain.messages import Choice, Expect, InKind, KeyButton
+from bot.domain.models import Role
 from bot.flows import address, menu
 from bot.flows.base import Ctx, parse_id
 
 NAME = "onboarding"
 PREFIX = "o1"
 PHONE = re.compile(r"^\+?[\d\- ]{7,20}$")
+COMMUNITY_LINK = "c_"  # /start c_QN: the QR code on a community's notice board
 
 
 class Step(StrEnum):
+    COMMUNITY = "community"
     CONSENT = "consent"
     COMPOUND = "compound"
     BUILDING = "building"
@@ -37,12 +44,15 @@ class Step(StrEnum):
 
 async def start(ctx: Ctx, code: str = "") -> None:
     """Redeems an invite code, or welcomes a resident and asks for consent."""
+    if code.startswith(COMMUNITY_LINK) and await take_link(ctx, code):
+        code = ""  # a community's QR code: that community, then the usual questions
     if code:
         user = await ctx.svc.users.redeem(ctx.r, ctx.user, code)
         if user is not None:
             ctx.user = user
             ctx.end()
-            menu.show(ctx, "onboarding.role_bound", role=ctx.t(f"role.{user.role.value}"),
+            menu.show(ctx, "street.role_bound" if user.role is Role.STREET
+                      else "onboarding.role_bound", role=ctx.t(f"role.{user.role.value}"),
                       grids=", ".join(user.grids) or "—")
             return
         if await refuse_dead_invite(ctx, code):
@@ -50,13 +60,17 @@ async def start(ctx: Ctx, code: str = "") -> None:
         ctx.say(ctx.t("onboarding.bad_code"))
     if ctx.user.is_registered and ctx.user.role != "resident":
         ctx.end()
-        menu.show(ctx, "onboarding.welcome_staff", role=ctx.t(f"role.{ctx.user.role.value}"),
+        menu.show(ctx, "street.welcome" if ctx.user.role is Role.STREET
+                  else "onboarding.welcome_staff", role=ctx.t(f"role.{ctx.user.role.value}"),
                   grids=", ".join(ctx.user.grids) or "—")
         return
     if ctx.user.is_registered:
         ctx.end()
         menu.show(ctx, "onboarding.welcome_back",
                   home=ctx.svc.cards.home(ctx.community, ctx.lang, ctx.user))
+        return
+    if await must_ask(ctx):
+        ask_community(ctx)
         return
     ask_consent(ctx)
 
@@ -73,6 +87,59 @@ async def refuse_dead_invite(ctx: Ctx, code: str) -> bool:
     ctx.end()
     ctx.say(ctx.t(key, date=date))
     return True
+
+
+async def must_ask(ctx: Ctx) -> bool:
+    """On a street, a newcomer who has not said which community is theirs is asked first."""
+    return ctx.user.community_id is None and await ctx.svc.community.is_street()
+
+
+def ask_community(ctx: Ctx) -> None:
+    """Asks which of the street's communities the resident lives in."""
+    ctx.go(NAME, Step.COMMUNITY)
+    served = ctx.svc.community.served()
+    streets = {c.street.get(ctx.lang) if c.street else "" for c in served}
+    street = streets.pop() if len(streets) == 1 else ""  # communities of one 街道, or several
+    ctx.say(ctx.t("street.ask_community", street=street) if street
+            else ctx.t("street.ask_community_any"),
+            choices=[[Choice(label=c.name.get(ctx.lang), data=f"{PREFIX}:community:{c.id}")]
+                     for c in served], remove_keyboard=True, expect=Expect.CHOICE)
+
+
+async def take_link(ctx: Ctx, code: str) -> bool:
+    """`/start c_QN` from a community's QR code: a newcomer belongs to that community."""
+    community = await ctx.svc.community.by_code(code[len(COMMUNITY_LINK):])
+    if community is None or ctx.user.is_registered:
+        return community is not None  # a registered person is welcomed as usual
+    await _belong(ctx, community)
+    return True
+
+
+async def choose(ctx: Ctx, community_id: str) -> bool:
+    """Takes the community button and asks for consent."""
+    community = await ctx.svc.community.get(community_id)
+    if community is None:
+        return False
+    await _belong(ctx, community)
+    ask_consent(ctx)
+    return True
+
+
+async def choose_typed(ctx: Ctx, text: str) -> bool:
+    """A community typed by its code (QN), its id or a part of its name that fits one only."""
+    community = await ctx.svc.community.by_code(text)
+    if community is None:
+        key = text.strip()
+        found = [c for c in ctx.svc.community.served()
+                 if key and (key in c.name.zh or key.lower() in (c.name.en or "").lower())]
+        community = found[0] if len(found) == 1 else None
+    return community is not None and await choose(ctx, community.id)
+
+
+async def _belong(ctx: Ctx, community: Community) -> None:
+    await ctx.r.users.update(ctx.user.id, community_id=community.id)
+    ctx.user = ctx.user.model_copy(update={"community_id": community.id})
+    ctx.community = community
 
 
 def ask_consent(ctx: Ctx) -> None:
@@ -124,6 +191,10 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
     if step != ctx.conv.step:
         ctx.refuse()
         return
+    if step == Step.COMMUNITY:
+        if not await choose(ctx, value):
+            ctx.refuse()
+        return
     if step == Step.CONSENT:
         if value == "yes":
             await ctx.r.users.update(ctx.user.id, consent_at=ctx.svc.clock.now())
@@ -169,9 +240,14 @@ async def on_input(ctx: Ctx) -> None:
     await repeat(ctx)
 
 
+async def typed_answer(ctx: Ctx, text: str) -> bool:
+    """Takes a community typed by its code or part of its name (青年路第一, QN)."""
+    return ctx.conv.step == Step.COMMUNITY and await choose_typed(ctx, text)
+
+
 async def repeat(ctx: Ctx) -> None:
     """Asks the current step's question again."""
-    asks = {Step.CONSENT: ask_consent, Step.COMPOUND: ask_compound,
+    asks = {Step.COMMUNITY: ask_community, Step.CONSENT: ask_consent, Step.COMPOUND: ask_compound,
             Step.BUILDING: ask_building, Step.UNIT: ask_unit, Step.PHONE: ask_phone}
     asks.get(Step(ctx.conv.step), ask_consent)(ctx)
 

@@ -132,7 +132,7 @@ async def on_input(ctx: Ctx) -> None:
 async def answer_question(ctx: Ctx, text: str, *, quiet: bool = False) -> bool:
     """Answers a free-text question from the knowledge base; False when nothing fits (and,
     unless `quiet`, says so and offers a person)."""
-    found = await ctx.svc.policy.ask(ctx.r, text)
+    found = await ctx.svc.policy.ask(ctx.r, text, ctx.community.id)
     if found.faq:
         ctx.say(ctx.t("policy.faq_answer", question=found.faq[0], answer=found.faq[1]))
     if not found.programmes and not found.faq:

@@ -300,7 +300,8 @@ async def offer_duplicate(ctx: Ctx, after: Step) -> bool:
     if data.get("editing"):
         return False
     found = await ctx.svc.tickets.similar(ctx.r, data["category"], building_id(ctx),
-                                          data.get("lat"), data.get("lon"))
+                                          data.get("lat"), data.get("lon"),
+                                          community_id=ctx.community.id)
     seen = set(data.get("declined", []))
     mine = {t.id for t in found if await ctx.svc.tickets.is_resident_of(ctx.r, ctx.user, t)}
     candidates = [t for t in found if t.id not in seen | mine]

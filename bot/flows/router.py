@@ -201,7 +201,7 @@ class Desk:
 
     async def _handle(self, inc: Incoming, lang: str) -> Result:
         svc = self.svc
-        community = await svc.community.current()
+        await svc.community.loaded()  # read (at most every ttl) outside the write transaction
         now = svc.clock.now()
         async with svc.db.tx() as r:
             if inc.update_id is not None and not await r.conversations.first_time(
@@ -215,6 +215,7 @@ class Desk:
                               else [], toast=text)
             user = await svc.users.get_or_create(r, inc.sender, lang)
             await r.users.lock(user.id)
+            community = await svc.community.of(user)  # a street's residents: their own
             stored = await r.conversations.get(user.id)
             conv = Conversation(*stored) if stored else Conversation()
             flow = conv.flow  # the flow in progress, else the one the update started

@@ -119,9 +119,10 @@ async def ensure_persona(svc: Services, community: Community, address: Address, 
 
 async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str | None = None,
                       name: str | None = None, read: Callable[[str], str] = input,
-                      write: Callable[[str], None] = print, poll: float = 0.5) -> None:
+                      write: Callable[[str], None] = print, poll: float = 0.5,
+                      community: Community | None = None) -> None:
     """Runs a terminal session until /quit or end of input, showing notifications as they come."""
-    community = await svc.community.current()
+    community = community or await svc.community.current()
     address = Address(channel=CHANNEL, external_id=str(user_id))
     await ensure_persona(svc, community, address, role, grid_id, name)
     lang = svc.settings.default_language

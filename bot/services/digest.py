@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,13 +42,20 @@ class DigestService:
         await r.timers.add("digest/weekly", due, self.clock.now(),
                            key=f"digest:{due.astimezone(self.tz):%Y-%m-%d}")
 
-    async def fire(self, r: Repos, community: Community, timer: Timer) -> None:
-        """Sends last week's digest to every chief and staff member, then plans the next one."""
+    async def fire(self, r: Repos, community: Community, timer: Timer,
+                   communities: Sequence[Community] = ()) -> None:
+        """Sends last week's digest to every chief and staff member of each community (a
+        street's, or the one), then plans the next one."""
+        for each in communities or [community]:
+            await self.send_week(r, each, timer)
+        await self.schedule(r, timer.due_at)
+
+    async def send_week(self, r: Repos, community: Community, timer: Timer) -> None:
+        """Last week's digest to the community's chiefs and staff."""
         end = datetime.combine(timer.due_at.astimezone(self.tz).date(), time(0), self.tz)
         stats = await compute(r, community, end - timedelta(days=7), end, self.clock.now())
         for user in await r.users.with_role(community.id, Role.CHIEF, Role.STAFF, Role.ADMIN):
             await self.send(r, community, user, stats, "digest.weekly_title")
-        await self.schedule(r, timer.due_at)
 
     async def send(self, r: Repos, community: Community, user: User, stats: Stats,
                    title_key: str) -> None:

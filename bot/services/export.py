@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.community import Community
+from bot.domain.models import Ticket
 from bot.domain.redact import mask_phones
 from bot.i18n import Catalog
 from storage import Repos
@@ -28,8 +31,8 @@ async def workbook(r: Repos, community: Community, start: datetime, end: datetim
     def local(moment: datetime | None) -> datetime | None:  # Excel has no time zones
         return moment.astimezone(tz).replace(tzinfo=None) if moment else None
 
-    tickets = [x for x in await r.tickets.find(since=start, until=end, limit=1_000_000)
-               if x.community_id == community.id]
+    tickets = await r.tickets.find(community_id=community.id, since=start, until=end,
+                                   limit=1_000_000)
     book = Workbook()
     sheet = book.active
     sheet.title = t(lang, "export.tickets_sheet")
@@ -38,14 +41,7 @@ async def workbook(r: Repos, community: Community, start: datetime, end: datetim
     events_sheet.append([t(lang, f"export.col_event_{c}") for c in EVENT_COLUMNS])
     names: dict[int, str] = {}
     for ticket in tickets:
-        category = community.category(ticket.category_id)
-        grid = community.grid(ticket.grid_id) if ticket.grid_id else None
-        sheet.append([
-            ticket.number, category.name.get(lang) if category else ticket.category_id,
-            grid.name.get(lang) if grid else "", t(lang, f"state.{ticket.state.value}"),
-            "✓" if ticket.urgent else "", ticket.tier, local(ticket.created_at),
-            local(ticket.accepted_at), local(ticket.resolved_at), local(ticket.closed_at),
-            ticket.rating, mask_phones(ticket.description), ticket.location_text or ""])
+        sheet.append(ticket_row(community, ticket, catalog, lang, local))
         for event in await r.tickets.events(ticket.id):
             if event.actor_id and event.actor_id not in names:
                 actor = await r.users.get(event.actor_id)
@@ -59,9 +55,27 @@ async def workbook(r: Repos, community: Community, start: datetime, end: datetim
                 names.get(event.actor_id or 0, t(lang, "history.system")),
                 mask_phones(event.note or "")])  # a phone typed in an answer stays out
     for ws in (sheet, events_sheet):
-        ws.freeze_panes = "A2"
-        for index, _ in enumerate(ws[1], start=1):
-            ws.column_dimensions[get_column_letter(index)].width = 18
+        tidy(ws)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue(), len(tickets)
+
+
+def ticket_row(community: Community, ticket: Ticket, catalog: Catalog, lang: str,
+               local: Callable[[datetime | None], datetime | None]) -> list[object]:
+    """One ticket as a row of TICKET_COLUMNS (no resident's name or phone)."""
+    t = catalog.t
+    category = community.category(ticket.category_id)
+    grid = community.grid(ticket.grid_id) if ticket.grid_id else None
+    return [ticket.number, category.name.get(lang) if category else ticket.category_id,
+            grid.name.get(lang) if grid else "", t(lang, f"state.{ticket.state.value}"),
+            "✓" if ticket.urgent else "", ticket.tier, local(ticket.created_at),
+            local(ticket.accepted_at), local(ticket.resolved_at), local(ticket.closed_at),
+            ticket.rating, mask_phones(ticket.description), ticket.location_text or ""]
+
+
+def tidy(ws: Worksheet) -> None:
+    """Frozen header, readable column widths."""
+    ws.freeze_panes = "A2"
+    for index, _ in enumerate(ws[1], start=1):
+        ws.column_dimensions[get_column_letter(index)].width = 18

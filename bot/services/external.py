@@ -58,8 +58,8 @@ class ExternalService:
                         action: str) -> tuple[Ticket, Handoff | None]:
         """The one check behind every hand-off command and button: who may do what, when."""
         ticket = await r.tickets.get(ticket_id)
-        if ticket is None:
-            raise TicketError("err.not_allowed")
+        if ticket is None or ticket.community_id != actor.community_id:
+            raise TicketError("err.not_allowed")  # handler ids repeat across a street
         handoff = await r.handoffs.open_for(ticket.id)
         if ticket.state is not TicketState.WITH_EXTERNAL:
             handoff = None
@@ -172,7 +172,8 @@ class ExternalService:
         found = []
         for handoff in await r.handoffs.of_handler(actor.handler_id or "", open_only=True):
             ticket = await r.tickets.get(handoff.ticket_id)
-            if ticket is not None and ticket.state is TicketState.WITH_EXTERNAL:
+            if ticket is not None and ticket.state is TicketState.WITH_EXTERNAL and \
+                    ticket.community_id == actor.community_id:
                 found.append(ticket)
         return found
 
@@ -184,14 +185,16 @@ class ExternalService:
             handler = community.handler(handoff.handler_id)
             if handler is None:
                 continue
+            owner = await r.tickets.get(handoff.ticket_id)  # another community's 城管 is not ours
+            if owner is None or owner.community_id != community.id:
+                continue
             fig = per.setdefault(handler.id, HandlerFigures(handler))
             fig.handed += 1
             if handoff.outcome == "done" and handoff.ended_at is not None:
                 fig.done += 1
                 fig.durations.append(handoff.ended_at - handoff.at)
-                ticket = await r.tickets.get(handoff.ticket_id)
-                if ticket is not None and ticket.rating is not None:
-                    fig.ratings.append(ticket.rating)
+                if owner.rating is not None:
+                    fig.ratings.append(owner.rating)
             elif handoff.outcome == "returned":
                 fig.returned += 1
             else:

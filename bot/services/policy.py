@@ -53,19 +53,19 @@ class PolicyService:
         self._kb, self._search = fresh, None
         return fresh
 
-    async def ask(self, r: Repos, question: str) -> Answer:
+    async def ask(self, r: Repos, question: str, community_id: str | None = None) -> Answer:
         index = await self.search_index()
         hits = index.search(question)
-        faq = await self._faq(r, index, question)
+        faq = await self._faq(r, index, question, community_id)
         return Answer([h.programme for h in hits], faq)
 
-    async def _faq(self, r: Repos, index: KnowledgeSearch,
-                   question: str) -> tuple[str, str] | None:
+    async def _faq(self, r: Repos, index: KnowledgeSearch, question: str,
+                   community_id: str | None = None) -> tuple[str, str] | None:
         words = set(index.expand(question))
         if not words:
             return None
         best, best_overlap = None, 0.0
-        for entry in await r.faqs.all():
+        for entry in await r.faqs.all(community_id):
             entry_words = set(index.expand(entry.question))
             overlap = len(words & entry_words) / max(len(words | entry_words), 1)
             if overlap > best_overlap:

@@ -179,11 +179,14 @@ class TicketService:
         return self.is_reporter(actor, ticket) or await self.is_follower(r, actor, ticket)
 
     async def similar(self, r: Repos, category_id: str, building_id: str | None,
-                      lat: float | None = None, lon: float | None = None) -> list[Ticket]:
-        """Open tickets of the category from the last 7 days in the building or within 100 m."""
+                      lat: float | None = None, lon: float | None = None, *,
+                      community_id: str | None = None) -> list[Ticket]:
+        """Open tickets of the category from the last 7 days in the building or within 100 m
+        (of the resident's community: a neighbour across a street boundary is not theirs)."""
         since = self.clock.now() - SIMILAR_WITHIN
-        found = await r.tickets.find(category_id=category_id, states=open_states(), since=since,
-                                     newest_first=True, limit=20)
+        found = await r.tickets.find(community_id=community_id, category_id=category_id,
+                                     states=open_states(), since=since, newest_first=True,
+                                     limit=20)
         return [t for t in found if (building_id and t.building_id == building_id) or (
             lat is not None and lon is not None and t.latitude is not None
             and t.longitude is not None
@@ -192,7 +195,8 @@ class TicketService:
     async def follow(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
         """A resident follows an open ticket instead of filing the same problem again."""
         ticket = await r.tickets.get(ticket_id)
-        if ticket is None or ticket.state not in open_states():
+        if ticket is None or ticket.state not in open_states() or \
+                ticket.community_id != actor.community_id:
             raise TicketError("err.stale")
         if await r.tickets.follow(ticket.id, actor.id, self.clock.now()) and \
                 ticket.reporter_id != actor.id:
@@ -225,7 +229,10 @@ class TicketService:
 
     @staticmethod
     def may_work(actor: User, ticket: Ticket) -> bool:
-        """Grid members act on their grid's tickets; staff on the community's unrouted ones."""
+        """Grid members act on their grid's tickets; staff on the community's unrouted ones;
+        nobody on another community's (every other check rests on this one)."""
+        if actor.community_id != ticket.community_id:
+            return False
         if ticket.grid_id is not None and ticket.grid_id in actor.grids:
             return True
         return actor.is_office and actor.community_id == ticket.community_id and (
@@ -304,7 +311,8 @@ class TicketService:
 
     async def _clocks(self, r: Repos, action: str, ticket: Ticket) -> None:
         """Keeps the SLA clocks in step with the state."""
-        community = await self.communities.current()
+        community = await self.communities.get(ticket.community_id) or \
+            await self.communities.current()
         if action in ("accept", "take"):
             await self.sla.responded(r, ticket)
         elif action == "ask":

@@ -52,9 +52,13 @@ class TimerService:
 
     async def _run(self, timer: Timer) -> int:
         handler = self._handler(timer.kind)
-        community = await self.communities.current()
+        await self.communities.loaded()
         try:
             async with self.db.tx() as r:
+                # the community the timer's ticket, notice, activity … belongs to
+                owner = await r.communities.owner_of(timer.kind, timer.ref_id)
+                community = await self.communities.get(owner) or \
+                    await self.communities.current()
                 if handler is None:
                     log.error("no handler for timer %s (%s)", timer.id, timer.kind)
                 else:

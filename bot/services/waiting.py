@@ -30,11 +30,12 @@ class WaitingTickets:
         community's); each new assignee gets the card. Returns the tickets assigned."""
         if person.role is Role.RESIDENT or not (person.grids or person.is_office):
             return []
-        community = await self.communities.current()
-        if person.community_id != community.id:
+        community = await self.communities.get(person.community_id)
+        if community is None:
             return []
-        waiting = [t for t in await r.tickets.find(states=[S.NEW], limit=500)
-                   if t.community_id == community.id and not t.merged_into
+        waiting = [t for t in await r.tickets.find(community_id=community.id, states=[S.NEW],
+                                                   limit=500)
+                   if not t.merged_into
                    and (t.grid_id in person.grids or person.is_office)]
         assigned = []
         for found in waiting:
