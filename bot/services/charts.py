@@ -23,8 +23,16 @@ def cjk_family() -> str:
     from matplotlib import font_manager
 
     path = str(font_path())
-    font_manager.fontManager.addfont(path)
-    return font_manager.FontProperties(fname=path).get_name()
+    manager = font_manager.fontManager
+    manager.addfont(path)
+    name = font_manager.FontProperties(fname=path).get_name()
+    # a system copy of the same family (e.g. Debian's fonts-noto-cjk) must not win: the
+    # shipped file is the one every machine has, so it is the only one of its name
+    manager.ttflist = [f for f in manager.ttflist if f.name != name or f.fname == path]
+    clear = getattr(manager, "_findfont_cached", None)
+    if clear is not None and hasattr(clear, "cache_clear"):
+        clear.cache_clear()
+    return name
 
 
 def style(axes: object, *, counts_on: str = "x") -> None:
