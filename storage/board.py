@@ -1,4 +1,5 @@
-"""The notice board's own marks on announcements: pinned, and 公示 with an objection period."""
+"""The notice board's own marks on announcements: pinned, and public notice period with an
+objection period."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ board_marks = sa.Table(
     sa.Column("announcement_id", sa.Integer, sa.ForeignKey("announcements.id"),
               primary_key=True),
     sa.Column("pinned", sa.Boolean, nullable=False, default=False),
-    sa.Column("publicity_until", TS),  # 公示: residents may object until then
+    sa.Column("publicity_until", TS),  # public notice period: residents may object until then
     sa.Column("marked_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("marked_at", TS, nullable=False),
 )
@@ -36,7 +37,7 @@ class BoardRepo(Repo):
 
     async def mark(self, announcement_id: int, by: int, at: datetime, *,
                    pinned: bool | None = None, publicity_until: datetime | None = None) -> Mark:
-        """Pins, unpins or opens a 公示 period on a notice."""
+        """Pins, unpins or opens a public notice period on a notice."""
         current = (await self.marks()).get(announcement_id)
         values = {"pinned": current.pinned if current else False,
                   "publicity_until": current.publicity_until if current else None,

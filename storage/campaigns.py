@@ -1,4 +1,4 @@
-"""摸排 campaigns and the visits recorded at each door."""
+"""Door-to-door survey campaigns and the visits recorded at each door."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ campaigns = sa.Table(
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("grids", sa.JSON, nullable=False),
     sa.Column("questions", sa.JSON, nullable=False),
-    sa.Column("tags", sa.JSON, nullable=False),  # [] all doors; else a 慰问 list by tags
+    sa.Column("tags", sa.JSON, nullable=False),  # [] all doors; else a visiting list by tags
     sa.Column("deadline", TS, nullable=False),
     sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("created_at", TS, nullable=False),

@@ -1,4 +1,4 @@
-"""The care roster (关爱): who gets a 平安打卡, their emergency contacts, and the tasks it makes."""
+"""The care roster: who gets a daily check-in, their emergency contacts, and the tasks it makes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Applications at the counter (开证明 / 预约), their audit trail and attached document photos."""
+"""Applications at the counter (Certificates / Appointments), their audit trail and attached
+document photos."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ applications = sa.Table(
     sa.Column("answers", sa.JSON, nullable=False),
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("slot_at", TS),  # the appointment at the service hall, if booked
-    sa.Column("missing", sa.Text),  # 材料不全: what is missing
+    sa.Column("missing", sa.Text),  # documents incomplete: what is missing
     sa.Column("due_at", TS),  # service-time deadline (public holidays skipped)
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
@@ -152,7 +153,7 @@ class CertificateRepo(Repo):
         return [row_dict(r)["slot_at"] for r in rows]
 
     async def issued(self, community_id: str, start: datetime, end: datetime) -> list[Application]:
-        """Applications handed over (已领取) in [start, end): the issuing register."""
+        """Applications handed over (collected) in [start, end): the issuing register."""
         rows = (await self.conn.execute(
             sa.select(applications).where(
                 applications.c.community_id == community_id,

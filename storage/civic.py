@@ -1,4 +1,4 @@
-"""Residents' proposals (议事) with co-signatures, and household votes (one vote per household)."""
+"""Residents' proposals with co-signatures, and household votes (one vote per household)."""
 
 from __future__ import annotations
 

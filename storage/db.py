@@ -122,7 +122,7 @@ async def _media_tables(conn: AsyncConnection) -> None:
 
 
 async def _street_communities(conn: AsyncConnection) -> None:
-    """A 街道 serves several communities: communities get an order and can be retired; FAQ
+    """A street office serves several communities: communities get an order and can be retired; FAQ
     answers get their community. The community served until now (the one loaded last) comes
     first, earlier files it replaced are retired, and rows without a community get it."""
     c = schema.communities

@@ -1,4 +1,5 @@
-"""Hand-offs of tickets to external handlers (物业, 城管, utilities), one row per hand-off."""
+"""Hand-offs of tickets to external handlers (property company, city management, utilities), one
+row per hand-off."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Help requests (代购 / 代办 / 陪同就医 / 上门服务) taken by 助老 volunteers."""
+"""Help requests (shopping / errand / escort to the doctor / home service) taken by elder-help
+volunteers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Changes residents report about their household (搬入, 搬出, 新生儿 …) until a worker confirms."""
+"""Changes residents report about their household (moved in, moved out, newborn …) until a worker
+confirms."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The household ledger (台账): households, their tags, staff-made tag kinds, the view log."""
+"""The household ledger: households, their tags, staff-made tag kinds, the view log."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ communities = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("source", sa.String(500)),
     sa.Column("loaded_at", TS, nullable=False),
-    # a 街道 serves several communities: their order (the first is the default) and the
+    # a street office serves several communities: their order (the first is the default) and the
     # communities no longer served (kept: their tickets and figures stay readable)
     sa.Column("position", sa.Integer),
     sa.Column("retired_at", TS),
@@ -241,7 +241,7 @@ activities = sa.Table(
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("place", sa.String(200), nullable=False),
-    sa.Column("role", sa.String(100)),  # a volunteer shift's role, e.g. 引导员
+    sa.Column("role", sa.String(100)),  # a volunteer shift's role, e.g. usher
     sa.Column("starts_at", TS, nullable=False),
     sa.Column("ends_at", TS, nullable=False),
     sa.Column("signup_deadline", TS, nullable=False),

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 
 
 class Topic(StrEnum):
-    WATER_POWER = "water_power"  # 停水停电
-    SAFETY = "safety"  # 燃气、安全提示
+    WATER_POWER = "water_power"  # water and power cuts
+    SAFETY = "safety"  # gas and safety
     ACTIVITIES = "activities"
     POLICY = "policy"
     GENERAL = "general"

@@ -95,7 +95,7 @@ class Category(_Strict):
     route: str = Field(default="grid", pattern="^(grid|staff)$")
     call: list[str] = Field(default_factory=list)
     service_hours: ServiceHours | None = None  # None: the clock runs 24/7
-    hidden: bool = False  # not offered in 报事报修 (e.g. consultations filed from 政策咨询)
+    hidden: bool = False  # not offered in Report a problem (e.g. consultations filed from Benefits)
     keywords: list[str] = Field(default_factory=list)  # residents' words for it (typed guess)
     alarms: list[str] = Field(default_factory=list)  # phrases that start the emergency path
 
@@ -135,7 +135,7 @@ class ExternalHandler(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")
     kind: str = Field(pattern="^(property|city|utility|police)$")
     name: Text
-    compounds: list[str] = Field(default_factory=list)  # a 物业 serves its compounds
+    compounds: list[str] = Field(default_factory=list)  # a property company serves its compounds
     contact: str = Field(default="chat", pattern="^(chat|wecom|phone)$")
     phone: str | None = None
     email: str | None = None
@@ -156,7 +156,8 @@ class Community(_Strict):
     categories: list[Category] = Field(min_length=1)
     external_handlers: list[ExternalHandler] = Field(default_factory=list)
     synonyms: dict[str, list[str]] = Field(default_factory=dict)  # colloquial -> category words
-    alarm_exceptions: list[str] = Field(default_factory=list)  # "打不着火" is no fire
+    # "the stove will not light" is no fire
+    alarm_exceptions: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Community:

@@ -9,23 +9,23 @@ from pydantic import BaseModel, Field
 
 
 class Occupancy(StrEnum):
-    OWNER = "owner"  # 自住
-    RENTED = "rented"  # 出租
-    EMPTY = "empty"  # 空置
-    NO_ANSWER = "no_answer"  # 无人应门
+    OWNER = "owner"  # owner-occupied
+    RENTED = "rented"  # rented out
+    EMPTY = "empty"  # vacant
+    NO_ANSWER = "no_answer"  # no one answered
 
 
 class Consent(StrEnum):
     """How the person gave separate consent to a sensitive tag (PIPL art. 29)."""
 
-    ORAL = "oral"  # 本人口头同意
-    WRITTEN = "written"  # 书面
+    ORAL = "oral"  # verbal consent
+    WRITTEN = "written"  # written
 
 
 class Outcome(StrEnum):
-    VISITED = "visited"  # 已访
-    NOBODY = "nobody"  # 无人
-    REFUSED = "refused"  # 拒访
+    VISITED = "visited"  # visited
+    NOBODY = "nobody"  # no one home
+    REFUSED = "refused"  # refused
 
 
 class Access(StrEnum):
@@ -39,7 +39,7 @@ class Access(StrEnum):
     EXPORT_NAMED = "export_named"  # an export with residents' names
     ASK_HELP = "ask_help"  # file a help request for a household of this building
     REPORT_CHANGE = "report_change"  # a resident reports a change to their own household
-    TAKE_HELP = "take_help"  # a 助老 volunteer takes a request of their grid
+    TAKE_HELP = "take_help"  # an elder-help volunteer takes a request of their grid
 
 
 # builtin tags; True = sensitive personal information (needs separate consent, view logged)
@@ -102,7 +102,7 @@ class Campaign(BaseModel):
     title: str
     grids: list[str]
     questions: list[Question]
-    tags: list[str] = Field(default_factory=list)  # a 慰问 list: only households so tagged
+    tags: list[str] = Field(default_factory=list)  # a visiting list: only households so tagged
     deadline: datetime
     created_by: int | None
     created_at: datetime

@@ -15,9 +15,10 @@ class Role(StrEnum):
     CHIEF = "chief"
     STAFF = "staff"
     ADMIN = "admin"
-    EXTERNAL = "external"  # someone of an external handler (物业, 城管 …), invited per handler
-    BUILDING_HEAD = "building_head"  # 楼栋长: a resident volunteer bound to buildings
-    STREET = "street"  # 街道办: reads every community's figures side by side, acts on none
+    # someone of an external handler (property company, city management …), invited per handler
+    EXTERNAL = "external"
+    BUILDING_HEAD = "building_head"  # building head: a resident volunteer bound to buildings
+    STREET = "street"  # street office: reads every community's figures side by side, acts on none
 
 
 GRID_ROLES = (Role.GRID_WORKER, Role.INSTRUCTOR, Role.CHIEF)
@@ -87,7 +88,8 @@ class TicketState(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     ESCALATED = "escalated"
-    WITH_EXTERNAL = "with_external"  # handed to 物业 or a department; the SLA keeps running
+    # handed to a property company or a department; the SLA keeps running
+    WITH_EXTERNAL = "with_external"
 
 
 def open_states() -> frozenset[TicketState]:

@@ -1,14 +1,14 @@
-"""社区活动 for residents and volunteers: browse, sign up, waitlist, cancel, feedback, hours.
+"""Activities for residents and volunteers: browse, sign up, waitlist, cancel, feedback, hours.
 
 ```mermaid
 stateDiagram-v2
-    [*] --> list: 社区活动 (upcoming, 5 a page)
+    [*] --> list: Activities (upcoming, 5 a page)
     list --> details
-    details --> party: 报名
+    details --> party: Sign up
     party --> [*]: confirmed (code + QR) or waitlisted (position)
-    [*] --> mine: 我的报名
-    mine --> [*]: 取消报名 (promotes the first in line)
-    [*] --> volunteer: 志愿者登记 (skills, availability, consent)
+    [*] --> mine: My sign-ups
+    mine --> [*]: Cancel sign-up (promotes the first in line)
+    [*] --> volunteer: Volunteer sign-up (skills, availability, consent)
 ```
 """
 

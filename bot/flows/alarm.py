@@ -1,4 +1,5 @@
-"""An emergency typed anywhere (燃气味很重, 着火了, 有人倒地): the numbers to call at once, an
+"""An emergency typed anywhere (strong gas smell, it's on fire, someone collapsed): the numbers to
+call at once, an
 urgent report filed from the words, and whatever the resident was doing kept as it was."""
 
 from __future__ import annotations

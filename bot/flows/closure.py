@@ -2,11 +2,11 @@
 
 ```mermaid
 stateDiagram-v2
-    [*] --> answer: worker asks (回复 or the next message)
+    [*] --> answer: worker asks (Reply or the next message)
     answer --> [*]: text or photo forwarded to the worker
-    [*] --> rating: ✅ 已解决 (ticket closed)
+    [*] --> rating: ✅ Solved (ticket closed)
     rating --> [*]: 1–5
-    [*] --> reason: ❌ 未解决
+    [*] --> reason: ❌ Not solved
     reason --> [*]: reason typed (ticket reopened to the same worker)
 ```
 """

@@ -1,15 +1,15 @@
-"""💾 存为常见问题: staff review the question and the answer before an FAQ is published.
+"""💾 Save as FAQ: staff review the question and the answer before an FAQ is published.
 
 The proposal is the resident's first line and the staff answer, with phone numbers and the
 resident's name already masked; staff type a better version of each, or keep it.
 
 ```mermaid
 stateDiagram-v2
-    [*] --> question: 💾 存为常见问题 (proposed question shown)
-    question --> answer: edited question typed / 保留
-    answer --> [*]: edited answer typed / 保留 (published)
-    question --> [*]: 取消
-    answer --> [*]: 取消
+    [*] --> question: 💾 Save as FAQ (proposed question shown)
+    question --> answer: edited question typed / Keep
+    answer --> [*]: edited answer typed / Keep (published)
+    question --> [*]: Cancel
+    answer --> [*]: Cancel
 ```
 """
 
@@ -42,7 +42,7 @@ async def begin(ctx: Ctx, ticket: Ticket, question: str, answer: str) -> None:
 
 
 def ask(ctx: Ctx, step: Step) -> None:
-    """Shows the current proposal with 保留 and 取消."""
+    """Shows the current proposal with Keep and Cancel."""
     key = "privacy.faq_review_question" if step is Step.QUESTION else "privacy.faq_review_answer"
     ctx.say(ctx.t(key, question=ctx.conv.data["question"], answer=ctx.conv.data["answer"]),
             choices=[[ctx.choice("privacy.btn_keep", f"d1:keep:{step.value}"),
@@ -50,7 +50,7 @@ def ask(ctx: Ctx, step: Step) -> None:
 
 
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
-    """保留 keeps the shown text; 取消 publishes nothing."""
+    """Keep keeps the shown text; Cancel publishes nothing."""
     if action == "cancel":
         if ctx.cancel_own(NAME):
             ctx.say(ctx.t("privacy.faq_cancelled"))

@@ -2,10 +2,10 @@
 
 ```mermaid
 stateDiagram-v2
-    [*] --> confirm: typed text names a known problem ("楼下垃圾桶满了…")
-    confirm --> report: 是的 (category and description kept; on to the next question)
-    confirm --> report: 换个类别 (description kept; choose the category)
-    confirm --> [*]: 不是报事 (a policy answer if one fits, else the menu)
+    [*] --> confirm: typed text names a known problem ("the bin downstairs is full…")
+    confirm --> report: yes (category and description kept; on to the next question)
+    confirm --> report: Another category (description kept; choose the category)
+    confirm --> [*]: Not a report (a policy answer if one fits, else the menu)
 ```
 """
 

@@ -5,7 +5,7 @@ which topics they receive.
 stateDiagram-v2
     [*] --> text: /notice
     text --> photo
-    photo --> topic: photo or 跳过
+    photo --> topic: photo or Skip
     topic --> audience
     audience --> values: a compound, buildings, a grid or a role
     values --> important
@@ -14,7 +14,7 @@ stateDiagram-v2
     schedule --> when: at a time / daily / weekly / monthly
     schedule --> preview: now
     when --> preview
-    preview --> [*]: 确认发送 (queued)
+    preview --> [*]: Confirm send (queued)
 ```
 """
 

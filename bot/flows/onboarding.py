@@ -7,12 +7,12 @@ stateDiagram-v2
     [*] --> consent: /start (one community), /start c_CODE (a community's QR code)
     [*] --> [*]: /start CODE (invite binds a role)
     community --> consent: community chosen (button or typed name)
-    consent --> compound: 同意
-    consent --> [*]: 不同意
+    consent --> compound: Agree
+    consent --> [*]: Decline
     compound --> building
     building --> unit
     unit --> phone
-    phone --> [*]: contact shared / 跳过
+    phone --> [*]: contact shared / Skip
 ```
 """
 
@@ -99,7 +99,8 @@ def ask_community(ctx: Ctx) -> None:
     ctx.go(NAME, Step.COMMUNITY)
     served = ctx.svc.community.served()
     streets = {c.street.get(ctx.lang) if c.street else "" for c in served}
-    street = streets.pop() if len(streets) == 1 else ""  # communities of one 街道, or several
+    # communities of one street office, or several
+    street = streets.pop() if len(streets) == 1 else ""
     ctx.say(ctx.t("street.ask_community", street=street) if street
             else ctx.t("street.ask_community_any"),
             choices=[[Choice(label=c.name.get(ctx.lang), data=f"{PREFIX}:community:{c.id}")]
@@ -241,7 +242,7 @@ async def on_input(ctx: Ctx) -> None:
 
 
 async def typed_answer(ctx: Ctx, text: str) -> bool:
-    """Takes a community typed by its code or part of its name (青年路第一, QN)."""
+    """Takes a community typed by its code or part of its name (Qingnianlu No. 1, QN)."""
     return ctx.conv.step == Step.COMMUNITY and await choose_typed(ctx, text)
 
 

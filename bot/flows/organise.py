@@ -13,8 +13,8 @@ stateDiagram-v2
     capacity --> audience
     audience --> deadline
     deadline --> photo
-    photo --> preview: photo or 跳过
-    preview --> [*]: 发布 (registrants get reminders 24 h and 2 h before)
+    photo --> preview: photo or Skip
+    preview --> [*]: Publish (registrants get reminders 24 h and 2 h before)
 ```
 """
 
@@ -95,7 +95,7 @@ def parse_field(ctx: Ctx, step: str, text: str) -> object | None:
     if step == "description":
         return text if len(text) <= ctx.svc.settings.max_text_length else None
     if step == "capacity":
-        number = numerals.number(text)  # 30, 三十, 三十人
+        number = numerals.number(text)  # 30, thirty, thirty people
         return int(number) if number and number == int(number) and number <= 10_000 else None
     if step == "start":
         moment = future_time(ctx, text)

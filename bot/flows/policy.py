@@ -1,17 +1,17 @@
-"""政策咨询: browse programmes, a guided check, free-text questions, and asking a person.
+"""Benefits: browse programmes, a guided check, free-text questions, and asking a person.
 
 ```mermaid
 stateDiagram-v2
-    [*] --> home: 政策咨询
-    home --> group: a group (老年人, 残疾人 …)
+    [*] --> home: Benefits
+    home --> group: a group (elderly, disabled …)
     group --> card: a programme
     home --> answer: a typed question (search)
     answer --> card
-    home --> check: 帮我看看能领什么
-    check --> check: age, hukou, household, income, disability, status (each 不清楚-able)
+    home --> check: What can I get
+    check --> check: age, hukou, household, income, disability, status (each Not sure-able)
     check --> results
-    card --> remind: 提醒我带材料
-    home --> question: 问工作人员
+    card --> remind: Remind me of documents
+    home --> question: Ask staff
     card --> question
     results --> question
     question --> [*]: consultation ticket to staff
@@ -186,7 +186,7 @@ async def answer_check(ctx: Ctx, step: Step, value: str) -> None:
         if step is Step.STATUS:
             return await finish_check(ctx)
         return ask(ctx, nxt[step])
-    number = numerals.number(value)  # 85, 八十五, 八十五岁, 两个人, 1,200元
+    number = numerals.number(value)  # 85, eighty-five, 85 years old, two people, 1,200 yuan
     if step is Step.AGE and number is not None and 0 <= number <= LIMITS[Step.AGE][1]:
         answers["age"] = int(number)
     elif step is Step.HUKOU and value in ("yes", "no"):
@@ -287,7 +287,8 @@ async def schedule_reminder(ctx: Ctx, programme_id: str, days: int, *, edit: boo
 
 
 async def typed_reminder(ctx: Ctx, text: str) -> None:
-    """Takes a typed day (明天, 下周三, 12月5号); a past or unreadable one is asked again."""
+    """Takes a typed day (tomorrow, Wednesday next week, 12-5); a past or unreadable one is asked
+    again."""
     moment = when.read(text, ctx.svc.clock.now(), ctx.svc.settings.timezone)
     now = ctx.svc.clock.now().astimezone(ZoneInfo(ctx.svc.settings.timezone))
     if moment is None:

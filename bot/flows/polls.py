@@ -1,16 +1,16 @@
-"""议事协商 polls: staff ask, residents vote (and may change their vote) until the poll closes.
+"""Consultation polls: staff ask, residents vote (and may change their vote) until the poll closes.
 
 ```mermaid
 stateDiagram-v2
     [*] --> question: /poll
     question --> options: one option per line
-    options --> multiple: 单选 / 多选
-    multiple --> anonymous: 匿名 / 实名
-    anonymous --> per: 每人一票 / 每户一票
+    options --> multiple: single choice / multiple choice
+    multiple --> anonymous: anonymous / named
+    anonymous --> per: one vote per person / one vote per household
     per --> closes: 1 / 3 / 7 days
     closes --> share: results to participants?
     share --> preview
-    preview --> [*]: 发布 (a notice with the poll's buttons)
+    preview --> [*]: Publish (a notice with the poll's buttons)
 ```
 """
 

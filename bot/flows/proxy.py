@@ -1,8 +1,8 @@
-"""代办: a grid worker files a report for a resident without a phone, naming their address.
+"""Errands: a grid worker files a report for a resident without a phone, naming their address.
 
 ```mermaid
 stateDiagram-v2
-    [*] --> compound: 代居民报事
+    [*] --> compound: Report for a resident
     compound --> building
     building --> unit
     unit --> phone: the resident's phone, if they have one (skippable)

@@ -1,25 +1,25 @@
-"""报事报修: category → description → extra question → photos → location → confirm → number.
+"""Report a problem: category → description → extra question → photos → location → confirm → number.
 
 ```mermaid
 stateDiagram-v2
     [*] --> category
     category --> duplicate: an open report of it in the building
-    duplicate --> [*]: 关注它 (follow that ticket)
-    duplicate --> description: 仍然新建
+    duplicate --> [*]: Follow it (follow that ticket)
+    duplicate --> description: File it anyway
     category --> description: ordinary category
     category --> description: emergency (numbers shown first, filed at once after it)
     description --> extra: category has a question
     description --> photos
     extra --> photos
-    photos --> location: 完成 / 跳过 / third photo
+    photos --> location: Done / Skip / third photo
     location --> confirm: registered address / pin / typed text
-    confirm --> [*]: 确认提交 (ticket committed, number shown)
-    confirm --> edit: 修改
+    confirm --> [*]: Confirm (ticket committed, number shown)
+    confirm --> edit: Edit
     edit --> category
     edit --> description
     edit --> photos
     edit --> location
-    confirm --> [*]: 取消
+    confirm --> [*]: Cancel
 ```
 """
 

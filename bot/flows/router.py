@@ -256,7 +256,7 @@ async def route(ctx: Ctx) -> None:
         return await command(ctx, (inc.command or "").lower(), inc.args)
     if inc.kind is InKind.BUTTON and (inc.data or "").startswith(f"{account.PREFIX}:"):
         return await button(ctx, inc.data or "")
-    if emergency := alarm.recognise(ctx):  # 燃气味, 着火, 有人倒地: at once, anywhere
+    if emergency := alarm.recognise(ctx):  # gas smell, fire, someone collapsed: at once, anywhere
         return await alarm.raise_alarm(ctx, emergency)
     if not ctx.user.is_registered and ctx.conv.flow != onboarding.NAME:
         return await onboarding.start(ctx)
@@ -276,7 +276,7 @@ async def route(ctx: Ctx) -> None:
         ctx.say(ctx.t("err.too_long", limit=limit, length=len(inc.text or "")))
         return
     if await fw_care.answered_by_message(ctx):
-        return  # a reply to the 平安打卡
+        return  # a reply to the daily check-in
     if inc.kind is InKind.TEXT and inc.text and await guess.take(ctx, inc.text):
         return  # a problem to report, activities, volunteering or a benefit question
     if inc.kind is InKind.TEXT and inc.text and await policy.answer_question(ctx, inc.text,

@@ -1,4 +1,4 @@
-"""The 街道 (street office) role: every community's figures side by side, and the workbook.
+"""The street office role: every community's figures side by side, and the workbook.
 
 `/stats week|month` and `/export week|month` of a `street` account come here (bot/flows/grid.py
 hands them over); the account acts on no ticket, resident or notice of any community."""

@@ -1,14 +1,14 @@
-"""A grid worker's ticket actions: 接单 / 需补充信息 / 办结 / 转派, /queue and /ticket.
+"""A grid worker's ticket actions: accept / Need more info / resolve / Reassign, /queue and /ticket.
 
 ```mermaid
 stateDiagram-v2
     [*] --> card: new ticket card arrives
-    card --> card: 接单 (accepted)
-    card --> ask: 需补充信息
+    card --> card: accept (accepted)
+    card --> ask: Need more info
     ask --> card: question typed (sent to the resident)
-    card --> resolve: 办结
+    card --> resolve: resolve
     resolve --> card: photo or note (resolved, resident asked to confirm)
-    card --> forward: 转派
+    card --> forward: Reassign
     forward --> card: colleague chosen (card goes to them)
 ```
 """

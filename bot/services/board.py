@@ -1,4 +1,5 @@
-"""The notice board (公告栏): past notices by topic and month, search, pins, 公示 and objections."""
+"""The notice board: past notices by topic and month, search, pins, public notice period and
+objections."""
 
 from __future__ import annotations
 
@@ -112,7 +113,8 @@ class NoticeBoard:
 
     async def publicise(self, r: Repos, community: Community, actor: User, notice_id: int,
                         days: int) -> datetime:
-        """Marks a notice as 公示 for `days` days, during which residents may object."""
+        """Opens a public notice period on a notice for `days` days, during which residents may
+        object."""
         self.authorise(actor, community, "publicity")
         entry = await self.entry(r, notice_id)
         if entry is None or entry.notice.community_id != community.id or \
@@ -124,7 +126,7 @@ class NoticeBoard:
 
     async def object(self, r: Repos, community: Community, actor: User, notice_id: int,
                      text: str) -> Ticket:
-        """An objection during the 公示 period: a ticket to staff, quoting the notice."""
+        """An objection during the public notice period: a ticket to staff, quoting the notice."""
         entry = await self.entry(r, notice_id)
         self.authorise(actor, community, "object", entry)
         assert entry is not None

@@ -1,4 +1,5 @@
-"""Chinese public holidays and 调休 working days: the `chinese-calendar` package and a data file."""
+"""Chinese public holidays and swapped working days: the `chinese-calendar` package and a data
+file."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class HolidayFile(BaseModel):
 
 
 class HolidayCalendar:
-    """Which days a service hall is open: its weekdays, minus holidays, plus 调休 workdays."""
+    """Which days a service hall is open: its weekdays, minus holidays, plus swapped working
+    days."""
 
     def __init__(self, path: Path | None = HOLIDAYS_FILE) -> None:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path else None
@@ -53,7 +55,7 @@ class HolidayCalendar:
         return bool(off and name)
 
     def swapped_workday(self, day: dt.date) -> bool:
-        """A weekend day worked in exchange for a holiday (调休)."""
+        """A weekend day worked in exchange for a holiday (a swapped working day)."""
         if day.year in self.extra:
             return day in self.extra[day.year].workdays
         if not self.known(day.year) or day.isoweekday() < SATURDAY:

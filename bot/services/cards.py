@@ -86,7 +86,7 @@ class Cards:
     def worker_choices(self, lang: str, ticket: Ticket) -> list[list[Choice]]:
         """The buttons that make sense in the ticket's state."""
         t = self.catalog.t
-        if ticket.state is S.WITH_EXTERNAL:  # the worker records what 物业 answered
+        if ticket.state is S.WITH_EXTERNAL:  # the worker records what the property company answered
             return [[Choice(label=t(lang, "external.btn_record"), data=f"x1:rec:{ticket.id}"),
                      Choice(label=t(lang, "external.btn_return"), data=f"x1:ret:{ticket.id}")]]
         row: list[Choice] = []
@@ -99,7 +99,8 @@ class Cards:
             second.append(Choice(label=t(lang, "btn.resolve"), data=f"t1:res:{ticket.id}"))
         if ticket.state not in (S.RESOLVED, S.CLOSED):
             second.append(Choice(label=t(lang, "btn.forward"), data=f"t1:fwd:{ticket.id}"))
-        if ticket.state is S.ACCEPTED:  # taken on first, then handed to 物业 if it is theirs
+        # taken on first, then handed to the property company if it is theirs
+        if ticket.state is S.ACCEPTED:
             second.append(Choice(label=t(lang, "external.btn_handoff"),
                                  data=f"x1:pick:{ticket.id}"))
         return [r for r in (row, second) if r]

@@ -1,4 +1,5 @@
-"""The counter: applications for certificates, appointment slots, 材料不全 / 可领取 / 已领取."""
+"""The counter: applications for certificates, appointment slots, documents incomplete / ready to
+collect / collected."""
 
 from __future__ import annotations
 
@@ -82,7 +83,7 @@ class CertificateService:
         return datetime.combine(day, OFFICE.end, self.tz)
 
     def days(self, now: datetime) -> list[date]:
-        """The next open days of the service hall (holidays skipped, 调休 days open)."""
+        """The next open days of the service hall (holidays skipped, swapped working days open)."""
         day, found = now.astimezone(self.tz).date(), []
         for _ in range(self.booking_days * 3 + 14):
             if self.calendar.open_on(day, OFFICE.days):
@@ -143,7 +144,8 @@ class CertificateService:
 
     async def step(self, r: Repos, community: Community, actor: User, application_id: int,
                    action: str, note: str | None = None) -> Application:
-        """材料不全 (and what is missing) / 可领取 / 已领取, with its event; the resident told."""
+        """Documents incomplete (and what is missing) / ready to collect / collected, with its
+        event; the resident told."""
         app = await r.certificates.get(application_id, lock=True)
         if app is None:
             raise CounterError("err.not_allowed")

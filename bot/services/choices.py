@@ -1,6 +1,7 @@
 """Which button a typed answer means: the label itself, a near miss, a number or a yes/no word.
 
-"骊景苑小区", "我住在骊景苑", "3号楼", "三栋", "三单元", "五星", "很满意" each name one button of
+"the Lijingyuan compound", "I live in Lijingyuan", "building 3", "block three", "unit three", "five
+stars", "very satisfied" each name one button of
 the question on screen; nothing here knows which question that is.
 """
 
@@ -25,7 +26,7 @@ def _place_forms() -> list[tuple[re.Pattern[str], str]]:
 
 
 def canonical(text: str) -> str:
-    """A text reduced for comparison: no marks, digits for numerals, one form of 号楼/单元."""
+    """A text reduced for comparison: no marks, digits for numerals, one form of building/unit."""
     reduced = to_digits(plain(squeeze(text)))
     for pattern, replacement in _place_forms():
         reduced = pattern.sub(replacement, reduced)

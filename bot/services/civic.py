@@ -1,4 +1,5 @@
-"""议事: residents' proposals, co-signing to a threshold, staff's choice, and household votes."""
+"""Proposals: residents' proposals, co-signing to a threshold, staff's choice, and household
+votes."""
 
 from __future__ import annotations
 
@@ -118,7 +119,8 @@ class CivicService:
 
     async def decide(self, r: Repos, community: Community, actor: User, proposal_id: int,
                      how: str, text: str = "") -> Proposal:
-        """Staff convene a 议事会 or answer with reasons; the author and the board are told."""
+        """Staff convene a residents' meeting or answer with reasons; the author and the board are
+        told."""
         proposal = await r.civic.proposal(proposal_id)
         if proposal is None:
             raise TicketError("err.stale")

@@ -47,7 +47,7 @@ def certificate_docx(community: Community, matter: Matter, app: Application,
 
 def register_xlsx(apps: list[Application], catalogue: Catalogue, catalog: Catalog, lang: str,
                   timezone: str, names: dict[int, str]) -> bytes:
-    """开具证明登记台账: one row per certificate handed over."""
+    """certificate issuing register: one row per certificate handed over."""
     tz = ZoneInfo(timezone)
 
     def local(moment: datetime | None) -> datetime | None:

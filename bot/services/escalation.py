@@ -36,7 +36,7 @@ class SlaService:
     def __init__(self, clock: Clock, timezone: str, notifier: Notifier, catalog: Catalog,
                  calendar: HolidayCalendar | None = None) -> None:
         self.clock = clock
-        self.calendar = calendar  # public holidays and 调休 working days
+        self.calendar = calendar  # public holidays and swapped working days
         self.tz = ZoneInfo(timezone)
         self.notifier = notifier
         self.catalog = catalog
@@ -139,7 +139,8 @@ class SlaService:
         """Moves the ticket up one tier; the tier's people get the card, the resident is told."""
         tier = min(ticket.tier + 1, 2)
         now = self.clock.now()
-        # closed stays closed; a ticket with 物业 stays with them while the tier climbs
+        # closed stays closed; a ticket with a property company stays with them while the tier
+        # climbs
         keep = ticket.state not in open_states() or ticket.state is TicketState.WITH_EXTERNAL
         state = ticket.state if keep else TicketState.ESCALATED
         changes: dict[str, object] = {"tier": tier, "state": state, "updated_at": now}
@@ -157,7 +158,8 @@ class SlaService:
         escalated = await r.tickets.get(ticket.id)
         assert escalated is not None
         for person in await self.tier_people(r, community, escalated, tier):
-            await self.notifier.card_to(r, community, escalated, person,  # 催办 / 转派 / 接管
+            # Chase / Reassign / Take over
+            await self.notifier.card_to(r, community, escalated, person,
                                         intro_key=f"sla.escalated_{reason}",
                                         tier=self._tier_name(person.lang, tier))
         reporter = await r.users.get(ticket.reporter_id) if ticket.reporter_id else None

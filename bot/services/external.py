@@ -1,4 +1,5 @@
-"""物业 and city departments in the loop: hand-offs, their answers, and figures per handler."""
+"""Property companies and city departments in the loop: hand-offs, their answers, and figures per
+handler."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ WORKER_ACTIONS = {"hand_off", "record", "return"}  # what the ticket's grid may 
 
 @dataclass
 class HandlerFigures:
-    """One handler's hand-offs in a period: the supervision of 物业 the seeds ask for."""
+    """One handler's hand-offs in a period: the supervision of property companies the seeds ask
+    for."""
 
     handler: ExternalHandler
     handed: int = 0
@@ -80,7 +82,8 @@ class ExternalService:
 
     async def hand_off(self, r: Repos, community: Community, actor: User, ticket_id: int,
                        handler_id: str, note: str | None) -> tuple[Ticket, ExternalHandler]:
-        """Hands the ticket to 物业 or a department; their people and the resident are told."""
+        """Hands the ticket to a property company or a department; their people and the resident
+        are told."""
         await self.authorise(r, actor, ticket_id, "hand_off")
         handler = community.handler(handler_id)
         if handler is None:
@@ -96,7 +99,7 @@ class ExternalService:
 
     async def accept(self, r: Repos, community: Community, actor: User,
                      ticket_id: int) -> Ticket:
-        """The handler's account takes the ticket on (接单); the grid worker is told."""
+        """The handler's account takes the ticket on (accept); the grid worker is told."""
         _, handoff = await self.authorise(r, actor, ticket_id, "accept")
         assert handoff is not None
         ticket = await self.tickets.external_step(r, actor, ticket_id, "accepted")
@@ -108,7 +111,7 @@ class ExternalService:
 
     async def finish(self, r: Repos, community: Community, actor: User, ticket_id: int,
                      answer: str | None, photo: str | None) -> Ticket:
-        """办结: by the handler's account, or recorded by the worker from their answer."""
+        """Resolving: by the handler's account, or recorded by the worker from their answer."""
         action = "done" if actor.role is Role.EXTERNAL else "record"
         _, handoff = await self.authorise(r, actor, ticket_id, action)
         assert handoff is not None
@@ -134,7 +137,8 @@ class ExternalService:
 
     async def give_back(self, r: Repos, community: Community, actor: User, ticket_id: int,
                         reason: str) -> Ticket:
-        """物业不认: the ticket returns to the grid with the reason; the SLA never stopped."""
+        """Not ours: the ticket returns to the grid with the reason; the SLA
+        never stopped."""
         _, handoff = await self.authorise(r, actor, ticket_id, "return")
         assert handoff is not None
         ticket = await self.tickets.external_step(r, actor, ticket_id, "returned", note=reason)
@@ -151,7 +155,7 @@ class ExternalService:
 
     async def card_to_handler(self, r: Repos, community: Community, ticket: Ticket, person: User,
                               note: str) -> None:
-        """The ticket as the handler's account sees it, with 接单 / 办结 / 不属于我方."""
+        """The ticket as the handler's account sees it, with accept / resolve / not ours."""
         t, lang = self.catalog.t, person.lang
         reporter = await r.users.get(ticket.reporter_id) if ticket.reporter_id else None
         text = t(lang, "external.new_for_you", note=note) + "\n\n" + self.notifier.cards.card(
@@ -185,7 +189,8 @@ class ExternalService:
             handler = community.handler(handoff.handler_id)
             if handler is None:
                 continue
-            owner = await r.tickets.get(handoff.ticket_id)  # another community's 城管 is not ours
+            # another community's city management is not ours
+            owner = await r.tickets.get(handoff.ticket_id)
             if owner is None or owner.community_id != community.id:
                 continue
             fig = per.setdefault(handler.id, HandlerFigures(handler))

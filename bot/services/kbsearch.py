@@ -146,7 +146,8 @@ class KnowledgeSearch:
         return None if named else topic
 
     def rank(self, question: str) -> list[Hit]:
-        """Programmes by score; one that only generic words (补助, 孩子) point to is left out."""
+        """Programmes by score; one that only generic words (subsidy, child) point to is left
+        out."""
         lowered = question.lower()
         sounds = pinyin(lowered)
         expanded = self.expand(question)

@@ -1,4 +1,5 @@
-"""Numbers as residents type them: 85, 八十五, 八十五岁, 两个人, 五星, 1,200 块 (via cn2an)."""
+"""Numbers as residents type them: 85, eighty-five, 85 years old, two people, five stars, 1,200
+yuan (via cn2an)."""
 
 from __future__ import annotations
 
@@ -60,12 +61,14 @@ def squeeze(text: str) -> str:
 
 
 def plain(label: str) -> str:
-    """A button label without its emoji and marks ("✅ 低保" -> "低保")."""
+    """A button label without its emoji and marks ("✅ minimum living allowance" -> "minimum living
+    allowance")."""
     return _SYMBOLS.sub("", label.lower()).replace("_", "")
 
 
 def to_digits(text: str) -> str:
-    """Chinese numerals in a text turned into digits ("三号楼二单元" -> "3号楼2单元")."""
+    """Chinese numerals in a text turned into digits ("building three unit two" -> "building 3 unit
+    2")."""
     import cn2an
 
     try:
@@ -77,7 +80,7 @@ def to_digits(text: str) -> str:
 def number(text: str) -> float | None:
     """The number a typed answer states, allowing Chinese numerals and a unit after it."""
     cleaned = _SEPARATORS.sub("", re.sub(r"\s+", "", text.lower())).strip("。，,!！?？~～、")
-    for _ in range(3):  # "我今年八十五": prefixes may follow one another
+    for _ in range(3):  # "I am eighty-five this year": prefixes may follow one another
         for prefix in words().number_prefixes:
             cleaned = cleaned.removeprefix(prefix)
     for suffix in words().number_suffixes:
@@ -98,7 +101,8 @@ def number(text: str) -> float | None:
 
 
 def rating(text: str) -> int | None:
-    """A 1–5 rating typed as a number ("5", "五星") or in words ("很满意", "嘹")."""
+    """A 1–5 rating typed as a number ("5", "five stars") or in words ("very satisfied", "great
+    (dialect)")."""
     value = number(text)
     if value is not None:
         return int(value) if value == int(value) else None

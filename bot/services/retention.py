@@ -13,7 +13,7 @@ SENSITIVE_FLOWS = ("faq",)  # an FAQ draft quotes a resident
 
 
 def holds_sensitive(flow: str, data: dict[str, Any]) -> bool:
-    """Eligibility answers, a resident's phone typed by a worker (代办), or an FAQ draft."""
+    """Eligibility answers, a resident's phone typed by a worker (errand), or an FAQ draft."""
     proxy = data.get("proxy")
     return flow in SENSITIVE_FLOWS or any(data.get(k) for k in SENSITIVE_KEYS) or bool(
         isinstance(proxy, dict) and proxy.get("phone"))

@@ -15,7 +15,7 @@ _MAX_DAYS = 3660  # ten years of searching is a configuration error, not a deadl
 def _windows(after: datetime, hours: ServiceHours, tz: ZoneInfo,  # noqa: ANN202
              calendar: HolidayCalendar | None = None):
     """Service windows (start, end), as aware datetimes, from the day of `after` on; with a
-    calendar, public holidays are skipped and 调休 working days count."""
+    calendar, public holidays are skipped and swapped working days count."""
     local = after.astimezone(tz)
     day = local.date()
     for _ in range(_MAX_DAYS):

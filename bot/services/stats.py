@@ -12,7 +12,7 @@ from bot.domain.community import Community
 from bot.domain.models import Ticket, open_states
 from storage import Repos
 
-SATISFIED = 4  # a rating of 4 or 5 counts as satisfied (满意)
+SATISFIED = 4  # a rating of 4 or 5 counts as satisfied
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""A 街道's view of its communities: the figures side by side with a total, and the monthly
+"""A street office's view of its communities: the figures side by side with a total, and the monthly
 workbook with one sheet per community and a summary (no resident's name or phone)."""
 
 from __future__ import annotations

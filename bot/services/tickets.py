@@ -43,7 +43,8 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState, EventKind]] = 
     "take": (open_states(), S.ACCEPTED, EventKind.TAKEN_OVER),
 }
 SUPERVISORS = (Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN)
-# hand-offs to 物业 or a department: (from, to, event); the caller (ExternalService) authorises
+# hand-offs to a property company or a department: (from, to, event); the caller (ExternalService)
+# authorises
 EXTERNAL_STEPS: dict[str, tuple[frozenset[TicketState], TicketState, EventKind]] = {
     "hand_off": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.ESCALATED}), S.WITH_EXTERNAL,
                  EventKind.HANDED_OFF),
@@ -87,7 +88,7 @@ class TicketService:
     async def create_for(self, r: Repos, community: Community, worker: User, draft: Draft,
                          building_id: str, phone: str | None, *, compound_id: str | None = None,
                          unit: str | None = None) -> Ticket:
-        """代办: a worker files for a resident; a registered resident with that phone is the
+        """Errand: a worker files for a resident; a registered resident with that phone is the
         reporter (and is told), otherwise the worker follows the ticket in their place."""
         resident = await r.users.resident_by_phone(community.id, phone) if phone else None
         return await self.create(r, community, resident or worker, draft, proxy=worker,
@@ -171,7 +172,7 @@ class TicketService:
 
     @staticmethod
     async def is_follower(r: Repos, actor: User, ticket: Ticket) -> bool:
-        """A neighbour who pressed 关注 ("me too"): told of state changes, nothing more."""
+        """A neighbour who pressed Follow ("me too"): told of state changes, nothing more."""
         return actor.id in await r.tickets.followers(ticket.id)
 
     async def is_resident_of(self, r: Repos, actor: User, ticket: Ticket) -> bool:
@@ -290,7 +291,8 @@ class TicketService:
     async def external_step(self, r: Repos, actor: User, ticket_id: int, step: str,
                             note: str | None = None, photo: str | None = None) -> Ticket:
         """hand_off / accepted / done / return_from_external: the SLA clocks keep running while
-        the ticket is with 物业 and stop only when it is done; the caller has authorised."""
+        the ticket is with a property company and stop only when it is done; the caller has
+        authorised."""
         ticket = await r.tickets.get(ticket_id, lock=True)
         sources, target, kind = EXTERNAL_STEPS[step]
         if ticket is None or ticket.state not in sources:

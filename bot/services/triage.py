@@ -51,7 +51,8 @@ class Triage:
         return doc
 
     def emergency(self, text: str) -> Category | None:
-        """The emergency category an alarm phrase in the text names (燃气味, 着火, 有人倒地)."""
+        """The emergency category an alarm phrase in the text names (gas smell, fire, someone
+        collapsed)."""
         said = squeeze(text)
         for harmless in self.exceptions:
             said = said.replace(harmless, "|")

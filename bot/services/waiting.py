@@ -1,4 +1,5 @@
-"""Tickets filed while nobody could take them (待分派) go to whoever becomes available later."""
+"""Tickets filed while nobody could take them (awaiting assignment) go to whoever becomes available
+later."""
 
 from __future__ import annotations
 

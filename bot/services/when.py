@@ -1,4 +1,5 @@
-"""Dates and times as residents type them: 明天早上8点, 下周三, 后天下午, 12月5号, 12-05 09:00.
+"""Dates and times as residents type them: tomorrow at 8 in the morning, Wednesday next week, the
+afternoon after tomorrow, 5 December, 12-05 09:00.
 
 The Chinese expressions are read by jionlp-time (the time parser of JioNLP, packaged alone and
 without dependencies); the project's old `12-01 09:00` form is read here first.
@@ -65,5 +66,5 @@ def _natural(text: str, local_now: datetime, tz: ZoneInfo) -> Moment | None:
     except (TypeError, ValueError, KeyError):
         return None
     whole_day = start.time() == time(0) and end - start >= timedelta(hours=23, minutes=59)
-    exact = found.get("definition") == "accurate"  # "明天早上" names no hour: blur
+    exact = found.get("definition") == "accurate"  # "tomorrow morning" names no hour: blur
     return Moment(start.replace(tzinfo=tz), exact and not whole_day)

@@ -1,16 +1,17 @@
-"""公告栏: residents browse past notices by topic and month, search them, and object to a 公示.
+"""The notice board: residents browse past notices by topic and month, search them, and object to a
+public notice period.
 
 ```mermaid
 stateDiagram-v2
     [*] --> browse: /board
-    browse --> list: topic, month or 公示中 tapped
-    browse --> search: 搜索
+    browse --> list: topic, month or on public notice tapped
+    browse --> search: Search
     search --> list: words typed
     list --> notice: notice tapped (text, poll results)
-    notice --> objection: 提出异议 (during the 公示 period)
+    notice --> objection: Object (during the public notice period)
     objection --> [*]: objection typed (a ticket to staff)
 ```
-Staff: `/pin ID` pins or unpins a notice, `/publicity ID DAYS` opens a 公示 period.
+Staff: `/pin ID` pins or unpins a notice, `/publicity ID DAYS` opens a public notice period.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ async def show_list(ctx: Ctx, title: str, **filters: object) -> None:
 
 
 async def show_notice(ctx: Ctx, notice_id: int) -> None:
-    """One notice in full, with its poll's results and, during a 公示, the objection button."""
+    """One notice in full, with its poll's results and, during a public notice period, the
+    objection button."""
     entry = await ctx.svc.board.entry(ctx.r, notice_id)
     if entry is None:
         raise TicketError("err.stale")
@@ -164,7 +166,8 @@ async def cmd_pin(ctx: Ctx, arg: str) -> None:
 
 
 async def cmd_publicity(ctx: Ctx, arg: str) -> None:
-    """`/publicity ID DAYS`: marks a notice as 公示; residents may object for DAYS days."""
+    """`/publicity ID DAYS`: opens a public notice period on a notice; residents may object for
+    DAYS days."""
     parts = arg.split()
     notice_id = parse_id(parts[0]) if len(parts) == 2 else None
     days = parse_id(parts[1]) if len(parts) == 2 else None

@@ -1,13 +1,14 @@
-"""Tickets with 物业 or a city department: 转物业/部门, 接单 / 办结 / 物业不认, the handler's queue.
+"""Tickets with a property company or a city department: To property company/department, accept /
+resolve / not ours (property company), the handler's queue.
 
 ```mermaid
 stateDiagram-v2
-    [*] --> pick: worker taps 转物业/部门 on a card
+    [*] --> pick: worker taps To property company/department on a card
     pick --> note: handler chosen
     note --> [*]: note typed or skipped (ticket with_external, handler and resident told)
-    [*] --> answer: handler taps 办结 (or the worker 记录物业答复)
+    [*] --> answer: handler taps resolve (or the worker Record the answer)
     answer --> [*]: result typed or photographed (resolved, resident asked to confirm)
-    [*] --> reason: 物业不认 / 不属于我方
+    [*] --> reason: not ours (property company) / not ours
     reason --> [*]: reason typed (back to the grid worker, assigned)
 ```
 """
@@ -67,7 +68,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
 
 
 async def choose_handler(ctx: Ctx, ticket_id: int) -> None:
-    """Lists the handlers, the ticket's own compound's 物业 first."""
+    """Lists the handlers, the ticket's own compound's property company first."""
     ticket, _ = await ctx.svc.external.authorise(ctx.r, ctx.user, ticket_id, "hand_off")
     compound = ctx.community.compound_of(ticket.building_id or "")
     handlers = sorted(ctx.community.external_handlers,
@@ -117,7 +118,7 @@ async def accept(ctx: Ctx, ticket_id: int) -> None:
 
 
 async def ask(ctx: Ctx, ticket_id: int, step: Step, action: str) -> None:
-    """Asks for the result (办结) or for why it is not theirs (物业不认)."""
+    """Asks for the result (resolve) or for why it is not theirs (not ours (property company))."""
     ticket, _ = await ctx.svc.external.authorise(ctx.r, ctx.user, ticket_id, action)
     ctx.go(NAME, step, ticket=ticket.id)
     key = "external.ask_answer" if step is Step.ANSWER else "external.ask_reason"
@@ -175,7 +176,7 @@ async def cmd_queue(ctx: Ctx) -> None:
 
 
 async def send_figures(ctx: Ctx, start: datetime, end: datetime) -> None:
-    """Per-handler figures for /stats: hand-offs, median time to done, 满意率."""
+    """Per-handler figures for /stats: hand-offs, median time to done, satisfaction rate."""
     figures = await ctx.svc.external.figures(ctx.r, ctx.community, start, end)
     if not figures:
         ctx.say(ctx.t("external.stats_none"))

@@ -1,16 +1,17 @@
-"""议事: a resident raises a proposal, neighbours co-sign, staff choose; households vote.
+"""proposals: a resident raises a proposal, neighbours co-sign, staff choose; households vote.
 
 ```mermaid
 stateDiagram-v2
     [*] --> scope: /propose
-    scope --> title: 本楼 / 本小区 / 全社区
+    scope --> title: this building / this compound / whole community
     title --> text: title typed
     text --> photos: description typed
-    photos --> room: 完成 (room asked once, for the household)
+    photos --> room: Done (room asked once, for the household)
     room --> [*]: room typed (proposal filed, co-signed by the author's household)
-    [*] --> room: 附议 or a ballot button, room not yet known
+    [*] --> room: Co-sign or a ballot button, room not yet known
 ```
-Staff at the threshold: 召开议事会 / 发起投票 (rule) / 答复 (reasons typed). Workers record paper
+Staff at the threshold: Convene a meeting / Start a vote (rule) / Answer (reasons typed). Workers
+record paper
 forms with `/paper sign ID BUILDING UNIT ROOM` and `/paper vote ID BUILDING UNIT ROOM 1|2|3`.
 """
 
@@ -45,7 +46,7 @@ async def cmd_propose(ctx: Ctx) -> None:
 
 
 async def cmd_proposals(ctx: Ctx) -> None:
-    """Lists the open proposals where the resident lives, each with 附议."""
+    """Lists the open proposals where the resident lives, each with Co-sign."""
     rows, lines = [], [ctx.t("civic.list_title")]
     for p in await ctx.r.civic.proposals(ctx.community.id, ["open", "reached", "voting"]):
         try:
@@ -186,7 +187,7 @@ async def on_input(ctx: Ctx) -> None:
 
 
 async def ask_decision(ctx: Ctx, proposal_id: int, action: str) -> None:
-    """Asks staff for the 议事会 arrangements or the reasons of the answer."""
+    """Asks staff for the residents' meeting arrangements or the reasons of the answer."""
     proposal = await ctx.r.civic.proposal(proposal_id)
     if proposal is None:
         raise TicketError("err.stale")

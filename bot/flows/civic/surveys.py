@@ -3,8 +3,8 @@
 ```mermaid
 stateDiagram-v2
     [*] --> template: /survey (staff)
-    template --> [*]: 匿名 / 实名 (sent to every resident)
-    [*] --> question: 开始填写 (resident)
+    template --> [*]: anonymous / named (sent to every resident)
+    [*] --> question: Start (resident)
     question --> question: star, option or text answer (next question)
     question --> [*]: last answer (stored once)
 ```

@@ -1,12 +1,13 @@
-"""The counter's staff side: /counter queue, 材料不全 / 可领取 / 已领取, printing, /register.
+"""The counter's staff side: /counter queue, documents incomplete / ready to collect / collected,
+printing, /register.
 
 ```mermaid
 stateDiagram-v2
     [*] --> queue: /counter
     queue --> card: application tapped
-    card --> missing: 材料不全
+    card --> missing: documents incomplete
     missing --> [*]: what is missing typed (resident told)
-    card --> [*]: 可领取 / 已领取 (resident told) or 打印 (DOCX sent)
+    card --> [*]: ready to collect / collected (resident told) or Print (DOCX sent)
 ```
 """
 
@@ -140,7 +141,7 @@ async def print_certificate(ctx: Ctx, app_id: int) -> None:
 
 
 async def cmd_register(ctx: Ctx, arg: str) -> None:
-    """`/register 2026-11`: the month's issuing register (开具证明登记台账) as Excel."""
+    """`/register 2026-11`: the month's certificate issuing register as Excel."""
     try:
         ctx.svc.certificates.authorise(ctx.user, ctx.community, "register")
     except CounterError as refusal:

@@ -1,23 +1,24 @@
-"""开证明 / 预约: a resident applies for a certificate in chat and books a time at the hall.
+"""Certificates / Appointments: a resident applies for a certificate in chat and books a time at
+the hall.
 
 ```mermaid
 stateDiagram-v2
     [*] --> pick: /certificate
     pick --> details: matter chosen (who may apply, what to bring, how long)
-    details --> whom: 申请 (matters a family member may use)
-    details --> question: 申请
-    whom --> family: 家庭成员
+    details --> whom: Apply (matters a family member may use)
+    details --> question: Apply
+    whom --> family: family member
     family --> question: name and relation typed
-    whom --> question: 本人
+    whom --> question: myself
     question --> question: answer typed (next question)
     question --> photos: last answer (matters that take photos)
     question --> how: last answer
-    photos --> how: 完成 / 跳过
-    how --> day: 预约时间
+    photos --> how: Done / Skip
+    how --> day: Book a time
     day --> slot: day chosen (holidays skipped)
     slot --> confirm: time chosen
-    how --> confirm: 办好通知我
-    confirm --> [*]: 确认提交 (serial, staff told)
+    how --> confirm: Tell me when ready
+    confirm --> [*]: Confirm (serial, staff told)
 ```
 """
 
@@ -163,7 +164,7 @@ def ask_how(ctx: Ctx, matter: Matter) -> None:
 
 
 def ask_day(ctx: Ctx) -> None:
-    """Lists the hall's next open days (public holidays skipped, 调休 days open)."""
+    """Lists the hall's next open days (public holidays skipped, swapped working days open)."""
     ctx.go(NAME, Step.DAY)
     days = ctx.svc.certificates.days(ctx.svc.clock.now())
     rows = [[Choice(label=ctx.t("counter.day", date=f"{d:%m-%d}",

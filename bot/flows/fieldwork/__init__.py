@@ -1,4 +1,4 @@
-"""Field work in chat: the household ledger, 走访 campaigns, the care roster, help requests,
+"""Field work in chat: the household ledger, door-visit campaigns, the care roster, help requests,
 building heads and turnover. The router takes these three tables as they are."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.flows.fieldwork import (
 MODULES = (ledger, visits, campaigns, care, ledger_book, help_requests, building, turnover,
            changes, tags)
 DRAFTS = {campaigns.NAME, ledger_book.NAME}  # half-written; an old button must not wipe them
-HARMLESS = {"imok", "sos"}  # 平安打卡 answers: someone mid-report can still say they are well
+HARMLESS = {"imok", "sos"}  # daily check-in answers: someone mid-report can still say they are well
 COMMANDS = {
     "ledger": ledger.cmd_ledger, "visit": visits.cmd_visit, "campaign": campaigns.cmd_campaign,
     "care": care.cmd_care, "help_requests": help_requests.cmd_help_requests,

@@ -1,11 +1,13 @@
-"""楼栋长: a building head sees who has not read the latest notices and which households need a
-check-in (never their tags), passes notices on by hand, and reports for neighbours (代报).
+"""Building heads: a building head sees who has not read the latest notices and which households
+need a
+check-in (never their tags), passes notices on by hand, and reports for neighbours (report for a
+neighbour).
 
 ```mermaid
 stateDiagram-v2
     [*] --> overview: /building
-    overview --> overview: ✋ 已转告 (a notice passed on by hand)
-    overview --> unit: 📝 代邻居报事
+    overview --> overview: ✋ Passed on (a notice passed on by hand)
+    overview --> unit: 📝 Report for a neighbour
     unit --> report: the ordinary report flow, at that address
 ```
 """
@@ -30,7 +32,7 @@ def _buildings(ctx: Ctx) -> list[str]:
 
 
 async def cmd_building(ctx: Ctx) -> None:
-    """The building head's overview: check-ins due, notices unread, and 代报."""
+    """The building head's overview: check-ins due, notices unread, and report for a neighbour."""
     buildings = _buildings(ctx) if ctx.user.role is Role.BUILDING_HEAD else []
     if not buildings:
         ctx.say(ctx.t("err.not_allowed_command"))

@@ -1,15 +1,16 @@
-"""摸排 campaigns: staff start one over some grids; the chief and staff follow its progress.
+"""Door-to-door survey campaigns: staff start one over some grids; the chief and staff follow its
+progress.
 
 ```mermaid
 stateDiagram-v2
     [*] --> list: /campaign
-    list --> progress: a campaign (per-grid 已访 / 无人 / 拒访 / 未访, 导出)
-    list --> title: ➕ 新建 (staff)
-    title --> grids: toggle G1 G2 G3, 完成
+    list --> progress: a campaign (per-grid visited / no one home / refused / not visited, Export)
+    list --> title: ➕ New (staff)
+    title --> grids: toggle G1 G2 G3, Done
     grids --> form: one question a line
     form --> days: deadline
     days --> preview
-    preview --> [*]: 发布 (workers of those grids are told)
+    preview --> [*]: Publish (workers of those grids are told)
 ```
 """
 
@@ -89,7 +90,8 @@ def ask_days(ctx: Ctx, form: list[dict]) -> None:  # noqa: ANN401
 
 
 async def ask_tags(ctx: Ctx) -> None:
-    """Every door, or a 慰问 list of the households with some tags (e.g. 优抚对象, 特困)."""
+    """Every door, or a visiting list of the households with some tags (e.g. entitled groups,
+    extreme poverty)."""
     chosen = set(ctx.conv.data.get("tags", []))
     kinds = await fw(ctx).ledger.tag_kinds(ctx.r, ctx.community)
     ctx.say(ctx.t("fw.ask_tags"), choices=doors.rows([

@@ -1,13 +1,14 @@
-"""关爱 in chat: the resident's 我很好, the worker's care tasks, the roster and emergency contacts.
+"""Care in chat: the resident's I'm fine, the worker's care tasks, the roster and emergency
+contacts.
 
 ```mermaid
 stateDiagram-v2
-    [*] --> ok: 平安打卡 message → 我很好 (or any text or voice)
+    [*] --> ok: daily check-in message → I'm fine (or any text or voice)
     [*] --> tasks: /care (a worker's open care tasks)
-    tasks --> [*]: 已电话确认 / 已上门确认
-    [*] --> frequency: 🤝 关爱 on a ledger card
+    tasks --> [*]: confirmed by phone / confirmed in person
+    [*] --> frequency: 🤝 care on a ledger card
     frequency --> [*]: daily / every 2 days / weekly
-    [*] --> contact: 👪 紧急联系人 on a ledger card
+    [*] --> contact: 👪 emergency contact on a ledger card
     contact --> [*]: name and phone
 ```
 """
@@ -54,7 +55,7 @@ async def cmd_care(ctx: Ctx) -> None:
 
 
 async def answered_by_message(ctx: Ctx) -> bool:
-    """Any text or voice from a rostered resident counts as today's 平安."""
+    """Any text or voice from a rostered resident counts as today's check-in."""
     if ctx.user.role is not Role.RESIDENT or ctx.inc.kind not in (InKind.TEXT, InKind.VOICE):
         return False
     done = False
@@ -91,7 +92,7 @@ async def on_input(ctx: Ctx) -> None:
 
 
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
-    """我很好, closing a task, joining the roster, adding a contact."""
+    """I'm fine, closing a task, joining the roster, adding a contact."""
     ident = parse_id(value)
     if action == "noop":
         return None  # the task's label, on the same row as its buttons

@@ -3,9 +3,9 @@
 ```mermaid
 stateDiagram-v2
     [*] --> kind: /household (a resident)
-    kind --> room: 搬入 / 搬出 / 出租 / 新生儿 / 去世 / 联系电话变更
+    kind --> room: moved in / moved out / rented out / newborn / died / phone changed
     room --> note: the room number (e.g. 302)
-    note --> [*]: reported; the grid worker gets 确认 / 不属实
+    note --> [*]: reported; the grid worker gets Confirm / Not true
 ```
 """
 
@@ -61,7 +61,7 @@ async def on_input(ctx: Ctx) -> None:
 
 
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
-    """The resident's kind; the worker's 确认 / 不属实."""
+    """The resident's kind; the worker's Confirm / Not true."""
     if action == "quit":
         if ctx.cancel_own(NAME):
             menu.show(ctx, "menu.cancelled")

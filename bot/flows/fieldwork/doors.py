@@ -1,4 +1,5 @@
-"""Door pickers shared by the ledger and 走访: building → unit → room, numbers not long lists."""
+"""Door pickers shared by the ledger and door visits: building → unit → room, numbers not long
+lists."""
 
 from __future__ import annotations
 

@@ -1,14 +1,14 @@
-"""Help requests in chat: 代购 / 代办 / 陪同就医 / 上门服务.
+"""Help requests in chat: shopping / errand / escort to the doctor / home service.
 
 ```mermaid
 stateDiagram-v2
-    [*] --> kind: /help_requests (a resident), or 🙋 代办求助 on a ledger card (a worker)
+    [*] --> kind: /help_requests (a resident), or 🙋 Help request on a ledger card (a worker)
     kind --> note: what is needed
-    note --> [*]: filed; the grid's 助老 volunteers are told
+    note --> [*]: filed; the grid's elder-help volunteers are told
     [*] --> open: /help_requests (a volunteer): open requests of their grid
-    open --> taken: 接单
-    taken --> finished: 已完成 (the volunteer)
-    finished --> [*]: 确认完成 (the resident): hours credited
+    open --> taken: accept
+    taken --> finished: Done (the volunteer)
+    finished --> [*]: Confirm done (the resident): hours credited
 ```
 """
 

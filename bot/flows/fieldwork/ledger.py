@@ -1,4 +1,4 @@
-"""台账 at the door: a worker finds a household by building → unit → room and records it.
+"""The ledger at the door: a worker finds a household by building → unit → room and records it.
 
 ```mermaid
 stateDiagram-v2
@@ -6,14 +6,14 @@ stateDiagram-v2
     building --> unit
     unit --> room: type 302 or tap a known room
     room --> card: the household (created if new)
-    card --> card: 自住/出租/空置/无人应门
-    card --> people: 人数
-    card --> contact: 户主 and phone
-    card --> tags: ➕ 标签
+    card --> card: owner-occupied/rented out/vacant/no one answered
+    card --> people: people
+    card --> contact: head of household and phone
+    card --> tags: ➕ Tag
     tags --> consent: a sensitive tag
-    consent --> card: 本人口头同意 / 书面
-    consent --> card: 未取得同意 (nothing recorded)
-    card --> [*]: 完成
+    consent --> card: verbal consent / written
+    consent --> card: no consent (nothing recorded)
+    card --> [*]: Done
 ```
 """
 
@@ -208,7 +208,7 @@ async def choose_tag(ctx: Ctx, tag: str) -> None:
 
 
 async def give_consent(ctx: Ctx, how: str) -> None:
-    """Records the tag with how consent was given; 健康情况 asks for the note first."""
+    """Records the tag with how consent was given; health asks for the note first."""
     tag = ctx.conv.data.pop("tag", "")
     consent = Consent(how) if how in ("oral", "written") else None
     if tag == "health" and consent is not None:

@@ -1,12 +1,12 @@
-"""Staff bring in the 台账 they keep in Excel, and take it back out in the same layout.
+"""Staff bring in the ledger they keep in Excel, and take it back out in the same layout.
 
 ```mermaid
 stateDiagram-v2
-    [*] --> file: 📥 导入 on /ledger (staff)
+    [*] --> file: 📥 Import on /ledger (staff)
     file --> preview: a .xlsx document (columns mapped, bad rows listed by row number)
-    preview --> preview: `header=楼号` lines correct the mapping
-    preview --> [*]: ✅ 确认导入 (a door already there is updated, never doubled)
-    [*] --> [*]: 📤 导出 (names only for staff)
+    preview --> preview: `header=building number` lines correct the mapping
+    preview --> [*]: ✅ Confirm import (a door already there is updated, never doubled)
+    [*] --> [*]: 📤 Export (names only for staff)
 ```
 """
 
@@ -51,7 +51,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
 
 
 async def on_input(ctx: Ctx) -> None:
-    """Reads the uploaded workbook, or mapping corrections such as `栋=楼号`."""
+    """Reads the uploaded workbook, or mapping corrections such as `block=building number`."""
     inc = ctx.inc
     if inc.kind is InKind.DOCUMENT and inc.file_id:
         ctx.go(NAME, "preview", file_id=inc.file_id, overrides={})

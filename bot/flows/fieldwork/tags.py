@@ -1,10 +1,11 @@
-"""Staff extend the ledger's tag list (e.g. 空巢老人, 退役军人), each marked sensitive or not.
+"""Staff extend the ledger's tag list (e.g. empty-nest elderly, veterans), each marked sensitive or
+not.
 
 ```mermaid
 stateDiagram-v2
-    [*] --> label: /tags → ➕ 新标签 (staff)
+    [*] --> label: /tags → ➕ New tag (staff)
     label --> sensitive: the tag's name
-    sensitive --> [*]: 🔒 敏感 (needs consent) / 普通
+    sensitive --> [*]: 🔒 sensitive (needs consent) / ordinary
 ```
 """
 

@@ -1,16 +1,16 @@
-"""走访: a worker walks a campaign door by door and records each one.
+"""Door visits: a worker walks a campaign door by door and records each one.
 
 ```mermaid
 stateDiagram-v2
     [*] --> building: /visit (the campaign, or a pick of several)
     building --> unit: buildings with doors left today
     unit --> room: rooms left, or type 302
-    room --> outcome: 已访 / 无人 / 拒访
-    outcome --> room: 无人 / 拒访 (recorded; 无人 comes back tomorrow)
-    outcome --> question: 已访
+    room --> outcome: visited / no one home / refused
+    outcome --> room: no one home / refused (recorded; no one home comes back tomorrow)
+    outcome --> question: visited
     question --> question: choice / number / text / photo
     question --> note: last answer
-    note --> room: a note, a photo or 跳过 (recorded)
+    note --> room: a note, a photo or Skip (recorded)
 ```
 """
 
@@ -29,7 +29,7 @@ PREFIX = "f2"
 
 
 async def cmd_visit(ctx: Ctx) -> None:
-    """Opens 走访 on the worker's open campaign (or asks which one)."""
+    """Opens door visits on the worker's open campaign (or asks which one)."""
     if not doors.buildings_of(ctx):
         ctx.say(ctx.t("err.not_allowed_command"))
         return
@@ -159,7 +159,7 @@ async def ask_room(ctx: Ctx, campaign: Campaign, note: str | None = None) -> Non
 
 
 async def open_room(ctx: Ctx, room: str) -> None:
-    """Opens a typed door; a new one joins the ledger, except on a 慰问 list."""
+    """Opens a typed door; a new one joins the ledger, except on a visiting list."""
     data = ctx.conv.data
     campaign = await _campaign(ctx)
     if not room.isascii() or not room.replace("-", "").isalnum() or campaign is None:

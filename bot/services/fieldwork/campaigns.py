@@ -1,4 +1,5 @@
-"""摸排 campaigns: a short form over some grids, each door's outcome, progress and results."""
+"""Door-to-door survey campaigns: a short form over some grids, each door's outcome, progress and
+results."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ class CampaignService:
 
     async def doors(self, r: Repos, community: Community, campaign: Campaign,
                     building_ids: list[str]) -> list[Household] | None:
-        """The households a 慰问 list is about; None for a campaign over every door."""
+        """The households a visiting list is about; None for a campaign over every door."""
         if not campaign.tags:
             return None
         return [h for h in await r.ledger.tagged(community.id, campaign.tags)

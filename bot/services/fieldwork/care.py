@@ -1,4 +1,4 @@
-"""关爱: 平安打卡 for those who live alone; silence becomes a task, then the instructor's."""
+"""Care: daily check-in for those who live alone; silence becomes a task, then the instructor's."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class CareService:
 
     async def on_tagged(self, r: Repos, actor: User, community: Community,
                         household: Household, tag: str) -> bool:
-        """A household tagged 独居老人 joins the roster with the defaults."""
+        """A household tagged elderly living alone joins the roster with the defaults."""
         if tag != "living_alone" or await r.care.get(household.id):
             return False
         await self.enrol(r, actor, community, household)

@@ -1,4 +1,5 @@
-"""Help requests: a resident (or a worker for them) asks, a 助老 volunteer of the grid takes it,
+"""Help requests: a resident (or a worker for them) asks, an elder-help volunteer of the grid takes
+it,
 the resident confirms it was done and the volunteer's hours are credited."""
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class HelpService:
                       data=f"f6:take:{request_id}")
 
     async def volunteers(self, r: Repos, community: Community, grid_id: str) -> list[User]:
-        """Registered 助老 volunteers living in the grid."""
+        """Registered elder-help volunteers living in the grid."""
         found = []
         for user in await r.users.with_role(community.id, Role.RESIDENT):
             grid = community.grid_of(user.building_id) if user.building_id else None

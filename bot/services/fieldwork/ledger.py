@@ -109,7 +109,7 @@ class FieldworkService:
         if people is not None and not 0 <= people <= 50:
             raise LedgerError("fw.bad_people")
         if phone and (resident := await r.users.resident_by_phone(community.id, phone)):
-            values["user_id"] = resident.id  # the household's chat account, for 平安打卡
+            values["user_id"] = resident.id  # the household's chat account, for daily check-in
         await r.ledger.update(household.id, self.clock.now(), **values)
 
     async def tag(self, r: Repos, actor: User, community: Community, household: Household,
