@@ -16,7 +16,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 
 def _missing() -> str | None:
     if not os.path.exists(CHROMIUM):
-        return f"Chromium not installed at {CHROMIUM} (bash scripts/test installs it)"
+        return f"Chromium not installed at {CHROMIUM} (bash scripts/install-chromium installs it)"
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
