@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import pytest
 from telegram.ext import Application
 
 from bot.app import build_services, build_telegram, prepare, start_polling, stop_polling
@@ -139,3 +140,12 @@ async def bind_office(services: Services, external_id: str = "5001") -> None:
         user = await services.users.get_or_create(
             r, Address(channel="telegram", external_id=external_id), "zh-Hans")
         await services.users.bind(r, user, Role.STAFF, "daidong", [], "社区工作人员赵", Duty.ON)
+
+
+@pytest.fixture(name="svc")
+async def staffed_services(api: FakeBotAPI, sqlite_url: str) -> AsyncIterator[Services]:
+    """`svc` for tests over the fake Bot API: services with the sample staff bound."""
+    services = services_for(api, sqlite_url)
+    await bind_staff(services)
+    yield services
+    await services.db.dispose()

@@ -169,10 +169,14 @@ class Town:
         return self.person(external_id)
 
     async def resident(self, external_id: str = "1001", compound: str = "地质六队",
-                       building: str = "1号楼", unit: str = "2单元") -> Person:
-        """A resident who went through onboarding (consent, address, no phone)."""
+                       building: str = "1号楼", unit: str = "2单元",
+                       community: str | None = None) -> Person:
+        """A resident who went through onboarding (consent, address, no phone); `community`
+        is the one picked first when several are loaded."""
         person = self.person(external_id)
         await person.says("/start")
+        if community is not None:
+            await person.taps(community)
         await person.taps("同意")
         await person.taps(compound)
         await person.taps(building)

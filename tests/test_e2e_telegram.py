@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 import sqlalchemy as sa
 
 from bot.domain.models import TicketState
 from bot.flows.base import Services
-from tests.e2e import (
+from tests.e2e import (  # staffed_services is the `svc` fixture
     OTHER_WORKER,
     RESIDENT,
     WORKER,
     Chat,
-    bind_staff,
     bot_for,
     onboard,
     report_with_photo,
     services_for,
+    staffed_services,  # noqa: F401
 )
-from tests.fakebotapi import FakeBotAPI, SentMessage
-
-
-@pytest.fixture
-async def svc(api: FakeBotAPI, sqlite_url: str) -> AsyncIterator[Services]:
-    services = services_for(api, sqlite_url)
-    await bind_staff(services)
-    yield services
-    await services.db.dispose()
+from tests.fakebotapi import SentMessage
 
 
 async def test_onboarding_and_commands_over_http(chat: Chat, svc: Services) -> None:

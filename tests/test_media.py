@@ -3,9 +3,6 @@ Telegram gets its own id back (no upload), and a photo from elsewhere is uploade
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 import sqlalchemy as sa
 
 from bot.domain.messages import Address, Outgoing
@@ -13,25 +10,15 @@ from bot.flows.base import Services
 from bot.handlers.telegram import TelegramChannel
 from bot.services.media import media_id
 from storage.media import media
-from tests.e2e import (
+from tests.e2e import (  # staffed_services is the `svc` fixture
     RESIDENT,
     WORKER,
     Chat,
-    bind_staff,
     bot_for,
     onboard,
     report_with_photo,
-    services_for,
+    staffed_services,  # noqa: F401
 )
-from tests.fakebotapi import FakeBotAPI
-
-
-@pytest.fixture
-async def svc(api: FakeBotAPI, sqlite_url: str) -> AsyncIterator[Services]:
-    services = services_for(api, sqlite_url)
-    await bind_staff(services)
-    yield services
-    await services.db.dispose()
 
 
 async def test_a_reported_photo_is_kept_and_the_worker_gets_telegrams_own_copy(

@@ -48,15 +48,7 @@ async def street(any_db_url: str, clock: ManualClock) -> AsyncIterator[Town]:
 
 async def register(town: Town, who: str, community: str, compound: str, building: str,
                    unit: str) -> Person:
-    person = town.person(who)
-    await person.says("/start")
-    await person.taps(community)
-    await person.taps("同意")
-    await person.taps(compound)
-    await person.taps(building)
-    await person.taps(unit)
-    await person.taps("跳过")
-    return person
+    return await town.resident(who, compound, building, unit, community=community)
 
 
 async def report(person: Person, category: str, text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import unicodedata
 from enum import StrEnum
@@ -105,6 +106,11 @@ class Attachment(BaseModel, frozen=True):
     filename: str
     data_b64: str
     as_photo: bool = False
+
+    @classmethod
+    def of(cls, filename: str, data: bytes, *, as_photo: bool = False) -> Attachment:
+        return cls(filename=filename, data_b64=base64.b64encode(data).decode(),
+                   as_photo=as_photo)
 
 
 class Outgoing(BaseModel):

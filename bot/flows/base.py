@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Settings
@@ -160,6 +160,19 @@ class Ctx:
     @property
     def address(self) -> Address:
         return self.inc.sender
+
+
+PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30)}  # of /stats and /export
+
+
+def period_arg(ctx: Ctx, arg: str, default: str, usage_key: str) -> str | None:
+    """The period a /stats or /export argument names (a key of PERIODS); None, with the
+    usage said, for anything else."""
+    period = arg.strip().lower() or default
+    if period not in PERIODS:
+        ctx.say(ctx.t(usage_key))
+        return None
+    return period
 
 
 async def find_ticket(ctx: Ctx, arg: str) -> Ticket | None:

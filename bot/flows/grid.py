@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.messages import Attachment
 from bot.domain.models import GRID_ROLES, Duty, Role, open_states
 from bot.flows import street
-from bot.flows.base import Ctx, find_ticket
+from bot.flows.base import PERIODS, Ctx, find_ticket, period_arg
 from bot.flows.civic import external
 from bot.flows.counter import appointments
 from bot.services.export import workbook
@@ -17,7 +16,6 @@ from bot.services.stats import compute
 from bot.services.tickets import TicketError
 
 NAME = "grid"
-PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30)}
 
 
 async def cmd_duty(ctx: Ctx, arg: str) -> None:
@@ -173,9 +171,8 @@ async def cmd_stats(ctx: Ctx, arg: str) -> None:
     if ctx.user.role not in (Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN):
         ctx.say(ctx.t("err.not_allowed_command"))
         return
-    period = arg.strip().lower() or "week"
-    if period not in PERIODS:
-        ctx.say(ctx.t("grid.stats_usage"))
+    period = period_arg(ctx, arg, "week", "grid.stats_usage")
+    if period is None:
         return
     now = ctx.svc.clock.now()
     grids = ctx.user.grids if ctx.user.role is Role.INSTRUCTOR else None
@@ -193,9 +190,8 @@ async def cmd_export(ctx: Ctx, arg: str) -> None:
     if ctx.user.role not in (Role.CHIEF, Role.STAFF, Role.ADMIN):
         ctx.say(ctx.t("err.not_allowed_command"))
         return
-    period = arg.strip().lower() or "month"
-    if period not in PERIODS:
-        ctx.say(ctx.t("grid.export_usage"))
+    period = period_arg(ctx, arg, "month", "grid.export_usage")
+    if period is None:
         return
     now = ctx.svc.clock.now()
     data, count = await workbook(ctx.r, ctx.community, now - PERIODS[period], now,
@@ -203,5 +199,4 @@ async def cmd_export(ctx: Ctx, arg: str) -> None:
     day = now.astimezone(ZoneInfo(ctx.svc.settings.timezone))
     name = f"linli-{ctx.community.code}-{period}-{day:%Y%m%d}.xlsx"
     await ctx.svc.notifier.send(ctx.r, ctx.user, ctx.t("grid.exported", count=count),
-                                files=[Attachment(filename=name,
-                                                  data_b64=base64.b64encode(data).decode())])
+                                files=[Attachment.of(name, data)])

@@ -5,23 +5,19 @@ hands them over); the account acts on no ticket, resident or notice of any commu
 
 from __future__ import annotations
 
-import base64
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.messages import Attachment
-from bot.flows.base import Ctx
+from bot.flows.base import PERIODS, Ctx, period_arg
 from bot.services import street
 
 NAME = "street"
-PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30)}
 
 
 async def cmd_stats(ctx: Ctx, arg: str) -> None:
     """Shows each community's figures of the period, one line each, and the street's total."""
-    period = arg.strip().lower() or "week"
-    if period not in PERIODS:
-        ctx.say(ctx.t("grid.stats_usage"))
+    period = period_arg(ctx, arg, "week", "grid.stats_usage")
+    if period is None:
         return
     now = ctx.svc.clock.now()
     start = now - PERIODS[period]
@@ -35,9 +31,8 @@ async def cmd_stats(ctx: Ctx, arg: str) -> None:
 
 async def cmd_export(ctx: Ctx, arg: str) -> None:
     """Sends the street's workbook: a summary and one sheet per community."""
-    period = arg.strip().lower() or "month"
-    if period not in PERIODS:
-        ctx.say(ctx.t("grid.export_usage"))
+    period = period_arg(ctx, arg, "month", "grid.export_usage")
+    if period is None:
         return
     now = ctx.svc.clock.now()
     data, count = await street.workbook(
@@ -46,5 +41,4 @@ async def cmd_export(ctx: Ctx, arg: str) -> None:
     day = now.astimezone(ZoneInfo(ctx.svc.settings.timezone))
     name = f"linli-street-{period}-{day:%Y%m%d}.xlsx"
     await ctx.svc.notifier.send(ctx.r, ctx.user, ctx.t("street.exported", count=count),
-                                files=[Attachment(filename=name,
-                                                  data_b64=base64.b64encode(data).decode())])
+                                files=[Attachment.of(name, data)])

@@ -3,7 +3,6 @@ handler."""
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -13,7 +12,7 @@ from bot.domain.models import Role, Ticket, TicketState, User
 from bot.i18n import Catalog
 from bot.services.clock import Clock
 from bot.services.notify import Notifier
-from bot.services.stats import SATISFIED
+from bot.services.stats import median_span, satisfied_share
 from bot.services.tickets import EXTERNAL_STEPS, TicketError, TicketService
 from storage import Repos
 from storage.handoffs import Handoff
@@ -37,15 +36,11 @@ class HandlerFigures:
 
     @property
     def median(self) -> timedelta | None:
-        if not self.durations:
-            return None
-        return timedelta(seconds=statistics.median(d.total_seconds() for d in self.durations))
+        return median_span(self.durations)
 
     @property
     def satisfaction(self) -> float | None:
-        if not self.ratings:
-            return None
-        return sum(1 for r in self.ratings if r >= SATISFIED) / len(self.ratings)
+        return satisfied_share(self.ratings)
 
 
 class ExternalService:

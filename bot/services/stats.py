@@ -42,13 +42,11 @@ class Stats:
 
     @property
     def sla_rate(self) -> float | None:
-        return self.sla_met / self.sla_total if self.sla_total else None
+        return share(self.sla_met, self.sla_total)
 
     @property
     def satisfaction_rate(self) -> float | None:
-        if not self.ratings:
-            return None
-        return sum(1 for r in self.ratings if r >= SATISFIED) / len(self.ratings)
+        return satisfied_share(self.ratings)
 
     @property
     def average_rating(self) -> float | None:
@@ -71,15 +69,26 @@ async def compute(r: Repos, community: Community, start: datetime, end: datetime
         stats.sla_total += 1
         stats.sla_met += not breached
     stats.ratings = await r.stats.ratings(community.id, grids, start, end)
-    stats.median_response = _median(await r.stats.response_times(community.id, grids, start,
+    stats.median_response = median_span(await r.stats.response_times(community.id, grids, start,
                                                                  end))
-    stats.median_resolution = _median(resolutions)
+    stats.median_resolution = median_span(resolutions)
     late = await r.stats.late_candidates(community.id, grids, open_states(), now)
     stats.oldest_overdue = [t for t in late if t.is_overdue(now)][:5]
     return stats
 
 
-def _median(values: list[timedelta]) -> timedelta | None:
+def share(part: int, whole: int) -> float | None:
+    """part / whole, or None when there is nothing to count."""
+    return part / whole if whole else None
+
+
+def satisfied_share(ratings: list[int]) -> float | None:
+    """The share of ratings that count as satisfied , None without ratings."""
+    return share(sum(1 for x in ratings if x >= SATISFIED), len(ratings))
+
+
+def median_span(values: list[timedelta]) -> timedelta | None:
+    """The median of some durations, None without any."""
     if not values:
         return None
     return timedelta(seconds=statistics.median(v.total_seconds() for v in values))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +15,7 @@ from bot.domain.community import Community
 from bot.domain.models import open_states
 from bot.i18n import Catalog
 from bot.services.export import TICKET_COLUMNS, ticket_row, tidy
-from bot.services.stats import SATISFIED, compute
+from bot.services.stats import compute, median_span, satisfied_share, share
 from storage import Repos
 
 SUMMARY_COLUMNS = ("community", "code", "households", "opened", "resolved", "response",
@@ -41,19 +40,15 @@ class Row:
 
     @property
     def median_response(self) -> timedelta | None:
-        if not self.responses:
-            return None
-        return timedelta(seconds=statistics.median(v.total_seconds() for v in self.responses))
+        return median_span(self.responses)
 
     @property
     def sla_rate(self) -> float | None:
-        return self.sla_met / self.sla_total if self.sla_total else None
+        return share(self.sla_met, self.sla_total)
 
     @property
     def satisfaction_rate(self) -> float | None:
-        if not self.ratings:
-            return None
-        return sum(1 for x in self.ratings if x >= SATISFIED) / len(self.ratings)
+        return satisfied_share(self.ratings)
 
 
 async def figures(r: Repos, communities: list[Community], start: datetime, end: datetime,
