@@ -1,6 +1,5 @@
 """The community data files, stored so every instance reads the same versions; a street office
-(street
-office) serves several communities from one database."""
+(street office) serves several communities from one database."""
 
 from __future__ import annotations
 

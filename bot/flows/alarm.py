@@ -1,6 +1,6 @@
 """An emergency typed anywhere (strong gas smell, it's on fire, someone collapsed): the numbers to
-call at once, an
-urgent report filed from the words, and whatever the resident was doing kept as it was."""
+call at once, an urgent report filed from the words, and whatever the resident was doing kept as it
+was."""
 
 from __future__ import annotations
 

@@ -188,8 +188,7 @@ async def find_ticket(ctx: Ctx, arg: str) -> Ticket | None:
 
 def future_time(ctx: Ctx, text: str) -> datetime | None:
     """A local time with its hour, typed as `12-01 09:00` or in words (tomorrow at 8 in the
-    morning, Wednesday next week at 3 pm),
-    if it is still ahead."""
+    morning, Wednesday next week at 3 pm), if it is still ahead."""
     moment = when.read(text, ctx.svc.clock.now(), ctx.svc.settings.timezone)
     if moment is None or not moment.has_time:
         return None

@@ -1,8 +1,8 @@
 """Which button a typed answer means: the label itself, a near miss, a number or a yes/no word.
 
 "the Lijingyuan compound", "I live in Lijingyuan", "building 3", "block three", "unit three", "five
-stars", "very satisfied" each name one button of
-the question on screen; nothing here knows which question that is.
+stars", "very satisfied" each name one button of the question on screen; nothing here knows which
+question that is.
 """
 
 from __future__ import annotations

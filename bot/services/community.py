@@ -1,8 +1,7 @@
 """The community data: loaded from files into the database, read by every instance.
 
 One deployment may serve a whole street office: several communities, each with its own `id` and
-ticket
-`code`. The first loaded is the default (what a single-community deployment has always had as
+ticket `code`. The first loaded is the default (what a single-community deployment has always had as
 `current()`); a person's community is `users.community_id`."""
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ stateDiagram-v2
     [*] --> room: Co-sign or a ballot button, room not yet known
 ```
 Staff at the threshold: Convene a meeting / Start a vote (rule) / Answer (reasons typed). Workers
-record paper
-forms with `/paper sign ID BUILDING UNIT ROOM` and `/paper vote ID BUILDING UNIT ROOM 1|2|3`.
+record paper forms with `/paper sign ID BUILDING UNIT ROOM` and `/paper vote ID BUILDING UNIT ROOM
+1|2|3`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """Residents report changes to their household (moved in / moved out / rented out / newborn / died
-/ phone changed);
-the grid worker confirms and the ledger is updated, or says it is not so."""
+/ phone changed); the grid worker confirms and the ledger is updated, or says it is not so."""
 
 from __future__ import annotations
 

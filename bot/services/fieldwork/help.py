@@ -1,6 +1,5 @@
 """Help requests: a resident (or a worker for them) asks, an elder-help volunteer of the grid takes
-it,
-the resident confirms it was done and the volunteer's hours are credited."""
+it, the resident confirms it was done and the volunteer's hours are credited."""
 
 from __future__ import annotations
 
