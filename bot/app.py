@@ -156,19 +156,21 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
                                     interval=settings.outbox_interval_seconds, first=0.2,
                                     name="broadcast", job_kwargs={"max_instances": 1,
                                                                   "coalesce": True})
-        app.job_queue.run_repeating(lambda _ctx: svc.timers.run_due(),
-                                    interval=settings.timer_interval_seconds, first=1,
-                                    name="timers", job_kwargs={"max_instances": 1,
-                                                               "coalesce": True})
-        app.job_queue.run_repeating(lambda _ctx: _prune(svc), interval=3600, first=60,
-                                    name="prune")
-        app.job_queue.run_repeating(lambda _ctx: _heartbeat(svc, budget), interval=2, first=0,
-                                    name="heartbeat", job_kwargs={"max_instances": 1,
-                                                                  "coalesce": True})
-        app.job_queue.run_repeating(lambda _ctx: _expire(svc), interval=300, first=30,
-                                    name="expire", job_kwargs={"max_instances": 1,
-                                                               "coalesce": True})
+        for name, interval, first, job in background_jobs(svc, budget):
+            app.job_queue.run_repeating(lambda _ctx, job=job: job(), interval=interval,
+                                        first=first, name=name,
+                                        job_kwargs={"max_instances": 1, "coalesce": True})
     return app
+
+
+def background_jobs(svc: Services, budget: SendBudget | None = None) -> list[tuple]:
+    """(name, interval s, first run after s, job) for every periodic job a process runs:
+    PTB's job queue runs them when Telegram is served, `bot/serve.py` otherwise."""
+    settings = svc.settings
+    return [("timers", settings.timer_interval_seconds, 1, svc.timers.run_due),
+            ("prune", 3600, 60, lambda: _prune(svc)),
+            ("heartbeat", 2, 0, lambda: _heartbeat(svc, budget)),
+            ("expire", 300, 30, lambda: _expire(svc))]
 
 
 async def set_commands(app: Application) -> None:
@@ -207,7 +209,7 @@ async def stop_polling(app: Application) -> None:
         await poller.stop()
     await app.stop()
     await app.shutdown()
-    await _leave(app.bot_data["svc"])
+    await leave(app.bot_data["svc"])
 
 
 async def _prune(svc: Services) -> None:
@@ -215,17 +217,19 @@ async def _prune(svc: Services) -> None:
         await r.conversations.prune_updates(svc.clock.now())
 
 
-async def _heartbeat(svc: Services, budget: SendBudget) -> None:
+async def _heartbeat(svc: Services, budget: SendBudget | None) -> None:
     """Tells the other instances this one is alive and takes this instance's budget share."""
     async with svc.db.tx() as r:
         live = await r.instances.beat(svc.instance_id, svc.clock.now())
+    if budget is None:
+        return
     if live != budget.instances:
         log.info("%d instance(s) running: this one sends up to %.1f/s", live,
                  budget.send_rate / live)
     budget.share(live)
 
 
-async def _leave(svc: Services) -> None:
+async def leave(svc: Services) -> None:
     async with svc.db.tx() as r:
         await r.instances.leave(svc.instance_id)
 

@@ -105,9 +105,6 @@ def main(argv: list[str] | None = None) -> int:
     lang = settings.default_language
     if args.command == "kb":
         return _kb_check(args.dir or settings.kb_dir, catalog, lang)
-    if args.command == "run" and settings.telegram_bot_token is None:
-        print(catalog.t(lang, "cli.no_token"), file=sys.stderr)
-        return 2
     try:
         return asyncio.run(_main(args, settings, catalog))
     except CommunityFileError as exc:
@@ -143,7 +140,7 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             return 2
         if args.command == "migrate":
             return 0
-        if args.command == "run" and not args.allow_sample:
+        if args.command == "run" and not args.allow_sample and serves_public(settings):
             from bot.startup import sample_numbers_refusal
 
             refusal = await sample_numbers_refusal(svc, catalog, lang)
@@ -170,6 +167,11 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
         return await _run_telegram(svc, webhook_url=args.webhook)
     finally:
         await svc.db.dispose()
+
+
+def serves_public(settings: Settings) -> bool:
+    """Whether `linli run` reaches real residents (a chat platform), not only this machine."""
+    return settings.telegram_bot_token is not None
 
 
 async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001

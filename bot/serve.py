@@ -12,18 +12,25 @@ import contextlib
 import logging
 import secrets
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import uvicorn
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot.app import build_telegram, set_commands, start_polling, stop_polling
+from bot.app import (
+    background_jobs,
+    build_telegram,
+    set_commands,
+    start_polling,
+    stop_polling,
+)
 from bot.flows.base import Services
 from bot.services.metrics import Metrics
 from bot.startup import keep_trying
 from bot.web.app import WebContext, build_app
+from bot.web.drivers import Driver, factories
 from bot.web.telegram import Webhook
 
 log = logging.getLogger(__name__)
@@ -54,7 +61,9 @@ class Linli:
         self.webhook: Webhook | None = None
         self.server: _Server | None = None
         self.port = 0
+        self.drivers: list[Driver] = []
         self._tasks: list[asyncio.Task] = []
+        self._kicked: set[asyncio.Task] = set()
         self._telegram_started = False
 
     async def start(self) -> None:
@@ -75,6 +84,11 @@ class Linli:
                 self.webhook = Webhook(self.telegram, await self._secret(),
                                        self.settings.concurrency)
                 routes.append(self.webhook.route(self.webhook_url))
+        for make in factories():
+            driver = make(self.svc, self.web)
+            if driver is not None:
+                self.drivers.append(driver)
+                routes.extend(driver.routes)
         config = uvicorn.Config(build_app(self.web, routes), host=self.settings.http_host,
                                 port=self.settings.http_port, log_level="warning",
                                 lifespan="off", access_log=False)
@@ -89,8 +103,57 @@ class Linli:
         self.port = self.server.servers[0].sockets[0].getsockname()[1]
         log.warning("Linli serves http://%s:%d (health /healthz, metrics /metrics)",
                     self.settings.http_host, self.port)
+        await self._start_drivers()
         if self.telegram is not None:
             self._tasks.append(asyncio.create_task(self._keep_telegram(), name="telegram"))
+        else:  # no Telegram job queue: this process runs the timers, pruning and heartbeat
+            for name, interval, first, job in background_jobs(self.svc):
+                self._tasks.append(asyncio.create_task(
+                    self._every(name, interval, job, first=first), name=name))
+
+    async def _start_drivers(self) -> None:
+        """Starts each channel driver; drains its outbox on a timer and when a flow queues."""
+        interval = self.settings.outbox_interval_seconds
+        for driver in self.drivers:
+            driver.kick = self._kicker(driver)
+            if driver.start is not None:
+                await driver.start()
+            for i, drain in enumerate(driver.drains):
+                self._tasks.append(asyncio.create_task(
+                    self._every(f"{driver.name}-{i}", interval, drain), name=driver.name))
+        if self.drivers:
+            telegram_kick = self.svc.timers.on_queued
+
+            def kick_all() -> None:
+                telegram_kick()
+                for driver in self.drivers:
+                    driver.kick()
+
+            self.svc.timers.on_queued = kick_all
+
+    def _kicker(self, driver: Driver) -> Callable[[], None]:
+        def kick() -> None:
+            for drain in driver.drains:
+                task = asyncio.create_task(self._once(driver.name, drain))
+                self._kicked.add(task)
+                task.add_done_callback(self._kicked.discard)
+        return kick
+
+    async def _once(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one line, and the next tick tries again
+            log.warning("%s: %s", name, exc.__class__.__name__)
+
+    async def _every(self, name: str, interval: float,
+                     job: Callable[[], Awaitable[object]], *, first: float = 0.0) -> None:
+        """Runs `job` every `interval` seconds until stopped; a failure is one log line."""
+        await asyncio.sleep(first)
+        while not self.stopping.is_set():
+            await self._once(name, job)
+            await asyncio.sleep(interval)
 
     async def _secret(self) -> str:
         """TELEGRAM_WEBHOOK_SECRET, or one generated once and shared through the database."""
@@ -140,8 +203,17 @@ class Linli:
 
     async def stop(self) -> None:
         """Stops taking updates, finishes those in hand, stops HTTP."""
-        for task in self._tasks:
+        for task in (*self._tasks, *self._kicked):
             task.cancel()
+        for driver in self.drivers:
+            if driver.stop is not None:
+                with contextlib.suppress(Exception):
+                    await driver.stop()
+        if self.telegram is None:
+            from bot.app import leave
+
+            with contextlib.suppress(Exception):
+                await leave(self.svc)
         if self.telegram is not None and self._telegram_started:
             if self.webhook is not None:
                 await self.webhook.drain()
@@ -159,6 +231,11 @@ async def run(svc: Services, stop: asyncio.Event, *, webhook_url: str | None = N
     """Serves until `stop` is set; 2 when Telegram refused the token."""
     linli = Linli(svc, webhook_url=webhook_url)
     await linli.start()
+    if linli.telegram is None:
+        host = svc.settings.http_host
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        print(svc.catalog.t(svc.settings.default_language, "cli.no_token",
+                            url=f"http://{shown}:{linli.port}/"), file=sys.stderr)
     if on_ready is not None:
         on_ready(linli)
     try:
