@@ -112,13 +112,37 @@ def test_bad_configuration_names_the_key(monkeypatch: pytest.MonkeyPatch,
     assert "DATABASE_URL" in capsys.readouterr().err
 
 
-def test_run_without_a_token_points_to_the_console(monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str],
-                                                   tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    assert main(["run"]) == 2
-    assert "linli console --as resident" in capsys.readouterr().err
+def test_run_without_a_token_serves_this_machine_and_points_to_the_console(
+        tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env.update(HTTP_PORT="0", PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        for line in proc.stderr:  # type: ignore[union-attr]
+            lines.append(line)
+            if "http://" in line and "TELEGRAM_BOT_TOKEN" in line:
+                break
+        said = "".join(lines)
+        url = line[line.index("http://"):].split()[0]
+        with urllib.request.urlopen(url + "healthz", timeout=10) as answer:  # loopback only
+            assert answer.status == 200
+        for line in proc.stderr:  # type: ignore[union-attr]
+            said += line
+            if "linli console --as worker" in line:
+                break
+        assert "linli console --as resident" in said and "Traceback" not in said
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    finally:
+        proc.kill()
 
 
 def test_env_example_documents_every_setting() -> None:
