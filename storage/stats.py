@@ -22,12 +22,14 @@ class StatsRepo(Repo):
 
     async def opened(self, community_id: str, grids: list[str] | None, start: datetime,
                      end: datetime) -> list[tuple[str, str, int]]:
-        """(category, grid or '-', count) of tickets opened in [start, end)."""
+        """(category, grid or '-', count) of tickets opened in [start, end); one the resident
+        withdrew before anyone accepted it is not counted (nor in the resolution rate)."""
         grid = sa.func.coalesce(tickets.c.grid_id, "-")
         rows = await self.conn.execute(
             sa.select(tickets.c.category_id, grid, sa.func.count())
             .where(self._scope(community_id, grids), tickets.c.created_at >= start,
-                   tickets.c.created_at < end)
+                   tickets.c.created_at < end,
+                   tickets.c.state != TicketState.WITHDRAWN.value)
             .group_by(tickets.c.category_id, grid))
         return [(c, g, n) for c, g, n in rows.all()]
 

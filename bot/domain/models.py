@@ -90,6 +90,8 @@ class TicketState(StrEnum):
     ESCALATED = "escalated"
     # handed to a property company or a department; the SLA keeps running
     WITH_EXTERNAL = "with_external"
+    # the resident took it back before anyone accepted it: closed, and left out of the rates
+    WITHDRAWN = "withdrawn"
 
 
 def open_states() -> frozenset[TicketState]:
@@ -101,7 +103,7 @@ def open_states() -> frozenset[TicketState]:
 
 def closed_states() -> frozenset[TicketState]:
     """States in which the work is done (resolved awaits the resident's confirmation)."""
-    return frozenset({TicketState.RESOLVED, TicketState.CLOSED})
+    return frozenset({TicketState.RESOLVED, TicketState.CLOSED, TicketState.WITHDRAWN})
 
 
 class EventKind(StrEnum):
@@ -128,6 +130,8 @@ class EventKind(StrEnum):
     EXTERNAL_ACCEPTED = "external_accepted"
     EXTERNAL_DONE = "external_done"
     RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+    NOTE_ADDED = "note_added"  # the resident added details to an open ticket
 
 
 class PhotoKind(StrEnum):

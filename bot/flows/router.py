@@ -49,7 +49,7 @@ updates_log = logging.getLogger("linli.updates")
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
     guess, faqdraft, external, certificates, appointments, board, proposals, surveys,
-    *fieldwork.MODULES)}
+    mytickets, *fieldwork.MODULES)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
     notices, polls, guess, faqdraft, external, certificates, appointments, board, proposals,

@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.community import Community
 from bot.domain.messages import Choice
-from bot.domain.models import EventKind, Role, Ticket, TicketEvent, TicketState, User
+from bot.domain.models import (
+    EventKind,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketState,
+    User,
+    closed_states,
+)
 from bot.i18n import Catalog
 
 S = TicketState
@@ -95,9 +103,9 @@ class Cards:
         if ticket.state in (S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.ESCALATED):
             row.append(Choice(label=t(lang, "btn.ask"), data=f"t1:ask:{ticket.id}"))
         second: list[Choice] = []
-        if ticket.state not in (S.RESOLVED, S.CLOSED, S.NEW):
+        if ticket.state not in closed_states() | {S.NEW}:
             second.append(Choice(label=t(lang, "btn.resolve"), data=f"t1:res:{ticket.id}"))
-        if ticket.state not in (S.RESOLVED, S.CLOSED):
+        if ticket.state not in closed_states():
             second.append(Choice(label=t(lang, "btn.forward"), data=f"t1:fwd:{ticket.id}"))
         # taken on first, then handed to the property company if it is theirs
         if ticket.state is S.ACCEPTED:

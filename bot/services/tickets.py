@@ -42,6 +42,7 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState, EventKind]] = 
     "reopen": (frozenset({S.RESOLVED}), S.REOPENED, EventKind.REOPENED),
     "take": (open_states(), S.ACCEPTED, EventKind.TAKEN_OVER),
 }
+WITHDRAWABLE = frozenset({S.NEW, S.ASSIGNED})  # before anyone accepted it
 SUPERVISORS = (Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN)
 # hand-offs to a property company or a department: (from, to, event); the caller (ExternalService)
 # authorises
@@ -396,6 +397,52 @@ class TicketService:
         updated = await r.tickets.get(ticket.id)
         assert updated is not None
         return updated
+
+    async def _reporters(self, r: Repos, actor: User, ticket_id: int,
+                         states: frozenset[TicketState]) -> Ticket:
+        ticket = await r.tickets.get(ticket_id, lock=True)
+        if ticket is None or not self.is_reporter(actor, ticket):
+            raise TicketError("err.not_allowed")
+        if ticket.state not in states:
+            raise TicketError("err.stale")
+        return ticket
+
+    async def withdraw(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
+        """The reporter takes back a ticket nobody has accepted yet; its clocks stop."""
+        ticket = await self._reporters(r, actor, ticket_id, WITHDRAWABLE)
+        now = self.clock.now()
+        await r.tickets.update(ticket.id, state=S.WITHDRAWN, closed_at=now, updated_at=now)
+        await r.tickets.add_event(ticket.id, actor.id, now, EventKind.WITHDRAWN, ticket.state,
+                                  S.WITHDRAWN)
+        updated = await r.tickets.get(ticket.id)
+        assert updated is not None
+        await self.sla.stop(r, updated)
+        return updated
+
+    async def add_note(self, r: Repos, actor: User, ticket_id: int, note: str | None,
+                       photo: str | None = None) -> Ticket:
+        """The reporter adds details (text or a photo) to an open ticket; no state change."""
+        ticket = await self._reporters(r, actor, ticket_id, open_states())
+        now = self.clock.now()
+        await r.tickets.add_event(ticket.id, actor.id, now, EventKind.NOTE_ADDED, ticket.state,
+                                  ticket.state, note)
+        if photo:
+            await r.tickets.add_photo(ticket.id, photo, PhotoKind.INFO, now)
+        await r.tickets.update(ticket.id, updated_at=now)
+        return ticket
+
+    async def nudge(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
+        """The reporter's reminder (催一下), at most once per local day per ticket."""
+        ticket = await self._reporters(r, actor, ticket_id, open_states())
+        now = self.clock.now()
+        today = now.astimezone(self.tz).date()
+        for event in await r.tickets.events(ticket.id):
+            if event.kind is EventKind.URGED and event.actor_id == actor.id and \
+                    event.at.astimezone(self.tz).date() == today:
+                raise TicketError("mytickets.nudged_today")
+        await r.tickets.add_event(ticket.id, actor.id, now, EventKind.URGED, ticket.state,
+                                  ticket.state)
+        return ticket
 
     async def colleagues(self, r: Repos, ticket: Ticket, actor: User) -> list[User]:
         """Who a ticket can be passed to: the grid's other workers, its instructor and chief."""
