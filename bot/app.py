@@ -10,9 +10,11 @@ from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.config import Settings
 from bot.domain.matters import load_matters
+from bot.domain.models import Role
 from bot.domain.surveys import load_surveys
 from bot.flows import organise, policy, polls
 from bot.flows.base import Services
+from bot.flows.commands import menu_of
 from bot.flows.router import Desk
 from bot.handlers.ratelimit import SendBudget
 from bot.handlers.telegram import TelegramChannel, TelegramHandler
@@ -45,9 +47,6 @@ from bot.services.waiting import WaitingTickets
 from storage import Database
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "queue", "ticket", "mytickets", "cancel", "help", "lang", "mydata",
-            "deleteme")
-COUNTER_COMMANDS = ("certificate", "board", "propose", "proposals")  # the counter, the courtyard
 
 
 def build_services(settings: Settings, clock: Clock | None = None,
@@ -181,8 +180,8 @@ async def set_commands(app: Application) -> None:
         log.warning("no public holidays known for %s: add them to %s (treated as ordinary weeks)",
                     ", ".join(map(str, missing)), svc.settings.holidays_file)
     for lang, code in (("zh-Hans", None), ("en", "en")):
-        commands = [BotCommand(c, svc.catalog.t(lang, f"command.{c}"))
-                    for c in COMMANDS + COUNTER_COMMANDS]
+        commands = [BotCommand(name, about)  # a resident's, until someone's role is known
+                    for name, about in menu_of(svc.catalog, Role.RESIDENT, lang)]
         await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
                                       language_code=code)
 

@@ -34,6 +34,7 @@ class RecordingChannel:
 
     def __init__(self) -> None:
         self.inbox: dict[str, list[Outgoing]] = defaultdict(list)
+        self.menus: dict[str, list[list[str]]] = {}  # each person's command menu
         self.toasts: list[str | None] = []
         self.uploads: dict[str, bytes] = {}  # files users sent, by file id
         self._ids = itertools.count(1)
@@ -42,6 +43,9 @@ class RecordingChannel:
         return self.uploads[file_id]
 
     async def send(self, message: Outgoing) -> str | None:
+        if message.commands is not None:
+            self.menus[message.to.external_id] = message.commands
+            return None
         self.inbox[message.to.external_id].append(message)
         return message.edit_ref or str(next(self._ids))
 

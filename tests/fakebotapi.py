@@ -743,7 +743,17 @@ class FakeBotAPI:
     @staticmethod
     def _commands_key(params: JSON) -> tuple[str, str]:
         scope = params.get("scope") or {}
-        return scope.get("type", "default"), str(params.get("language_code") or "")
+        if isinstance(scope, str):
+            scope = json.loads(scope)
+        kind = scope.get("type", "default")
+        if kind == "chat":  # one person's own menu
+            kind = f"chat:{scope.get('chat_id')}"
+        return kind, str(params.get("language_code") or "")
+
+    def menu_of(self, chat_id: int | None = None, language: str = "") -> list[str]:
+        """The command names a chat's menu shows (its own, else the default one)."""
+        key = (f"chat:{chat_id}" if chat_id is not None else "default", language)
+        return [c["command"] for c in self.commands.get(key, [])]
 
     def _set_commands(self, params: JSON, uploads: Uploads) -> bool:
         self.commands[self._commands_key(params)] = list(params.get("commands") or [])

@@ -93,7 +93,7 @@ async def test_stats_command_sends_text_and_a_chart(town: Town) -> None:
     await zhang.says("/stats month")
     assert "近30天" in zhang.last.text
     await town.person("1001").says("/stats")
-    assert "只供网格工作人员" in town.person("1001").last.text
+    assert "没有权限" in town.person("1001").last.text
 
 
 async def test_the_weekly_digest_goes_out_on_monday_at_eight(town: Town) -> None:
@@ -133,7 +133,7 @@ async def test_export_workbook_in_chat_and_from_the_command_line(
     actors = {row[5].value for row in events.iter_rows(min_row=2)}
     assert "王秀兰" in actors and "居民" in actors and "13900" not in str(actors)
     await town.person("2001").says("/export")
-    assert "只供网格工作人员" in town.person("2001").last.text
+    assert "没有权限" in town.person("2001").last.text
 
     monkeypatch.setenv("DATABASE_URL", town.svc.settings.database_url)
     out = tmp_path / "nov.xlsx"

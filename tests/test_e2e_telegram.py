@@ -6,7 +6,7 @@ import asyncio
 
 import sqlalchemy as sa
 
-from bot.domain.models import TicketState
+from bot.domain.models import Role, TicketState
 from bot.flows.base import Services
 from tests.e2e import (  # staffed_services is the `svc` fixture
     OTHER_WORKER,
@@ -28,8 +28,29 @@ async def test_onboarding_and_commands_over_http(chat: Chat, svc: Services) -> N
         menu = chat.api.last_to(RESIDENT)
         assert "登记完成" in menu.text
         assert menu.keyboard == ["📝 报事报修", "📖 政策咨询", "🎉 社区活动", "📋 我的工单"]
-        commands = chat.api.commands
-        assert any(c["command"] == "queue" for cmds in commands.values() for c in cmds)
+        default = chat.api.menu_of()
+        assert "mytickets" in default and "queue" not in default, "a newcomer's menu"
+        mine = chat.api.menu_of(RESIDENT)
+        assert {"mytickets", "certificate", "board", "lang"} <= set(mine)
+        assert not {"queue", "stats", "notice"} & set(mine)
+
+
+async def test_each_person_gets_the_command_menu_of_their_role(chat: Chat, svc: Services) -> None:
+    async with bot_for(chat, svc):
+        async with svc.db.tx() as r:
+            code = await svc.users.invite(r, await svc.community.current(), Role.GRID_WORKER,
+                                          ["G1"], "李网格")
+        await chat.say(4242, f"/start {code}")
+        worker = chat.api.menu_of(4242)
+        assert {"queue", "ticket", "duty", "ledger", "visit"} <= set(worker)
+        assert not {"notice", "certificate", "export"} & set(worker)
+        await chat.say(4242, "/lang en")
+        english = chat.api.commands[("chat:4242", "")]
+        assert any(c["command"] == "queue" and "Open tickets" in c["description"]
+                   for c in english), "the menu follows the person's language"
+        await chat.say(4242, "/notice")
+        refusal = chat.api.last_to(4242).text
+        assert "/notice" in refusal and "community staff" in refusal
 
 
 async def test_the_whole_loop_report_accept_ask_answer_resolve_confirm_rate(

@@ -59,6 +59,6 @@ async def test_without_a_phone_the_worker_stands_in_for_the_resident(town: Town)
 async def test_residents_cannot_report_by_proxy(town: Town) -> None:
     amy = await town.resident()
     await amy.says("🧓 代居民报事")
-    assert "请点下方" in amy.last.text or "只供" in amy.last.text
+    assert "请点下方" in amy.last.text or "没有权限" in amy.last.text
     await amy.presses("p1:compound:dzld")
     assert "过期" in amy.last.text

@@ -130,6 +130,8 @@ class Outgoing(BaseModel):
     edit_ref: str | None = None
     toast: str | None = None
     bulk: bool = False  # a digest or reminder: sent from what replies leave of the budget
+    # this person's command menu ([name, description] pairs); text-only channels ignore it
+    commands: list[list[str]] | None = None
 
 
 class Channel(Protocol):

@@ -9,7 +9,7 @@ from bot.domain.messages import Attachment
 from bot.domain.models import Role, open_states
 from bot.flows import menu
 from bot.flows.base import Ctx
-from bot.flows.fieldwork.doors import fieldwork_help
+from bot.flows.command import OFFICE, Command
 from bot.i18n import normalise_language
 
 NAME = "account"
@@ -18,9 +18,9 @@ PREFIX = "u1"
 
 async def cmd_help(ctx: Ctx) -> None:
     """Explains what this user can do, by role."""
-    key = {Role.RESIDENT: "help.resident", Role.STREET: "help.street"}.get(ctx.user.role,
-                                                                           "help.worker")
-    ctx.say(ctx.t(key) + fieldwork_help(ctx), keyboard=menu.keyboard(ctx))
+    from bot.flows.commands import help_text
+
+    ctx.say(help_text(ctx), keyboard=menu.keyboard(ctx))
 
 
 async def cmd_lang(ctx: Ctx, arg: str) -> None:
@@ -31,6 +31,10 @@ async def cmd_lang(ctx: Ctx, arg: str) -> None:
     lang = normalise_language(arg.strip())
     await ctx.r.users.update(ctx.user.id, lang=lang)
     ctx.user = ctx.user.model_copy(update={"lang": lang})
+    if ctx.user.is_registered:
+        from bot.flows.commands import sync_menu
+
+        sync_menu(ctx)  # the menu's descriptions in the new language
     menu.show(ctx, "account.lang_set")
 
 
@@ -101,3 +105,40 @@ async def cmd_kb(ctx: Ctx, arg: str) -> None:
         ctx.say(ctx.t("account.kb_broken", errors=str(exc)[:3000]))
         return
     ctx.say(ctx.t("account.kb_reloaded", count=len(kb.programmes)))
+
+
+async def cmd_start(ctx: Ctx, args: str) -> None:
+    """`/start [code]`: onboarding, an invite code, a community's link or a check-in QR code."""
+    from bot.flows import onboarding, organise
+
+    if args.strip().startswith("ci_"):  # a scanned check-in QR code
+        return await organise.cmd_checkin(ctx, args.strip()[3:])
+    return await onboarding.start(ctx, args.strip())
+
+
+async def cmd_cancel(ctx: Ctx) -> None:
+    """Leaves any flow without changing anything else."""
+    was_busy = not ctx.conv.idle
+    ctx.end()
+    if ctx.user.is_registered:
+        return menu.show(ctx, "menu.cancelled" if was_busy else "menu.nothing_to_cancel")
+    ctx.say(ctx.t("menu.cancelled_unregistered"), remove_keyboard=True)
+    return None
+
+
+async def cmd_menu(ctx: Ctx) -> None:
+    """Shows the main menu."""
+    menu.show(ctx)
+
+
+COMMANDS = (
+    Command("start", cmd_start, before_registration=True),
+    Command("help", cmd_help, before_registration=True, ends_flow=True),
+    Command("cancel", cmd_cancel, before_registration=True),
+    Command("menu", cmd_menu, ends_flow=True),
+    Command("lang", cmd_lang, before_registration=True),
+    Command("privacy", cmd_privacy, before_registration=True, ends_flow=True),
+    Command("mydata", cmd_mydata, before_registration=True, ends_flow=True),
+    Command("deleteme", cmd_deleteme, before_registration=True, ends_flow=True),
+    Command("kb", cmd_kb, roles=OFFICE),
+)

@@ -20,8 +20,10 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.activities import SKILLS, Activity, ActivityKind, Registration
 from bot.domain.messages import Attachment, Choice, Expect, InKind
+from bot.domain.models import Role
 from bot.flows import menu
 from bot.flows.base import Ctx, parse_id
+from bot.flows.command import Command
 from bot.services.activities import MAX_PARTY, ActivityError, qr_png
 
 NAME = "activities"
@@ -248,3 +250,6 @@ async def cmd_myhours(ctx: Ctx) -> None:
         lines.append(ctx.t("act.hours_line", date=f"{at.astimezone(tz):%Y-%m-%d}",
                            title=activity.title if activity else "—", hours=f"{hours:g}"))
     ctx.say("\n".join(lines))
+
+
+COMMANDS = (Command("myhours", cmd_myhours, roles=frozenset({Role.RESIDENT, Role.BUILDING_HEAD})),)

@@ -10,6 +10,7 @@ from bot.domain.models import GRID_ROLES, Duty, Role, open_states
 from bot.flows import street
 from bot.flows.base import PERIODS, Ctx, find_ticket, period_arg
 from bot.flows.civic import external
+from bot.flows.command import EVERYONE, GRID, OFFICE, SUPERVISORS, Command
 from bot.flows.counter import appointments
 from bot.services.export import workbook
 from bot.services.stats import compute
@@ -200,3 +201,17 @@ async def cmd_export(ctx: Ctx, arg: str) -> None:
     name = f"linli-{ctx.community.code}-{period}-{day:%Y%m%d}.xlsx"
     await ctx.svc.notifier.send(ctx.r, ctx.user, ctx.t("grid.exported", count=count),
                                 files=[Attachment.of(name, data)])
+
+
+COMMANDS = (
+    Command("duty", cmd_duty, roles=frozenset({Role.GRID_WORKER})),
+    Command("leave", cmd_leave, roles=GRID),
+    Command("overdue", cmd_overdue, roles=SUPERVISORS),
+    Command("move", cmd_move, roles=SUPERVISORS),
+    Command("category", cmd_category, roles=SUPERVISORS),
+    Command("merge", cmd_merge, roles=SUPERVISORS),
+    Command("history", cmd_history, roles=EVERYONE - {Role.STREET}),
+    Command("stats", cmd_stats, roles=SUPERVISORS | {Role.STREET},
+            explain={Role.GRID_WORKER: "registry.stats_worker"}),
+    Command("export", cmd_export, roles=frozenset({Role.CHIEF, *OFFICE, Role.STREET})),
+)

@@ -19,8 +19,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.domain.messages import Choice, Expect, InKind
-from bot.domain.models import PhotoKind, Ticket, TicketState, open_states
+from bot.domain.models import PhotoKind, Role, Ticket, TicketState, open_states
 from bot.flows.base import Ctx, parse_id
+from bot.flows.command import EVERYONE, Command
 from bot.services.tickets import WITHDRAWABLE, TicketError
 
 NAME = "mytickets"
@@ -171,3 +172,7 @@ async def withdraw(ctx: Ctx, ticket: Ticket) -> None:
     ticket = await ctx.svc.tickets.withdraw(ctx.r, ctx.user, ticket.id)
     await ctx.svc.notifier.to_assignee(ctx.r, ticket, "notify.withdrawn")
     ctx.say(ctx.t("mytickets.withdrawn", number=ticket.number), edit=True)
+
+
+COMMANDS = (Command("mytickets", start, roles=EVERYONE - {Role.STREET, Role.EXTERNAL},
+                    ends_flow=True),)

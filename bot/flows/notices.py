@@ -28,6 +28,7 @@ from bot.domain.messages import Choice, Expect, InKind
 from bot.domain.models import OFFICE_ROLES, Role
 from bot.flows import menu
 from bot.flows.base import Ctx, future_time, parse_id
+from bot.flows.command import EVERYONE, OFFICE, Command
 
 NAME = "notices"
 PREFIX = "n1"
@@ -294,3 +295,10 @@ async def toggle_topic(ctx: Ctx, value: str) -> None:
     muted = value in await ctx.r.announcements.muted(ctx.user.id)
     await ctx.r.announcements.set_muted(ctx.user.id, value, not muted)
     await cmd_subscriptions(ctx)
+
+
+COMMANDS = (
+    Command("notice", cmd_notice, roles=OFFICE),
+    Command("broadcasts", cmd_broadcasts, roles=OFFICE),
+    Command("subscriptions", cmd_subscriptions, roles=EVERYONE - {Role.STREET, Role.EXTERNAL}),
+)

@@ -51,6 +51,7 @@ async def start(ctx: Ctx, code: str = "") -> None:
         if user is not None:
             ctx.user = user
             ctx.end()
+            _sync_menu(ctx)
             menu.show(ctx, "street.role_bound" if user.role is Role.STREET
                       else "onboarding.role_bound", role=ctx.t(f"role.{user.role.value}"),
                       grids=", ".join(user.grids) or "—")
@@ -60,6 +61,7 @@ async def start(ctx: Ctx, code: str = "") -> None:
         ctx.say(ctx.t("onboarding.bad_code"))
     if ctx.user.is_registered and ctx.user.role != "resident":
         ctx.end()
+        _sync_menu(ctx)
         menu.show(ctx, "street.welcome" if ctx.user.role is Role.STREET
                   else "onboarding.welcome_staff", role=ctx.t(f"role.{ctx.user.role.value}"),
                   grids=", ".join(ctx.user.grids) or "—")
@@ -259,4 +261,11 @@ async def finish(ctx: Ctx) -> None:
     assert user is not None
     ctx.user = user
     ctx.end()
+    _sync_menu(ctx)
     menu.show(ctx, "onboarding.done", home=ctx.svc.cards.home(ctx.community, ctx.lang, user))
+
+
+def _sync_menu(ctx: Ctx) -> None:
+    from bot.flows.commands import sync_menu  # the registry imports most flows
+
+    sync_menu(ctx)

@@ -32,6 +32,7 @@ from bot.domain.models import OFFICE_ROLES
 from bot.flows import menu
 from bot.flows.activities import audience_text, details
 from bot.flows.base import Ctx, future_time, parse_id
+from bot.flows.command import OFFICE, Command
 from bot.services import numerals
 from bot.services.activities import ActivityError
 
@@ -419,3 +420,31 @@ async def remind(svc, r, community, timer) -> None:  # noqa: ANN001
                 user.lang, "act.reminder", title=activity.title, place=activity.place,
                 start=f"{activity.starts_at.astimezone(tz):%m-%d %H:%M}",
                 hours=timer.payload.get("hours"), code=registration.code), bulk=True)
+
+
+async def cmd_activity(ctx: Ctx) -> None:
+    """`/activity`: composes a community activity."""
+    ctx.end()
+    await cmd_new(ctx, ActivityKind.ACTIVITY)
+
+
+async def cmd_shift(ctx: Ctx) -> None:
+    """`/shift`: composes a volunteer duty."""
+    ctx.end()
+    await cmd_new(ctx, ActivityKind.SHIFT)
+
+
+async def cmd_checkout(ctx: Ctx, args: str) -> None:
+    """`/checkout CODE`: a volunteer's hours at the end of a duty."""
+    await cmd_checkin(ctx, args, out=True)
+
+
+COMMANDS = (
+    Command("activity", cmd_activity, roles=OFFICE),
+    Command("shift", cmd_shift, roles=OFFICE),
+    Command("activities", cmd_list, roles=OFFICE),
+    Command("checkin", cmd_checkin, roles=OFFICE),
+    Command("checkout", cmd_checkout, roles=OFFICE),
+    Command("leaderboard", cmd_leaderboard, roles=OFFICE),
+    Command("activitystats", cmd_month, roles=OFFICE),
+)

@@ -25,6 +25,7 @@ from bot.domain.messages import Attachment, Choice, Expect, InKind
 from bot.domain.models import OFFICE_ROLES, User
 from bot.flows import menu
 from bot.flows.base import Ctx, parse_id
+from bot.flows.command import OFFICE, Command
 from storage import Repos
 from storage.polls import Poll
 
@@ -217,3 +218,6 @@ def _chart(poll: Poll, counts: list[int], votes: str = "votes") -> bytes:
         figure.savefig(buffer, format="png")
         pyplot.close(figure)
     return buffer.getvalue()
+
+
+COMMANDS = (Command("poll", cmd_poll, roles=OFFICE),)

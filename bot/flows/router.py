@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import ModuleType
 
-from bot.domain.activities import ActivityKind
 from bot.domain.messages import Address, Channel, Incoming, InKind, Outgoing
 from bot.domain.models import Role
 from bot.domain.redact import log_context, note_role, role_of
@@ -21,9 +20,9 @@ from bot.flows import (
     alarm,
     answers,
     closure,
+    commands,
     faqdraft,
     fieldwork,
-    grid,
     guess,
     menu,
     mytickets,
@@ -57,6 +56,7 @@ BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
 STEP_BUTTONS = (onboarding, report, proxy, certificates)  # buttons of a conversation in progress
 DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess", "faq", "cert",
           *fieldwork.DRAFTS}
+REGISTRY = commands.REGISTRY
 HARMLESS = {"ack", "vote", "topicmute", *fieldwork.HARMLESS}  # never touch the conversation
 
 
@@ -322,70 +322,17 @@ async def menu_action(ctx: Ctx, key: str) -> None:
 
 
 async def command(ctx: Ctx, name: str, args: str) -> None:
-    """Runs a slash command; /cancel leaves any flow without changing anything else."""
-    if name == "start" and args.strip().startswith("ci_"):  # a scanned check-in QR code
-        return await organise.cmd_checkin(ctx, args.strip()[3:])
-    if name == "start":
-        return await onboarding.start(ctx, args.strip())
-    if name == "cancel":
-        was_busy = not ctx.conv.idle
-        ctx.end()
-        if ctx.user.is_registered:
-            return menu.show(ctx, "menu.cancelled" if was_busy else "menu.nothing_to_cancel")
-        ctx.say(ctx.t("menu.cancelled_unregistered"), remove_keyboard=True)
+    """Runs a slash command from the registry, refusing by role here and only here."""
+    declared = REGISTRY.get(name)
+    if declared is None:
+        ctx.say(ctx.t("err.unknown_command", command=name[:30]))
         return None
-    if not ctx.user.is_registered and name not in ("help", "lang", "privacy", "mydata",
-                                                   "deleteme"):
+    if not ctx.user.is_registered and not declared.before_registration:
         return await onboarding.start(ctx)
-    commands = {
-        "help": account.cmd_help, "menu": lambda c: _menu(c), "privacy": account.cmd_privacy,
-        "mydata": account.cmd_mydata, "deleteme": account.cmd_deleteme,
-        "mytickets": mytickets.start, "queue": work.cmd_queue,
-        "certificate": certificates.start, "counter": appointments.cmd_counter,
-        "board": board.cmd_board, "propose": proposals.cmd_propose,
-        "proposals": proposals.cmd_proposals, "survey": surveys.cmd_survey,
-    }
-    if name == "queue" and ctx.user.role is Role.EXTERNAL:
-        return await external.cmd_queue(ctx)
-    if name in commands:
+    if not declared.allows(ctx.user.role):
+        return commands.refuse(ctx, declared)
+    if declared.ends_flow:
         ctx.end()
-        return await commands[name](ctx)
-    if name == "ticket":
-        return await work.cmd_ticket(ctx, args)
-    with_args = {"duty": grid.cmd_duty, "leave": grid.cmd_leave, "move": grid.cmd_move,
-                 "category": grid.cmd_category, "history": grid.cmd_history,
-                 "merge": grid.cmd_merge, "stats": grid.cmd_stats, "export": grid.cmd_export}
-    if name in with_args:
-        return await with_args[name](ctx, args)
-    if name == "register":
-        return await appointments.cmd_register(ctx, args)
-    if name == "surveyresults":
-        return await surveys.cmd_results(ctx, args)
-    if name == "paper":
-        return await proposals.cmd_paper(ctx, args)
-    if name in ("pin", "publicity"):
-        return await (board.cmd_pin if name == "pin" else board.cmd_publicity)(ctx, args)
-    if name == "kb":
-        return await account.cmd_kb(ctx, args)
-    if name in ("activity", "shift"):
-        ctx.end()
-        kind = ActivityKind.ACTIVITY if name == "activity" else ActivityKind.SHIFT
-        return await organise.cmd_new(ctx, kind)
-    if name in ("checkin", "checkout"):
-        return await organise.cmd_checkin(ctx, args, out=name == "checkout")
-    plain = {"activities": organise.cmd_list, "leaderboard": organise.cmd_leaderboard,
-             "activitystats": organise.cmd_month, "notice": notices.cmd_notice,
-             "broadcasts": notices.cmd_broadcasts, "subscriptions": notices.cmd_subscriptions,
-             "poll": polls.cmd_poll,
-             "myhours": activities.cmd_myhours, **fieldwork.COMMANDS}
-    if name in plain:
-        return await plain[name](ctx)
-    if name == "overdue":
-        return await grid.cmd_overdue(ctx)
-    if name == "lang":
-        return await account.cmd_lang(ctx, args)
-    ctx.say(ctx.t("err.unknown_command", command=name[:30]))
-
-
-async def _menu(ctx: Ctx) -> None:
-    menu.show(ctx)
+    if declared.takes_args:
+        return await declared.run(ctx, args)
+    return await declared.run(ctx)

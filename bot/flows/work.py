@@ -21,6 +21,7 @@ from bot.domain.messages import Choice, Expect, InKind
 from bot.domain.models import EventKind, PhotoKind, Role, Ticket, TicketState, open_states
 from bot.flows import faqdraft
 from bot.flows.base import Ctx, find_ticket, parse_id
+from bot.flows.command import EVERYONE, WORKERS, Command
 from bot.services.policy import CONSULTATION
 from bot.services.tickets import TRANSITIONS, TicketError
 
@@ -291,3 +292,20 @@ async def _version(ctx: Ctx, ticket_id: int) -> int:
     """The id of the ticket's last event that changed its work, to spot a stale prompt."""
     events = await ctx.r.tickets.events(ticket_id)
     return max((e.id for e in events if e.kind not in _BACKGROUND), default=0)
+
+
+async def cmd_any_queue(ctx: Ctx) -> None:
+    """`/queue`: a worker's open tickets, or an external handler's hand-offs."""
+    from bot.flows.civic import external
+
+    if ctx.user.role is Role.EXTERNAL:
+        return await external.cmd_queue(ctx)
+    return await cmd_queue(ctx)
+
+
+COMMANDS = (
+    Command("queue", cmd_any_queue, roles=WORKERS | {Role.EXTERNAL}, ends_flow=True,
+            explain={Role.RESIDENT: "registry.queue_resident",
+                     Role.BUILDING_HEAD: "registry.queue_resident"}),
+    Command("ticket", cmd_ticket, roles=EVERYONE - {Role.STREET}),
+)

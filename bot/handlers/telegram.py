@@ -8,6 +8,8 @@ import logging
 from collections.abc import Callable
 
 from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -149,6 +151,10 @@ class TelegramChannel:
     async def _send(self, message: Outgoing) -> str | None:
         chat_id = int(message.to.external_id)
         kind = {"rate_limit_args": BULK if message.bulk or self.bulk else REPLY}
+        if message.commands is not None:  # this person's command menu, by their role
+            await self.bot.set_my_commands([BotCommand(n, d) for n, d in message.commands],
+                                           scope=BotCommandScopeChat(chat_id), **kind)
+            return None
         if message.edit_ref and not message.photos and len(message.text) <= TEXT_LIMIT:
             try:
                 edited = await self.bot.edit_message_text(

@@ -33,7 +33,7 @@ async def test_a_phone_change_needs_a_number_and_may_be_rejected(town: Town) -> 
     amy = await town.resident("1001")
     wang = town.person("2001")
     await wang.says("/household")
-    assert "只供网格工作人员" in wang.last.text
+    assert "没有权限" in wang.last.text
     await amy.says("/household")
     await amy.taps("联系电话变更")
     await amy.says("302")

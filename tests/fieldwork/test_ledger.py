@@ -95,7 +95,7 @@ async def test_another_grid_a_resident_and_another_building_head_read_nothing(
     assert "无效" in chen.last.text and not chen.heard("残疾")
     amy = await town.resident("1001")
     await amy.says("/ledger")
-    assert "只供网格工作人员" in amy.last.text
+    assert "没有权限" in amy.last.text
     await amy.presses("f1:b:dzld-1")
     assert not amy.heard("残疾")
     head = await town.staff("6001", Role.BUILDING_HEAD, [], "楼栋长老赵")
@@ -170,7 +170,7 @@ async def test_staff_extend_the_tag_list_and_a_new_sensitive_tag_needs_consent(
         town: Town) -> None:
     wang = town.person("2001")
     await wang.says("/tags")
-    assert "只供网格工作人员" in wang.last.text
+    assert "没有权限" in wang.last.text
     staff = await town.staff("5001", Role.STAFF, [], "社区周主任")
     await staff.says("/tags")
     assert "🔒低保" in staff.last.text and "新生儿" in staff.last.text

@@ -148,4 +148,4 @@ async def test_only_staff_may_import(town: Town) -> None:
     await wang.says("/ledger")
     assert not any("导入" in c.label for row in wang.last.choices for c in row)
     await wang.presses("f5:start:x")
-    assert "只供" in wang.last.text
+    assert "没有权限" in wang.last.text

@@ -135,7 +135,7 @@ async def test_progress_per_grid_for_chief_and_staff_and_the_export_rule(town: T
     await wang.says("102")
     await wang.taps("无人")
     await wang.says("/campaign")
-    assert "只供网格工作人员" in wang.last.text
+    assert "没有权限" in wang.last.text
     liu = town.person("4001")  # the chief
     await liu.says("/campaign")
     await liu.taps("冬季消防安全排查")

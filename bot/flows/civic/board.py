@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.announcements import Topic
 from bot.domain.messages import Choice, Expect, InKind
+from bot.domain.models import Role
 from bot.flows.base import Ctx, parse_id
+from bot.flows.command import EVERYONE, OFFICE, Command
 from bot.services.board import Entry
 from bot.services.tickets import TicketError
 
@@ -191,3 +193,10 @@ def _notice_choice(ctx: Ctx, entry: Entry) -> Choice:
     return Choice(label=ctx.t("board.line", pin="📌" if entry.pinned else "",
                               date=f"{entry.notice.created_at.astimezone(tz):%m-%d}", text=first),
                   data=f"y3:n:{entry.notice.id}")
+
+
+COMMANDS = (
+    Command("board", cmd_board, roles=EVERYONE - {Role.STREET}, ends_flow=True),
+    Command("pin", cmd_pin, roles=OFFICE),
+    Command("publicity", cmd_publicity, roles=OFFICE),
+)

@@ -18,7 +18,9 @@ record paper forms with `/paper sign ID BUILDING UNIT ROOM` and `/paper vote ID 
 from __future__ import annotations
 
 from bot.domain.messages import Choice, Expect, InKind
+from bot.domain.models import Role
 from bot.flows.base import Ctx, parse_id
+from bot.flows.command import GRID, OFFICE, RESIDENTS, Command
 from bot.services.civic import OPTIONS, RULES
 from bot.services.households import household_key, household_of, scope_name, scope_of
 from bot.services.tickets import TicketError
@@ -235,3 +237,10 @@ async def cmd_paper(ctx: Ctx, arg: str) -> None:
                           choice=ctx.t(f"civic.opt_{choice - 1}")))  # type: ignore[operator]
     except TicketError as refusal:
         ctx.say(ctx.t(refusal.key))
+
+
+COMMANDS = (
+    Command("propose", cmd_propose, roles=RESIDENTS, ends_flow=True),
+    Command("proposals", cmd_proposals, roles=RESIDENTS, ends_flow=True),
+    Command("paper", cmd_paper, roles=GRID | OFFICE | {Role.BUILDING_HEAD}),
+)

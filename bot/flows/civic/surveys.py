@@ -18,6 +18,7 @@ import base64
 from bot.domain.messages import Attachment, Choice, Expect, InKind
 from bot.domain.surveys import Question
 from bot.flows.base import Ctx, parse_id
+from bot.flows.command import OFFICE, Command
 from bot.services.tickets import TicketError
 
 NAME = "survey"
@@ -144,3 +145,9 @@ async def on_input(ctx: Ctx) -> None:
     except TicketError as refusal:
         ctx.end()
         ctx.say(ctx.t(refusal.key))
+
+
+COMMANDS = (
+    Command("survey", cmd_survey, roles=OFFICE, ends_flow=True),
+    Command("surveyresults", cmd_results, roles=OFFICE),
+)

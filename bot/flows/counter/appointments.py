@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.messages import Attachment, Choice, Expect, InKind
 from bot.flows.base import Ctx, parse_id
+from bot.flows.command import OFFICE, Command
 from bot.services.certificates import CounterError
 from bot.services.documents import certificate_docx, register_xlsx
 
@@ -176,3 +177,9 @@ def stats_notes(ctx: Ctx) -> None:
         ctx.svc.clock.now().astimezone(ZoneInfo(ctx.svc.settings.timezone)).date())
     if missing:
         ctx.say(ctx.t("counter.calendar_missing", years=", ".join(map(str, missing))))
+
+
+COMMANDS = (
+    Command("counter", cmd_counter, roles=OFFICE, ends_flow=True),
+    Command("register", cmd_register, roles=OFFICE),
+)

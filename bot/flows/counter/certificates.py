@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.matters import Matter
 from bot.domain.messages import Choice, Expect, InKind
 from bot.flows.base import Ctx
+from bot.flows.command import RESIDENTS, Command
 from bot.services.certificates import CounterError
 
 NAME = "cert"
@@ -284,3 +285,6 @@ def _takes(ctx: Ctx, matter: Matter) -> str:
     if days <= 0:
         return ctx.t("counter.takes_now")
     return ctx.t("counter.takes_days", n=f"{days:.1f}".removesuffix(".0"))
+
+
+COMMANDS = (Command("certificate", start, roles=RESIDENTS, ends_flow=True),)
