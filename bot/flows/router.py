@@ -37,7 +37,7 @@ from bot.flows import (
     work,
 )
 from bot.flows.base import Conversation, Ctx, Services
-from bot.flows.civic import board, external, proposals, surveys
+from bot.flows.civic import board, external, proposals, survey_compose, surveys
 from bot.flows.counter import appointments, certificates
 from bot.flows.fieldwork import care as fw_care
 from bot.i18n import normalise_language
@@ -49,14 +49,14 @@ updates_log = logging.getLogger("linli.updates")
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
     guess, faqdraft, external, certificates, appointments, board, proposals, surveys,
-    *fieldwork.MODULES)}
+    survey_compose, *fieldwork.MODULES)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
     notices, polls, guess, faqdraft, external, certificates, appointments, board, proposals,
-    surveys, *fieldwork.MODULES)}
+    surveys, survey_compose, *fieldwork.MODULES)}
 STEP_BUTTONS = (onboarding, report, proxy, certificates)  # buttons of a conversation in progress
 DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess", "faq", "cert",
-          *fieldwork.DRAFTS}
+          survey_compose.NAME, *fieldwork.DRAFTS}
 HARMLESS = {"ack", "vote", "topicmute", *fieldwork.HARMLESS}  # never touch the conversation
 
 
@@ -344,6 +344,7 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
         "certificate": certificates.start, "counter": appointments.cmd_counter,
         "board": board.cmd_board, "propose": proposals.cmd_propose,
         "proposals": proposals.cmd_proposals, "survey": surveys.cmd_survey,
+        "surveys": survey_compose.cmd_surveys,
     }
     if name == "queue" and ctx.user.role is Role.EXTERNAL:
         return await external.cmd_queue(ctx)

@@ -18,6 +18,7 @@ import base64
 from bot.domain.messages import Attachment, Choice, Expect, InKind
 from bot.domain.surveys import Question
 from bot.flows.base import Ctx, parse_id
+from bot.flows.civic import survey_compose
 from bot.services.tickets import TicketError
 
 NAME = "survey"
@@ -25,7 +26,7 @@ PREFIX = "y2"
 
 
 async def cmd_survey(ctx: Ctx) -> None:
-    """Lists the questionnaires staff can send."""
+    """Lists the questionnaires staff can send, and New questionnaire."""
     try:
         ctx.svc.surveys.authorise(ctx.user, ctx.community, "send")
     except TicketError as refusal:
@@ -33,7 +34,7 @@ async def cmd_survey(ctx: Ctx) -> None:
         return
     rows = [[Choice(label=t.title.get(ctx.lang), data=f"y2:tpl:{t.id}")]
             for t in ctx.svc.surveys.templates.templates]
-    ctx.say(ctx.t("survey.pick"), choices=rows)
+    ctx.say(ctx.t("survey.pick"), choices=[*rows, survey_compose.new_button(ctx)])
 
 
 async def cmd_results(ctx: Ctx, arg: str) -> None:
