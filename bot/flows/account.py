@@ -9,6 +9,7 @@ from bot.domain.messages import Attachment
 from bot.domain.models import Role, open_states
 from bot.flows import menu
 from bot.flows.base import Ctx
+from bot.flows.counter.help import counter_help
 from bot.flows.fieldwork.doors import fieldwork_help
 from bot.i18n import normalise_language
 
@@ -20,7 +21,7 @@ async def cmd_help(ctx: Ctx) -> None:
     """Explains what this user can do, by role."""
     key = {Role.RESIDENT: "help.resident", Role.STREET: "help.street"}.get(ctx.user.role,
                                                                            "help.worker")
-    ctx.say(ctx.t(key) + fieldwork_help(ctx), keyboard=menu.keyboard(ctx))
+    ctx.say(ctx.t(key) + fieldwork_help(ctx) + counter_help(ctx), keyboard=menu.keyboard(ctx))
 
 
 async def cmd_lang(ctx: Ctx, arg: str) -> None:
