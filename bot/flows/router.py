@@ -344,7 +344,7 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
         "certificate": certificates.start, "counter": appointments.cmd_counter,
         "board": board.cmd_board, "propose": proposals.cmd_propose,
         "proposals": proposals.cmd_proposals, "survey": surveys.cmd_survey,
-        "surveys": survey_compose.cmd_surveys,
+        "surveys": surveys.cmd_surveys,
     }
     if name == "queue" and ctx.user.role is Role.EXTERNAL:
         return await external.cmd_queue(ctx)

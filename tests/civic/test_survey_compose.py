@@ -141,7 +141,7 @@ async def test_staff_list_their_surveys_and_close_one(town: Town) -> None:
     assert "#1 社区居民年度满意度调查：1份答卷" in zhao.last.text
     await zhao.taps("结束问卷 #1")
     assert "问卷 #1 已结束，共1份答卷" in zhao.last.text
-    await zhao.presses("y4:close:1")
+    await zhao.presses("y2:close:1")
     assert "已经过期或无效" in zhao.last.text, "closed once"
     await zhao.says("/surveys")
     assert "已结束" in zhao.last.text and not zhao.last.choices

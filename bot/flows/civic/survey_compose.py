@@ -1,5 +1,4 @@
-"""Surveys composed in chat: staff write a questionnaire, pick its audience and send it; `/surveys`
-lists what was sent, with the answers so far, and closes one.
+"""Surveys composed in chat: staff write a questionnaire, pick its audience and send it.
 
 ```mermaid
 stateDiagram-v2
@@ -24,7 +23,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -67,8 +65,6 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     """Runs a composer button; only the community's staff may compose (the service checks)."""
     try:
         ctx.svc.surveys.authorise(ctx.user, ctx.community, "send")
-        if action == "close" and (survey_id := parse_id(value)) is not None:
-            return await close(ctx, survey_id)
         if action == "new":
             return start(ctx)
         if ctx.conv.flow != NAME:
@@ -277,36 +273,3 @@ async def send(ctx: Ctx) -> None:
     survey, sent = await ctx.svc.surveys.compose(ctx.r, ctx.community, ctx.user, questionnaire)
     ctx.end()
     ctx.say(ctx.t("survey.sent", id=survey.id, count=sent))
-
-
-async def cmd_surveys(ctx: Ctx) -> None:
-    """`/surveys`: the community's surveys with their answers so far; open ones can be closed."""
-    try:
-        ctx.svc.surveys.authorise(ctx.user, ctx.community, "results")
-    except TicketError as refusal:
-        ctx.say(ctx.t(refusal.key))
-        return
-    surveys = await ctx.r.surveys.of_community(ctx.community.id)
-    if not surveys:
-        ctx.say(ctx.t("survey_new.none"))
-        return
-    counts = await ctx.r.surveys.counts([s.id for s in surveys])
-    tz = ZoneInfo(ctx.svc.settings.timezone)
-    lines, rows = [ctx.t("survey_new.list_title")], []
-    for survey in surveys:
-        title = survey.title.get("en" if ctx.lang == "en" else "zh") or survey.title["zh"]
-        lines.append(ctx.t(f"survey_new.list_{survey.status}", id=survey.id, title=title,
-                           count=counts.get(survey.id, 0),
-                           closes=f"{survey.closes_at.astimezone(tz):%m-%d}"))
-        if survey.status == "open":
-            rows.append([ctx.choice("survey_new.btn_close", f"y4:close:{survey.id}",
-                                    id=survey.id)])
-    ctx.say("\n".join(lines), choices=rows)
-
-
-async def close(ctx: Ctx, survey_id: int) -> None:
-    """Closes a survey before its time."""
-    survey = await ctx.svc.surveys.close(ctx.r, ctx.community, ctx.user, survey_id)
-    count = (await ctx.r.surveys.counts([survey.id])).get(survey.id, 0)
-    ctx.toast = ctx.t("survey_new.closed", id=survey.id, count=count)
-    ctx.say(ctx.t("survey_new.closed", id=survey.id, count=count))
