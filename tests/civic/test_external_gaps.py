@@ -89,3 +89,17 @@ async def test_when_the_property_company_itself_refuses_it_is_not_told_twice(
     await wy.taps("不属于我方")
     await wy.says("门禁归业委会管")
     assert "已退回社区网格" in wy.last.text and not wy.heard("已由社区收回")
+
+
+async def test_the_worker_resolves_it_meanwhile_and_the_property_company_is_told(
+        town: Town) -> None:
+    amy, wang, wy = await town.resident(), town.person("2001"), await property_man(town)
+    await file_ticket(amy)
+    await hand_to_property(wang)
+    ticket = await town.only_ticket()
+    await wang.presses(f"t1:res:{ticket.id}")
+    await wang.says("门禁已由网格员联系厂家修好")
+    assert (await town.only_ticket()).state is TicketState.RESOLVED
+    assert f"工单 {ticket.number} 已由社区收回" in wy.last.text
+    await wy.presses(f"x1:done:{ticket.id}")
+    assert "已经过期或无效" in wy.last.text
