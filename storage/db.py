@@ -142,9 +142,18 @@ async def _street_communities(conn: AsyncConnection) -> None:
             community_id=served))
 
 
+async def _survey_audience(conn: AsyncConnection) -> None:
+    """Surveys keep their audience (a compound, a building), so only it may answer; earlier
+    surveys went to everyone."""
+    from storage.surveys import surveys  # (the tables above all live in storage.schema)
+
+    await add_missing_columns(conn, surveys, "audience")
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
-                               _growth_indexes, _media_tables, _street_communities]
+                               _growth_indexes, _media_tables, _street_communities,
+                               _survey_audience]
 
 
 class Database:
