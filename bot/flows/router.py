@@ -34,6 +34,7 @@ from bot.flows import (
     polls,
     proxy,
     report,
+    weblogin,
     work,
 )
 from bot.flows.base import Conversation, Ctx, Services
@@ -344,6 +345,7 @@ async def command(ctx: Ctx, name: str, args: str) -> None:
         "certificate": certificates.start, "counter": appointments.cmd_counter,
         "board": board.cmd_board, "propose": proposals.cmd_propose,
         "proposals": proposals.cmd_proposals, "survey": surveys.cmd_survey,
+        "web": weblogin.cmd_web,
     }
     if name == "queue" and ctx.user.role is Role.EXTERNAL:
         return await external.cmd_queue(ctx)

@@ -1,0 +1,62 @@
+"""The staff web desk: one-time login links (kept only as hashes) and which records a stored
+medium belongs to (so the desk shows a photo only to those who may see its ticket)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from storage.base import Repo
+from storage.certificates import application_photos
+from storage.media import media_refs
+from storage.schema import TS, metadata, ticket_photos
+
+desk_logins = sa.Table(
+    "desk_logins", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("used_at", TS, nullable=True),
+)
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a login token: a leaked table opens no session."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class DeskRepo(Repo):
+    async def add_login(self, token: str, user_id: int, now: datetime,
+                        expires_at: datetime) -> None:
+        """Keeps a new login link's hash; links older than a day are forgotten."""
+        await self.conn.execute(desk_logins.delete().where(
+            desk_logins.c.expires_at < now - timedelta(days=1)))
+        await self.conn.execute(desk_logins.insert().values(
+            token_hash=token_hash(token), user_id=user_id, created_at=now,
+            expires_at=expires_at))
+
+    async def use_login(self, token: str, now: datetime) -> int | None:
+        """The user a login link was made for, if it is unused and not expired; it is used up
+        at once (of two instances opening it together only one wins)."""
+        digest = token_hash(token)
+        used = await self.conn.execute(desk_logins.update().where(
+            desk_logins.c.token_hash == digest, desk_logins.c.used_at.is_(None),
+            desk_logins.c.expires_at > now).values(used_at=now))
+        if used.rowcount != 1:
+            return None
+        return (await self.conn.execute(sa.select(desk_logins.c.user_id).where(
+            desk_logins.c.token_hash == digest))).scalar_one()
+
+    async def media_holders(self, media_id: int) -> tuple[list[int], list[int]]:
+        """The tickets and the counter applications that show a stored medium."""
+        refs = [f"media:{media_id}", *(await self.conn.execute(sa.select(media_refs.c.ref).where(
+            media_refs.c.media_id == media_id))).scalars()]
+        tickets = (await self.conn.execute(sa.select(ticket_photos.c.ticket_id).where(
+            ticket_photos.c.file_id.in_(refs)).distinct())).scalars()
+        apps = (await self.conn.execute(sa.select(application_photos.c.application_id).where(
+            application_photos.c.file_id.in_(refs)).distinct())).scalars()
+        return [int(t) for t in tickets], [int(a) for a in apps]
