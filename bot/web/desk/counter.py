@@ -53,7 +53,7 @@ def routes(site: DeskSite) -> list[Route]:
                         < start + timedelta(days=1)), key=lambda a: a.slot_at)  # type: ignore
         far = datetime.max.replace(tzinfo=tz)
         apps.sort(key=lambda a: (a.slot_at or far, a.id))
-        return site.html("counter.html", visitor.user.lang, visitor=visitor,
+        return site.html("counter_queue.html", visitor.user.lang, visitor=visitor,
                          today=[line(visitor, a) for a in today],
                          apps=[line(visitor, a) for a in apps], month=f"{now:%Y-%m}",
                          missing_limit=MISSING_LIMIT,
