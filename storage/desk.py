@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from storage.base import Repo
-from storage.certificates import application_photos
+from storage.base import Repo, row_dict
+from storage.certificates import Application, application_photos, applications
 from storage.media import media_refs
 from storage.schema import TS, metadata, ticket_photos
 
@@ -60,3 +60,12 @@ class DeskRepo(Repo):
         apps = (await self.conn.execute(sa.select(application_photos.c.application_id).where(
             application_photos.c.file_id.in_(refs)).distinct())).scalars()
         return [int(t) for t in tickets], [int(a) for a in apps]
+
+    async def appointments(self, community_id: str, start: datetime,
+                           end: datetime) -> list[Application]:
+        """The counter applications with an appointment in [start, end), by time."""
+        rows = (await self.conn.execute(sa.select(applications).where(
+            applications.c.community_id == community_id, applications.c.slot_at >= start,
+            applications.c.slot_at < end).order_by(applications.c.slot_at,
+                                                  applications.c.id))).all()
+        return [Application(**row_dict(r)) for r in rows]

@@ -214,3 +214,19 @@ async def test_the_numbers_page_its_chart_and_the_workbook(
     assert book.status_code == 200 and book.content[:2] == b"PK"
     wang = await site.logged_in(town.person("2001"))
     assert (await wang.get("/desk/stats")).status_code == 403, "as /stats in chat"
+
+
+async def test_the_street_office_reads_the_communities_side_by_side(
+        site: Site, town: Town, file_ticket) -> None:  # noqa: ANN001
+    await file_ticket(await town.resident(), "楼顶漏水")
+    sun = await town.staff("7001", Role.STREET, [], "街道孙")
+    http = site.browser()
+    path = await site.link_for(sun)
+    await http.get(path)
+    opened = await http.post(path)
+    assert opened.headers["location"] == "/desk/stats", "a street account has no tickets"
+    page = await http.get("/desk/stats")
+    assert page.status_code == 200 and "代东社区" in page.text and "街道合计" in page.text
+    assert (await http.get("/desk/tickets")).status_code == 403
+    book = await http.get("/desk/stats/workbook.xlsx")
+    assert book.status_code == 200 and book.content[:2] == b"PK"

@@ -21,8 +21,9 @@ from storage.certificates import Application
 COOKIE = "linli_desk"
 SESSION_HOURS = 8
 SESSION = timedelta(hours=SESSION_HOURS)
-STATS_ROLES = frozenset({Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN})
-WORKBOOK_ROLES = frozenset({Role.CHIEF, Role.STAFF, Role.ADMIN})  # as /export in chat
+# as /stats and /export in chat; the street office reads every community's figures
+STATS_ROLES = frozenset({Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN, Role.STREET})
+WORKBOOK_ROLES = frozenset({Role.CHIEF, Role.STAFF, Role.ADMIN, Role.STREET})
 TICKET_ROLES = frozenset({*GRID_ROLES, *OFFICE_ROLES})
 
 

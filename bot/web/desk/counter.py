@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from bot.services.certificates import OPEN, STAFF_STEPS, CounterError
 from bot.services.documents import certificate_docx, register_xlsx
+from bot.services.media import media_id
 from bot.web.desk.auth import Refused, Visitor, authorise
 from bot.web.desk.site import HEADERS, DeskSite
 from storage import Repos
@@ -30,7 +31,8 @@ def routes(site: DeskSite) -> list[Route]:
     def local(moment: datetime | None) -> str:
         return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}" if moment else "—"
 
-    def line(visitor: Visitor, app: Application) -> dict[str, object]:
+    def line(visitor: Visitor, app: Application,
+             photos: dict[int, list[int]]) -> dict[str, object]:
         lang = visitor.user.lang
         matter = svc.certificates.catalogue.matter(app.matter_id)
         return {"app": app, "matter": svc.certificates.matter_name(lang, app),
@@ -38,7 +40,8 @@ def routes(site: DeskSite) -> list[Route]:
                 "slot": local(app.slot_at), "applied": local(app.created_at),
                 "due": local(app.due_at),
                 "steps": [s for s, (sources, _) in STAFF_STEPS.items() if app.state in sources],
-                "printable": bool(matter and matter.template and app.state != "cancelled")}
+                "printable": bool(matter and matter.template and app.state != "cancelled"),
+                "photos": photos.get(app.id, [])}
 
     async def queue(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
         """Today's appointments, then every application in progress."""
@@ -48,14 +51,16 @@ def routes(site: DeskSite) -> list[Route]:
         async with svc.db.read() as r:
             apps = await r.certificates.find(visitor.community.id, states=list(OPEN),
                                              limit=500)
-            every = await r.certificates.find(visitor.community.id, limit=5000)
-        today = sorted((a for a in every if a.slot_at and start <= a.slot_at
-                        < start + timedelta(days=1)), key=lambda a: a.slot_at)  # type: ignore
+            today = await r.desk.appointments(visitor.community.id, start,
+                                              start + timedelta(days=1))
+            photos = {a.id: [m for m in [media_id(ref) or await r.media.by_native_ref(ref)
+                                         for ref in await r.certificates.photos(a.id)] if m]
+                      for a in {a.id: a for a in [*apps, *today]}.values()}
         far = datetime.max.replace(tzinfo=tz)
         apps.sort(key=lambda a: (a.slot_at or far, a.id))
         return site.html("counter_queue.html", visitor.user.lang, visitor=visitor,
-                         today=[line(visitor, a) for a in today],
-                         apps=[line(visitor, a) for a in apps], month=f"{now:%Y-%m}",
+                         today=[line(visitor, a, photos) for a in today],
+                         apps=[line(visitor, a, photos) for a in apps], month=f"{now:%Y-%m}",
                          missing_limit=MISSING_LIMIT,
                          done=request.query_params.get("done", "") in STAFF_STEPS)
 
