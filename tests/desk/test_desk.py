@@ -230,3 +230,21 @@ async def test_the_street_office_reads_the_communities_side_by_side(
     assert (await http.get("/desk/tickets")).status_code == 403
     book = await http.get("/desk/stats/workbook.xlsx")
     assert book.status_code == 200 and book.content[:2] == b"PK"
+
+
+async def test_staff_resolve_a_question_routed_to_them_and_the_resident_is_told(
+        site: Site, town: Town, file_ticket) -> None:  # noqa: ANN001
+    zhao = await office(town)
+    amy = await town.resident()
+    ticket = await file_ticket(amy, "老年优待证在哪里办？", category="consultation")
+    assert ticket.grid_id is None and ticket.assignee_id == (await zhao.user()).id
+    desk = await site.logged_in(zhao)
+    page = await desk.get(f"/desk/tickets/{ticket.number}")
+    assert "办结" in page.text and "1001" not in page.text
+    done = await desk.post(f"/desk/tickets/{ticket.number}/resolve",
+                           data={"csrf": csrf_of(page), "note": "带身份证到社区服务站办理"})
+    assert done.status_code == 303
+    async with town.svc.db.read() as r:
+        assert await r.outbox.waiting_for("test", amy.external_id), "queued in the outbox"
+    await town.sender.drain()
+    assert "带身份证到社区服务站办理" in amy.last.text and ticket.number in amy.last.text
