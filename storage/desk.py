@@ -20,7 +20,8 @@ desk_logins = sa.Table(
               nullable=False, index=True),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("expires_at", TS, nullable=False),
-    sa.Column("used_at", TS, nullable=True),
+    sa.Column("used_at", TS, nullable=True),  # the link was opened: its session began
+    sa.Column("ended_at", TS, nullable=True),  # logged out: the session's cookie is void
 )
 
 
@@ -34,7 +35,7 @@ class DeskRepo(Repo):
                         expires_at: datetime) -> None:
         """Keeps a new login link's hash; links older than a day are forgotten."""
         await self.conn.execute(desk_logins.delete().where(
-            desk_logins.c.expires_at < now - timedelta(days=1)))
+            desk_logins.c.expires_at < now - timedelta(days=2)))  # sessions last 8 hours
         await self.conn.execute(desk_logins.insert().values(
             token_hash=token_hash(token), user_id=user_id, created_at=now,
             expires_at=expires_at))
@@ -50,6 +51,16 @@ class DeskRepo(Repo):
             return None
         return (await self.conn.execute(sa.select(desk_logins.c.user_id).where(
             desk_logins.c.token_hash == digest))).scalar_one()
+
+    async def session_live(self, digest: str) -> bool:
+        """Whether the session a used link opened has not been logged out (or forgotten)."""
+        return (await self.conn.execute(sa.select(desk_logins.c.token_hash).where(
+            desk_logins.c.token_hash == digest, desk_logins.c.used_at.is_not(None),
+            desk_logins.c.ended_at.is_(None)))).first() is not None
+
+    async def end_session(self, digest: str, now: datetime) -> None:
+        await self.conn.execute(desk_logins.update().where(
+            desk_logins.c.token_hash == digest).values(ended_at=now))
 
     async def media_holders(self, media_id: int) -> tuple[list[int], list[int]]:
         """The tickets and the counter applications that show a stored medium."""

@@ -41,11 +41,16 @@ async def test_a_login_link_works_once_and_only_for_ten_minutes(site: Site, town
     assert over.status_code == 401 and "8小时" in over.text, "sessions last 8 hours"
 
 
-async def test_logging_out_ends_the_session_on_this_computer(site: Site, town: Town) -> None:
+async def test_logging_out_ends_the_session_even_for_a_copied_cookie(
+        site: Site, town: Town) -> None:
     http = await site.logged_in(await office(town))
+    copy = site.browser()
+    copy.cookies.set("linli_desk", http.cookies["linli_desk"], path="/desk")
     page = await http.get("/desk/tickets")
+    assert (await copy.get("/desk/tickets")).status_code == 200
     assert (await http.post("/desk/logout", data={"csrf": csrf_of(page)})).status_code == 200
     assert (await http.get("/desk/tickets")).status_code == 401
+    assert (await copy.get("/desk/tickets")).status_code == 401, "void on the server too"
 
 
 async def test_a_worker_sees_only_their_grid_and_not_another_community(

@@ -1,4 +1,5 @@
-"""The desk's login links in storage, on SQLite and PostgreSQL: kept hashed, used once."""
+"""The desk's login links in storage, on SQLite and PostgreSQL: kept hashed, used once, and
+the session each opened until it is logged out."""
 
 from __future__ import annotations
 
@@ -28,5 +29,9 @@ async def test_a_login_link_is_stored_hashed_and_opens_once(any_db_url: str, clo
             assert await r.desk.use_login("secret-token", now) is None, "once"
             assert await r.desk.use_login("no-such-token", now) is None
             assert await r.desk.use_login("late-token", now + timedelta(minutes=10)) is None
+            opened, unused = token_hash("secret-token"), token_hash("late-token")
+            assert await r.desk.session_live(opened) and not await r.desk.session_live(unused)
+            await r.desk.end_session(opened, now)
+            assert not await r.desk.session_live(opened), "logged out"
     finally:
         await svc.db.dispose()

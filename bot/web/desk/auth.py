@@ -17,6 +17,7 @@ from bot.flows.base import Services
 from bot.flows.weblogin import DESK_ROLES
 from bot.services.certificates import CounterError
 from storage.certificates import Application
+from storage.desk import token_hash
 
 COOKIE = "linli_desk"
 SESSION_HOURS = 8
@@ -42,6 +43,7 @@ class Visitor:
     user: User
     community: Community
     csrf: str
+    session: str  # the hash of the link that opened it
 
 
 def authorise(svc: Services, visitor: Visitor, action: str, *, ticket: Ticket | None = None,
@@ -90,10 +92,10 @@ class Sessions:
             self._signer = URLSafeSerializer(secret, salt="linli-desk-session")
         return self._signer
 
-    async def open(self, user: User) -> str:
-        """A new session's cookie value for `user`."""
+    async def open(self, user: User, token: str) -> str:
+        """A new session's cookie value for `user`, who opened the link `token`."""
         now = self.svc.clock.now().timestamp()
-        return (await self.signer()).dumps({"u": user.id, "t": int(now),
+        return (await self.signer()).dumps({"u": user.id, "t": int(now), "s": token_hash(token),
                                             "c": secrets.token_urlsafe(16)})
 
     async def visitor(self, request: Request) -> Visitor:
@@ -105,17 +107,18 @@ class Sessions:
         try:
             data = (await self.signer()).loads(raw)
             user_id, issued, csrf = int(data["u"]), float(data["t"]), str(data["c"])
+            session = str(data["s"])
         except (BadSignature, KeyError, TypeError, ValueError):
             raise Refused(401, "desk.login_needed") from None
         age = self.svc.clock.now().timestamp() - issued
         if not 0 <= age < SESSION.total_seconds():
             raise Refused(401, "desk.session_over")
         async with self.svc.db.read() as r:
-            user = await r.users.get(user_id)
+            user = await r.users.get(user_id) if await r.desk.session_live(session) else None
         if user is None or user.role not in DESK_ROLES or not user.community_id:
             raise Refused(401, "desk.login_needed")
         community = await self.svc.community.of(user)
-        return Visitor(user, community, csrf)
+        return Visitor(user, community, csrf, session)
 
 
 async def check_csrf(request: Request, visitor: Visitor) -> dict[str, str]:

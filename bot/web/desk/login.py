@@ -39,14 +39,16 @@ def routes(site: DeskSite) -> list[Route]:
                              text=svc.catalog.t(lang, "desk.link_spent"))
         start = "/desk/tickets" if user.role in TICKET_ROLES else "/desk/stats"
         response = RedirectResponse(start, status_code=303, headers=HEADERS)
-        response.set_cookie(COOKIE, await site.sessions.open(user),
+        response.set_cookie(COOKIE, await site.sessions.open(user, token),
                             max_age=int(SESSION.total_seconds()), httponly=True,
                             samesite="lax", path="/desk",
                             secure=svc.settings.public_url.startswith("https://"))
         return response
 
     async def logout(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
-        """Ends the session on this computer."""
+        """Ends the session: its cookie no longer opens the desk, here or anywhere."""
+        async with svc.db.tx() as r:
+            await r.desk.end_session(visitor.session, svc.clock.now())
         response = site.html("message.html", visitor.user.lang,
                              title=svc.catalog.t(visitor.user.lang, "desk.logged_out_title"),
                              text=svc.catalog.t(visitor.user.lang, "desk.logged_out"))
