@@ -1,6 +1,6 @@
-"""The desk's counter: applications in progress and today's appointments, 材料不全 / 可领取 /
-已领取 through CertificateService (which tells the applicant), the filled certificate and the
-monthly issuing register."""
+"""The desk's counter: applications in progress and today's appointments, documents incomplete /
+ready to collect / collected through CertificateService (which tells the applicant), the filled
+certificate and the monthly issuing register."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def routes(site: DeskSite) -> list[Route]:
         return download(data, DOCX, f"{app.serial}.docx")
 
     async def register(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
-        """The month's issuing register (开具证明登记台账) as Excel."""
+        """The month's certificate issuing register as Excel."""
         authorise(svc, visitor, "counter/register")
         try:
             month = datetime.strptime(request.query_params.get("month", "")[:7], "%Y-%m")

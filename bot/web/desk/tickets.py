@@ -1,6 +1,6 @@
 """The desk's tickets: a filtered table, one ticket with its history and photos, and the chat's
 actions (accept, assign, resolve with a note) through TicketService and the Notifier, so the
-resident hears of it in their chat exactly as when a worker acts there."""
+resident hears of it in their chat (bot/web/desk/actions.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.domain.messages import Choice
 from bot.domain.models import Ticket, TicketState, open_states
 from bot.services.media import media_id
 from bot.services.tickets import TRANSITIONS, TicketError
+from bot.web.desk import actions
 from bot.web.desk.auth import Refused, Visitor, authorise
 from bot.web.desk.site import DeskSite
 from storage import Repos
@@ -180,7 +180,7 @@ def routes(site: DeskSite) -> list[Route]:
         number = request.path_params["number"]
         note = form.get("note", "").strip()
         lang = visitor.user.lang
-        if action not in ("accept", "resolve", "forward"):
+        if action not in actions.ACTIONS:
             raise Refused(404, "desk.no_action")
         if len(note) > NOTE_LIMIT:
             return message(visitor, 400, svc.catalog.t(lang, "err.too_long", limit=NOTE_LIMIT,
@@ -191,11 +191,12 @@ def routes(site: DeskSite) -> list[Route]:
             async with svc.db.tx() as r:
                 ticket = await find(r, visitor, number)
                 if action == "accept":
-                    await accept(r, visitor, ticket)
+                    await actions.accept(svc, r, visitor, ticket)
                 elif action == "resolve":
-                    await resolve(r, visitor, ticket, note)
+                    await actions.resolve(svc, r, visitor, ticket, note)
                 else:
-                    await forward(r, visitor, ticket, form.get("to", ""), note or None)
+                    await actions.forward(svc, r, visitor, ticket, form.get("to", ""),
+                                          note or None)
         except TicketError as refusal:
             status = 403 if refusal.key == "err.not_allowed" else 409
             return message(visitor, status, svc.catalog.t(lang, refusal.key, **refusal.values))
@@ -205,38 +206,6 @@ def routes(site: DeskSite) -> list[Route]:
     def message(visitor: Visitor, status: int, text: str) -> Response:
         return site.html("message.html", visitor.user.lang, visitor=visitor, status=status,
                          title=t(visitor, "desk.refused_title"), text=text)
-
-    async def accept(r: Repos, visitor: Visitor, ticket: Ticket) -> None:
-        """As the chat's 接单: the ticket is the visitor's, the resident told."""
-        done = await svc.tickets.transition(r, visitor.user, ticket.id, "accept")
-        await svc.notifier.to_residents(r, done, "notify.accepted",
-                                        follower_key="notify.accepted")
-
-    async def resolve(r: Repos, visitor: Visitor, ticket: Ticket, note: str) -> None:
-        """As the chat's 办结: resolved with the note; the resident asked to confirm."""
-        done = await svc.tickets.transition(r, visitor.user, ticket.id, "resolve", note=note)
-
-        def choices(lang: str) -> list[list[Choice]]:
-            return [[Choice(label=svc.catalog.t(lang, "btn.solved"), data=f"c1:ok:{done.id}"),
-                     Choice(label=svc.catalog.t(lang, "btn.unsolved"),
-                            data=f"c1:no:{done.id}")]]
-
-        await svc.notifier.to_residents(r, done, "notify.resolved", choices=choices, note=note,
-                                        follower_key="privacy.follower_resolved")
-
-    async def forward(r: Repos, visitor: Visitor, ticket: Ticket, to: str,
-                      note: str | None) -> None:
-        """As the chat's 转派: the colleague gets the card, the resident is told."""
-        colleague = await r.users.get(int(to)) if to.isdigit() and len(to) < 10 else None
-        if colleague is None or colleague.community_id != visitor.community.id:
-            raise TicketError("err.stale")
-        done = await svc.tickets.transition(r, visitor.user, ticket.id, "forward",
-                                            assignee=colleague, note=note)
-        await svc.notifier.card_to(r, visitor.community, done, colleague,
-                                   intro_key="notify.forwarded_to_you",
-                                   name=visitor.user.display_name or f"#{visitor.user.id}")
-        await svc.notifier.to_residents(r, done, "notify.forwarded",
-                                        follower_key="notify.forwarded")
 
     async def media(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
         """A stored photo, to those who may see a ticket or application that shows it."""
