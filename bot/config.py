@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     counter_booking_days: int = Field(default=10, ge=1, le=60)
     proposal_threshold: int = Field(default=10, ge=1)
 
+    @property
+    def public_url(self) -> str:
+        """PUBLIC_BASE_URL without its trailing slash, else http://HTTP_HOST:HTTP_PORT."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::") else self.http_host
+        return f"http://{host}:{self.http_port}"
+
     @field_validator("telegram_bot_token", "bot_username", "public_base_url",
                      "telegram_webhook_url", "telegram_webhook_secret", mode="before")
     @classmethod

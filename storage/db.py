@@ -150,10 +150,15 @@ async def _survey_audience(conn: AsyncConnection) -> None:
     await add_missing_columns(conn, surveys, "audience")
 
 
+async def _desk_logins(conn: AsyncConnection) -> None:
+    """desk_logins: the staff web desk's one-time login links (hashed)."""
+    await create_missing_tables(conn)
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
                                _growth_indexes, _media_tables, _street_communities,
-                               _survey_audience]
+                               _survey_audience, _desk_logins]
 
 
 class Database:
