@@ -29,6 +29,7 @@ from storage.surveys import SurveyRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
 from storage.users import UserRepo
+from storage.webchat import WebChatRepo
 
 
 class Repos:
@@ -62,6 +63,7 @@ class Repos:
         self.civic = CivicRepo(conn)
         self.surveys = SurveyRepo(conn)
         self.media = MediaRepo(conn)
+        self.webchat = WebChatRepo(conn)
 
     def savepoint(self) -> AsyncTransaction:
         """A nested transaction: on an exception only its own work is undone, and the outer

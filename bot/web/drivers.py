@@ -33,4 +33,6 @@ DriverFactory = Callable[[Services, "object"], "Driver | None"]
 
 def factories() -> list[DriverFactory]:
     """Every channel `linli run` may serve besides Telegram, in mounting order."""
-    return []
+    from bot.web import chat
+
+    return [chat.make]
