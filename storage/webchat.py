@@ -24,6 +24,7 @@ webchat_messages = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.UniqueConstraint("web_user", "client_id", name="uq_webchat_messages_client"),
     sa.Index("ix_webchat_messages_user_id", "web_user", "id"),
+    sqlite_autoincrement=True,  # ids only grow: a stream resumes after the last one it saw
 )
 
 

@@ -4,11 +4,16 @@ are refused, and the conversation survives a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
 
 import httpx
 import sqlalchemy as sa
 
+from bot.domain.messages import Address
+from bot.domain.models import Role
+from bot.handlers.console import ensure_persona
 from bot.services.clock import ManualClock
 from storage.schema import tickets
 from tests.conftest import make_services
@@ -136,5 +141,75 @@ async def test_history_survives_a_restart_and_the_stream_resumes_after_its_last_
                 assert all(m["id"] > before[-1]["id"] for m in back.messages)
             finally:
                 await back.close()
+    finally:
+        await svc.db.dispose()
+
+
+def web_user_of(user: WebUser) -> str:
+    """The web user id the signed cookie carries (itsdangerous: value.signature)."""
+    return user.http.cookies["linli_web"].rsplit(".", 1)[0]
+
+
+async def test_a_worker_who_was_away_finds_the_new_ticket_and_the_resident_sees_it_accepted(
+        sqlite_url: str, clock: ManualClock) -> None:
+    svc = await make_services(sqlite_url, clock)
+    try:
+        async with serving(svc) as linli:
+            base = f"http://127.0.0.1:{linli.port}"
+            worker = await WebUser(base).open()
+            await worker.close()  # signed up, then went away
+            community = await svc.community.current()
+            await ensure_persona(svc, community, Address(channel="web", external_id=web_user_of(
+                worker)), Role.GRID_WORKER, "G1", None)
+            me = await WebUser(base).open()
+            try:
+                await onboard(me)
+                for label in ("报事报修", "环境卫生"):
+                    await me.taps(label)
+                await me.says("单元门坏了，关不上")
+                for label in ("跳过", "使用登记地址", "确认提交"):
+                    await me.taps(label)
+                assert "DD-20261123-0001" in me.screen()
+                async with asyncio.timeout(10):  # the card waits in the outbox, then is kept
+                    while not await kept_for(svc, web_user_of(worker), "单元门坏了"):  # noqa: ASYNC110
+                        await asyncio.sleep(0.05)
+
+                back = await WebUser(base, cookies=worker.http.cookies).open()
+                try:
+                    await back.until(lambda: "单元门坏了" in back.screen())
+                    await back.taps("接单")
+                    await me.until(lambda: "受理" in me.screen())
+                finally:
+                    await back.close()
+            finally:
+                await me.close()
+    finally:
+        await svc.db.dispose()
+
+
+async def kept_for(svc, web_user: str, text: str) -> bool:  # noqa: ANN001
+    async with svc.db.read() as r:
+        return any(text in m.payload.get("text", "") for m in await r.webchat.after(web_user, 0))
+
+
+async def test_deleteme_removes_the_web_conversation(sqlite_url: str, clock: ManualClock) -> None:
+    svc = await make_services(sqlite_url, clock)
+    try:
+        async with serving(svc) as linli:
+            me = await WebUser(f"http://127.0.0.1:{linli.port}").open()
+            try:
+                await onboard(me)
+                await me.says("我家住1号楼，电话13800001111")
+                await me.says("/deleteme")
+                await me.taps("确认删除")
+                assert "已删除" in me.bot_messages[-1]["text"], me.screen()
+                async with svc.db.read() as r:
+                    kept = await r.webchat.after(web_user_of(me), 0)
+                assert "13800001111" not in json.dumps([m.payload for m in kept],
+                                                        ensure_ascii=False)
+                assert [m.payload["text"] for m in kept if m.author == "bot"] == [
+                    me.bot_messages[-1]["text"]], "only the confirmation stays on screen"
+            finally:
+                await me.close()
     finally:
         await svc.db.dispose()
