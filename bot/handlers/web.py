@@ -21,6 +21,8 @@ from storage import Database
 CHANNEL = "web"
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _BASIC_TAGS = re.compile(r"&lt;(/?)(b|i|u|s)&gt;")
+_ENTITY = re.compile(r"&amp;(lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
+_TAG = re.compile(r"</?(b|i|u|s)>")
 
 
 def update_id_of(web_user: str, client_id: str) -> int:
@@ -60,8 +62,14 @@ def to_incoming(sender: Address, fields: dict[str, str], *, update_id: int,
 
 
 def safe_html(text: str) -> str:
-    """Telegram's basic HTML (<b>, <i>, <u>, <s>) kept, everything else escaped."""
-    return _BASIC_TAGS.sub(r"<\1\2>", html.escape(text, quote=False))
+    """Telegram's basic HTML as the page may show it: <b>, <i>, <u>, <s> and entities kept
+    (the text arrives escaped), any other markup escaped."""
+    return _BASIC_TAGS.sub(r"<\1\2>", _ENTITY.sub(r"&\1;", html.escape(text, quote=False)))
+
+
+def plain(text: str) -> str:
+    """Telegram's basic HTML as plain text."""
+    return html.unescape(_TAG.sub("", text))
 
 
 class Hub:
@@ -125,7 +133,8 @@ class WebChannel:
 
     async def render(self, message: Outgoing) -> dict[str, Any]:
         """The message as the page draws it: text, buttons, keys, and media by URL."""
-        payload: dict[str, Any] = {"text": message.text}
+        payload: dict[str, Any] = {"text": plain(message.text) if message.html
+                                   else message.text}
         if message.html:
             payload["html"] = safe_html(message.text)
         if message.choices:

@@ -16,6 +16,9 @@ async def test_a_resident_reports_a_problem_by_tapping_and_typing(
         async with serving(svc) as linli:
             page = phone
             page.set_default_timeout(8000)
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
             await page.goto(f"http://127.0.0.1:{linli.port}/")  # the printed URL leads here
             assert page.url.endswith("/chat")
             assert await page.get_attribute("html", "lang") == "zh-CN"
@@ -55,5 +58,6 @@ async def test_a_resident_reports_a_problem_by_tapping_and_typing(
 
             await page.reload()  # the history comes back with the page
             await page.get_by_text("DD-20261123-0001").last.wait_for()
+            assert errors == [], "no script error and nothing the page's CSP blocked"
     finally:
         await svc.db.dispose()

@@ -48,6 +48,8 @@ CSRF_HEADER = "X-CSRF-Token"
 MAX_TEXT = 20_000  # the desk refuses long texts politely; beyond this the post is refused
 MAX_BODY = MAX_BYTES + 64 * 1024
 POLL_SECONDS = 3.0  # another instance may have kept a message: look at the database anyway
+CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 PAGE_KEYS = ("title", "big_text", "send", "photo", "input_label", "placeholder", "location",
              "connecting", "offline", "no_location", "ask_phone", "sent_location", "file",
              "photo_alt", "you", "bot", "keys", "log", "failed")
@@ -119,9 +121,10 @@ class WebChat:
         strings = {k: self.svc.catalog.t(lang, f"web.{k}") for k in PAGE_KEYS}
         response = self.templates.TemplateResponse(request, "chat.html", {
             "lang": "zh-CN" if lang == "zh-Hans" else "en", "t": strings,
-            "strings": json.dumps(strings, ensure_ascii=False),
+            "strings": json.dumps(strings, ensure_ascii=False).replace("<", "\\u003c"),
             "csrf": await self.csrf_for(web_user)})
         response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Security-Policy"] = CSP
         if new:
             signed = Signer(await self.secret(), salt="web-user").sign(web_user).decode()
             https = (self.svc.settings.public_base_url or "").startswith("https://")
