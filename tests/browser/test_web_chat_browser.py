@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.services.clock import ManualClock
 from tests.browser.conftest import axe_violations
 from tests.conftest import make_services
-from tests.web.browserless import serving
+from tests.web.browserless import PNG, serving
 
 
 async def test_a_resident_reports_a_problem_by_tapping_and_typing(
@@ -39,7 +39,12 @@ async def test_a_resident_reports_a_problem_by_tapping_and_typing(
             await page.get_by_role("button", name="发送").click()
             await page.get_by_text("没有照片就点").wait_for()
             assert await page.locator(".msg.me .text").last.inner_text() == "垃圾桶满了，气味很大"
-            await tap("跳过", "地址")
+            await page.get_by_label("发照片").set_input_files(files=[{
+                "name": "bin.png", "mimeType": "image/png", "buffer": PNG}])
+            await page.locator(".msg.me img").last.wait_for()
+            await page.wait_for_function(
+                "() => [...document.querySelectorAll('.msg.me img')].every(i => i.naturalWidth)")
+            await tap("完成", "地址")
             await tap("使用登记地址", "确认")
             await page.get_by_role("button", name="确认提交").last.click()
             await page.get_by_text("DD-20261123-0001").last.wait_for()

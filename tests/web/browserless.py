@@ -4,6 +4,7 @@ event stream as EventSource does (and resuming it with Last-Event-ID)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import re
@@ -16,6 +17,9 @@ import httpx
 
 from bot.flows.base import Services
 from bot.serve import Linli, run
+
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhf"
+                       "DwAChwGA60e6kgAAAABJRU5ErkJggg==")  # one pixel
 
 
 @asynccontextmanager

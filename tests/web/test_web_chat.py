@@ -5,7 +5,6 @@ are refused, and the conversation survives a restart."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 
 import httpx
@@ -17,10 +16,7 @@ from bot.handlers.console import ensure_persona
 from bot.services.clock import ManualClock
 from storage.schema import tickets
 from tests.conftest import make_services
-from tests.web.browserless import WebUser, serving
-
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhf"
-                       "DwAChwGA60e6kgAAAABJRU5ErkJggg==")
+from tests.web.browserless import PNG, WebUser, serving
 
 
 async def onboard(me: WebUser) -> None:

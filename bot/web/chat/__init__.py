@@ -9,9 +9,12 @@ from bot.web.chat.routes import WebChat
 from bot.web.drivers import Driver
 
 
-def make(svc: Services, _web: object) -> Driver:
+def make(svc: Services, web: object) -> Driver:
     """The web chat's routes, and the senders that keep outbox rows for web users."""
     chat = WebChat(svc)
+    metrics = getattr(web, "metrics", None)
+    if metrics is not None:  # handling times per channel and flow, as for Telegram
+        chat.desk.observe = metrics.observe
     sender = OutboxSender(svc.db, svc.clock, chat.channel)
     broadcasts = BroadcastSender(svc.db, svc.clock, chat.channel, svc.notices,
                                  svc.settings.broadcast_rate)
