@@ -45,7 +45,10 @@ async def test_a_resident_reports_a_problem_by_tapping_and_typing(
             await page.wait_for_function(
                 "() => [...document.querySelectorAll('.msg.me img')].every(i => i.naturalWidth)")
             await tap("完成", "地址")
-            await tap("使用登记地址", "确认")
+            await page.context.grant_permissions(["geolocation"])
+            await page.context.set_geolocation({"latitude": 34.3712, "longitude": 109.2134})
+            await tap("📍 发送位置", "已发送位置")  # the browser's position, as a pin
+            await page.get_by_role("button", name="确认提交").last.wait_for()
             await page.get_by_role("button", name="确认提交").last.click()
             await page.get_by_text("DD-20261123-0001").last.wait_for()
 
