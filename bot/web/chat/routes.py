@@ -19,7 +19,7 @@ from pathlib import Path
 
 from itsdangerous import BadSignature, Signer
 from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -146,12 +146,19 @@ class WebChat:
         web_user = await self._checked(request)
         if isinstance(web_user, Response):
             return web_user
-        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        length = request.headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY:
             return self.refuse(request, "web.too_large", 413)
         try:
             form = await request.form(max_files=1, max_fields=12, max_part_size=MAX_TEXT * 4)
         except Exception:  # noqa: BLE001 - not a form we can read
             return self.refuse(request, "web.bad_request", 400)
+        try:
+            return await self._take(request, web_user, form)
+        finally:
+            await form.close()
+
+    async def _take(self, request: Request, web_user: str, form: FormData) -> Response:
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         upload = form.get("photo")
         client_id = fields.get("client_id", "")
