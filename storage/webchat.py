@@ -21,6 +21,8 @@ webchat_messages = sa.Table(
     sa.Column("client_id", sa.String(64), nullable=True),  # the browser's id of what it sent
     sa.Column("replaces", sa.Integer, nullable=True),  # an edit of this earlier message
     sa.Column("payload", sa.Text, nullable=False),  # JSON, as the page renders it
+    # the stored media the message shows, as ",3,7," (the person may load those)
+    sa.Column("media", sa.String(400), nullable=True),
     sa.Column("created_at", TS, nullable=False),
     sa.UniqueConstraint("web_user", "client_id", name="uq_webchat_messages_client"),
     sa.Index("ix_webchat_messages_user_id", "web_user", "id"),
@@ -38,11 +40,13 @@ class WebMessage:
 
 class WebChatRepo(Repo):
     async def add(self, web_user: str, author: str, payload: dict[str, Any], now: datetime, *,
-                  client_id: str | None = None, replaces: int | None = None) -> int | None:
+                  client_id: str | None = None, replaces: int | None = None,
+                  media: list[int] | None = None) -> int | None:
         """Keeps one message; None when the browser's `client_id` was kept before (a retry)."""
+        shown = "".join(f",{m}" for m in media or [])[:398]
         values = {"web_user": web_user, "author": author, "client_id": client_id,
                   "replaces": replaces, "payload": json.dumps(payload, ensure_ascii=False),
-                  "created_at": now}
+                  "media": f"{shown}," if shown else None, "created_at": now}
         if client_id is not None:
             if not await insert_ignore(self.conn, webchat_messages, values):
                 return None
@@ -76,10 +80,9 @@ class WebChatRepo(Repo):
 
     async def shows_media(self, web_user: str, media_id: int) -> bool:
         """Whether one of the person's messages shows this stored medium."""
-        mark = f'%"/chat/media/{media_id}"%'
         return (await self.conn.execute(sa.select(webchat_messages.c.id).where(
             webchat_messages.c.web_user == web_user,
-            webchat_messages.c.payload.like(mark)).limit(1))).first() is not None
+            webchat_messages.c.media.like(f"%,{int(media_id)},%")).limit(1))).first() is not None
 
     async def forget(self, web_user: str) -> None:
         await self.conn.execute(webchat_messages.delete().where(

@@ -116,14 +116,14 @@ class WebChannel:
 
     async def send(self, message: Outgoing) -> str | None:
         web_user = message.to.external_id
-        payload = await self.render(message)
+        payload, media = await self.render(message)
         replaces = None
         async with self.db.tx() as r:
             if message.edit_ref and message.edit_ref.isdigit() and await r.webchat.owns(
                     web_user, int(message.edit_ref)):
                 replaces = int(message.edit_ref)
             kept = await r.webchat.add(web_user, "bot", payload, self.clock.now(),
-                                       replaces=replaces)
+                                       replaces=replaces, media=media)
         self.hub.notify(web_user)
         return str(replaces or kept)
 
@@ -131,8 +131,10 @@ class WebChannel:
         if toast:  # shown for a moment to whoever is connected; the reply itself is kept
             self.hub.notify(incoming.sender.external_id, ("toast", toast))
 
-    async def render(self, message: Outgoing) -> dict[str, Any]:
-        """The message as the page draws it: text, buttons, keys, and media by URL."""
+    async def render(self, message: Outgoing) -> tuple[dict[str, Any], list[int]]:
+        """The message as the page draws it (text, buttons, keys, media by URL), and the
+        stored media it shows."""
+        shown: list[int] = []
         payload: dict[str, Any] = {"text": plain(message.text) if message.html
                                    else message.text}
         if message.html:
@@ -148,29 +150,32 @@ class WebChannel:
             payload["remove_keyboard"] = True
         if message.expect is not None:
             payload["expect"] = message.expect.value
-        photos = [url for ref in message.photos if (url := await self._url(ref))]
+        photos = [url for ref in message.photos if (url := await self._url(ref, shown))]
         photos += [f"data:image/png;base64,{a.data_b64}" for a in message.files
                    if a.as_photo]
         if photos:
             payload["photos"] = photos
-        if message.voice and (url := await self._url(message.voice)):
+        if message.voice and (url := await self._url(message.voice, shown)):
             payload["voice"] = url
         files = [{"name": a.filename, "href": _data_url(a.filename, a.data_b64)}
                  for a in message.files if not a.as_photo]
-        if message.document and (url := await self._url(message.document)):
+        if message.document and (url := await self._url(message.document, shown)):
             files.append({"name": message.document, "href": url})
         if files:
             payload["files"] = files
-        return payload
+        return payload, shown
 
-    async def _url(self, ref: str) -> str | None:
+    async def _url(self, ref: str, shown: list[int]) -> str | None:
         """Where the page loads a medium: stored ones by id (a channel's own id is fetched
         into the store first, if it can be)."""
         found = media_id(ref)
         if found is None and self.media is not None:
             stored = await self.media.load(ref)
             found = stored.id if stored is not None else None
-        return media_url(found) if found is not None else None
+        if found is None:
+            return None
+        shown.append(found)
+        return media_url(found)
 
 
 _MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

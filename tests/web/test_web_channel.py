@@ -55,3 +55,6 @@ async def test_a_stored_photo_is_shown_by_its_url(svc: Services) -> None:
     await channel.send(Outgoing(to=ANN, text="您的照片", photos=[ref, "not-stored-anywhere"]))
     [message] = await kept(svc)
     assert message.payload["photos"] == [f"/chat/media/{ref.removeprefix('media:')}"]
+    async with svc.db.read() as r:
+        assert await r.webchat.shows_media("ann", int(ref.removeprefix("media:")))
+        assert not await r.webchat.shows_media("bob", int(ref.removeprefix("media:")))

@@ -15,7 +15,8 @@ async def test_kept_messages_resume_in_order_and_a_retry_is_kept_once(
             said = await r.webchat.add("ann", "me", {"text": "你好"}, now, client_id="c1")
             again = await r.webchat.add("ann", "me", {"text": "你好"}, now, client_id="c1")
             reply = await r.webchat.add("ann", "bot", {"text": "您好", "photos": [
-                "/chat/media/7"]}, now)
+                "/chat/media/7"]}, now, media=[7])
+            await r.webchat.add("bob", "me", {"text": 'x"/chat/media/7'}, now)  # typed
             edit = await r.webchat.add("ann", "bot", {"text": "您好！"}, now, replaces=reply)
             other = await r.webchat.add("bob", "me", {"text": "在吗"}, now, client_id="c1")
         assert again is None and said < reply < edit and other is not None
@@ -28,7 +29,7 @@ async def test_kept_messages_resume_in_order_and_a_retry_is_kept_once(
             assert await r.webchat.owns("ann", reply) and not await r.webchat.owns("bob", reply)
             assert await r.webchat.shows_media("ann", 7)
             assert not await r.webchat.shows_media("ann", 70)
-            assert not await r.webchat.shows_media("bob", 7)
+            assert not await r.webchat.shows_media("bob", 7), "typing a URL grants nothing"
         async with svc.db.tx() as r:
             await r.webchat.forget("ann")
             fresh = await r.webchat.add("ann", "bot", {"text": "已删除"}, now)

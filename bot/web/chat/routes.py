@@ -177,8 +177,10 @@ class WebChat:
         kept: int | None = 0
         if not fields.get("quiet"):  # the page's own greeting (/start) is not shown as said
             async with self.svc.db.tx() as r:
+                found = media_id(file_id)
                 kept = await r.webchat.add(web_user, "me", self._echo(request, fields, file_id),
-                                           self.svc.clock.now(), client_id=client_id)
+                                           self.svc.clock.now(), client_id=client_id,
+                                           media=[found] if found is not None else None)
             self.hub.notify(web_user)
         await self.desk.serve(incoming, self.channel)  # a retry is ignored by its update id
         async with self.svc.db.read() as r:
