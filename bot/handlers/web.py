@@ -95,9 +95,6 @@ class Hub:
             if not queue.full():
                 queue.put_nowait(item)
 
-    def connected(self, web_user: str) -> bool:
-        return bool(self._queues.get(web_user))
-
 
 def media_url(stored_id: int) -> str:
     return f"/chat/media/{stored_id}"

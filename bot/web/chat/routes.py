@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import hmac
 import json
-import logging
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -41,7 +40,6 @@ from bot.handlers.web import (
 from bot.i18n import normalise_language
 from bot.services.media import MAX_BYTES, media_id, owner_of, sniff_mime
 
-log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 COOKIE = "linli_web"
 CSRF_HEADER = "X-CSRF-Token"
