@@ -155,10 +155,15 @@ async def _desk_logins(conn: AsyncConnection) -> None:
     await create_missing_tables(conn)
 
 
+async def _webchat_messages(conn: AsyncConnection) -> None:
+    """webchat_messages: what each web chat user sent and was sent, for history and resume."""
+    await create_missing_tables(conn)
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
                                _growth_indexes, _media_tables, _street_communities,
-                               _survey_audience, _desk_logins]
+                               _survey_audience, _desk_logins, _webchat_messages]
 
 
 class Database:

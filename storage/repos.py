@@ -30,6 +30,7 @@ from storage.surveys import SurveyRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
 from storage.users import UserRepo
+from storage.webchat import WebChatRepo
 
 
 class Repos:
@@ -64,6 +65,7 @@ class Repos:
         self.surveys = SurveyRepo(conn)
         self.media = MediaRepo(conn)
         self.desk = DeskRepo(conn)
+        self.webchat = WebChatRepo(conn)
 
     def savepoint(self) -> AsyncTransaction:
         """A nested transaction: on an exception only its own work is undone, and the outer

@@ -33,6 +33,6 @@ DriverFactory = Callable[[Services, "object"], "Driver | None"]
 
 def factories() -> list[DriverFactory]:
     """Every channel `linli run` may serve besides Telegram, in mounting order."""
-    from bot.web import desk
+    from bot.web import chat, desk
 
-    return [desk.make]
+    return [chat.make, desk.make]
