@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import html
 import re
-
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
