@@ -419,7 +419,12 @@ async def submit(ctx: Ctx) -> None:
         return
     category = ctx.community.category(ticket.category_id)
     assert category is not None
+    place = home(ctx) if ctx.conv.data.get("proxy") else None
     ctx.end()
+    if place is not None:  # a worker filed it for a resident: no congratulations, what to do
+        menu.show(ctx, "proxy.filed", number=ticket.number, place=place,
+                  respond=duration(ctx, category.respond_within))
+        return
     key = "report.filed_urgent" if ticket.urgent else "report.filed"
     menu.show(ctx, key, number=ticket.number, respond=duration(ctx, category.respond_within))
 
