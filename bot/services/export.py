@@ -15,10 +15,13 @@ from bot.domain.community import Community
 from bot.domain.models import Ticket
 from bot.domain.redact import mask_phones
 from bot.i18n import Catalog
+from bot.services.external import handler_figures
 from storage import Repos
 
 TICKET_COLUMNS = ("number", "category", "grid", "state", "urgent", "tier", "created",
                   "accepted", "resolved", "closed", "rating", "description", "place")
+HANDLER_COLUMNS = ("name", "handed", "done", "returned", "taken_back", "open", "median_hours",
+                   "satisfied")  # the supervision of 物业 and departments, per handler
 EVENT_COLUMNS = ("number", "time", "event", "from", "to", "actor", "note")
 
 
@@ -54,8 +57,19 @@ async def workbook(r: Repos, community: Community, start: datetime, end: datetim
                 t(lang, f"state.{event.to_state.value}") if event.to_state else "",
                 names.get(event.actor_id or 0, t(lang, "history.system")),
                 mask_phones(event.note or "")])  # a phone typed in an answer stays out
-    for ws in (sheet, events_sheet):
-        tidy(ws)
+    handlers_sheet = None
+    if figures := await handler_figures(r, community, start, end):
+        handlers_sheet = book.create_sheet(t(lang, "export.handlers_sheet"))
+        handlers_sheet.append([t(lang, f"export.col_handler_{c}") for c in HANDLER_COLUMNS])
+        for fig in figures:
+            median = fig.median
+            handlers_sheet.append([
+                fig.handler.name.get(lang), fig.handed, fig.done, fig.returned, fig.taken_back,
+                fig.open, round(median.total_seconds() / 3600, 1) if median else None,
+                round(fig.satisfaction * 100) if fig.satisfaction is not None else None])
+    for ws in (sheet, events_sheet, handlers_sheet):
+        if ws is not None:
+            tidy(ws)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue(), len(tickets)

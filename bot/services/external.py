@@ -45,6 +45,34 @@ class HandlerFigures:
         return satisfied_share(self.ratings)
 
 
+async def handler_figures(r: Repos, community: Community, start: datetime,
+                          end: datetime) -> list[HandlerFigures]:
+    """Hand-offs made in [start, end), per handler that had any."""
+    per: dict[str, HandlerFigures] = {}
+    for handoff in await r.handoffs.between(start, end):
+        handler = community.handler(handoff.handler_id)
+        if handler is None:
+            continue
+        # another community's city management is not ours
+        owner = await r.tickets.get(handoff.ticket_id)
+        if owner is None or owner.community_id != community.id:
+            continue
+        fig = per.setdefault(handler.id, HandlerFigures(handler))
+        fig.handed += 1
+        if handoff.outcome == "done" and handoff.ended_at is not None:
+            fig.done += 1
+            fig.durations.append(handoff.ended_at - handoff.at)
+            if owner.rating is not None:
+                fig.ratings.append(owner.rating)
+        elif handoff.outcome == "returned":
+            fig.returned += 1
+        elif handoff.outcome == "taken_back":
+            fig.taken_back += 1
+        else:
+            fig.open += 1
+    return [per[h.id] for h in community.external_handlers if h.id in per]
+
+
 class ExternalService:
     def __init__(self, clock: Clock, tickets: TicketService, notifier: Notifier,
                  catalog: Catalog) -> None:
@@ -217,29 +245,7 @@ class ExternalService:
     async def figures(self, r: Repos, community: Community, start: datetime,
                       end: datetime) -> list[HandlerFigures]:
         """Hand-offs made in [start, end), per handler that had any."""
-        per: dict[str, HandlerFigures] = {}
-        for handoff in await r.handoffs.between(start, end):
-            handler = community.handler(handoff.handler_id)
-            if handler is None:
-                continue
-            # another community's city management is not ours
-            owner = await r.tickets.get(handoff.ticket_id)
-            if owner is None or owner.community_id != community.id:
-                continue
-            fig = per.setdefault(handler.id, HandlerFigures(handler))
-            fig.handed += 1
-            if handoff.outcome == "done" and handoff.ended_at is not None:
-                fig.done += 1
-                fig.durations.append(handoff.ended_at - handoff.at)
-                if owner.rating is not None:
-                    fig.ratings.append(owner.rating)
-            elif handoff.outcome == "returned":
-                fig.returned += 1
-            elif handoff.outcome == "taken_back":
-                fig.taken_back += 1
-            else:
-                fig.open += 1
-        return [per[h.id] for h in community.external_handlers if h.id in per]
+        return await handler_figures(r, community, start, end)
 
     async def _to_residents(self, r: Repos, ticket: Ticket, key: str,
                             handler: ExternalHandler | None) -> None:

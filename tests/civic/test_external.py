@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.cli import main
 from bot.domain.models import EventKind, Role, TicketState
@@ -162,6 +165,12 @@ async def test_stats_show_figures_per_handler(town: Town) -> None:
     await liu.says("/stats week")
     assert ("地质六队小区物业服务中心：转办2件，办结1件，退回0件，在办1件；办结用时中位数3小时；"
             "满意率100%") in liu.text()
+    await liu.says("/export week")  # the monthly report carries the same supervision
+    [sent] = [f for m in liu.inbox for f in m.files if f.filename.endswith(".xlsx")]
+    book = load_workbook(io.BytesIO(base64.b64decode(sent.data_b64)))
+    rows = list(book["物业和相关单位"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("单位", "转办件数", "办结")
+    assert rows[1] == ("地质六队小区物业服务中心", 2, 1, 0, 0, 1, 3, 100)
 
 
 def test_linli_invite_binds_an_account_to_a_handler(monkeypatch: pytest.MonkeyPatch,
