@@ -29,7 +29,7 @@ async def test_choices_are_numbered_and_a_digit_answers_them(svc: Services) -> N
     await channel.send(Outgoing(to=me, text="选一个", choices=[[
         Choice(label="甲", data="x1:a:1"), Choice(label="乙", data="x1:b:2")]],
         keyboard=[[KeyButton(label="📍", request_location=True), KeyButton(label="菜单")]]))
-    assert "  1. 甲\n  2. 乙\n  3. 菜单" in printed[0]
+    assert "  A1. 甲\n  A2. 乙\n  A3. 菜单" in printed[0]
     assert channel.parse("2", me).data == "x1:b:2"
     assert channel.parse("3", me).text == "菜单"
     assert channel.parse("9", me).text == "9", "a number that is no option is plain text"
@@ -67,3 +67,35 @@ async def test_a_report_in_one_console_reaches_the_worker_in_another(svc: Servic
     await run_console(svc, Role.RESIDENT, "1001", write=again.append, poll=0.01,
                       read=scripted([]))
     assert any("已被网格员受理" in line for line in again)
+
+
+async def test_a_card_that_arrives_meanwhile_is_answered_by_its_letter_only(
+        svc: Services) -> None:
+    printed: list[str] = []
+    channel = ConsoleChannel(svc, "zh-Hans", printed.append)
+    me = Address(channel="console", external_id="1")
+    await channel.send(Outgoing(to=me, text="工单 DD-1", choices=[[
+        Choice(label="接单", data="t1:acc:1"), Choice(label="办结", data="t1:res:1")]]))
+    channel.replying = False  # the user is reading; a new card comes in
+    await channel.send(Outgoing(to=me, text="工单 DD-2", choices=[[
+        Choice(label="接单", data="t1:acc:2")]]))
+    assert "  B1. 接单" in printed[-1]
+    assert channel.parse("1", me).data == "t1:acc:1", "a digit answers the card that was read"
+    assert channel.parse("b1", me).data == "t1:acc:2"
+    assert channel.parse("A2", me).data == "t1:res:1"
+    assert channel.parse("C1", me).text == "C1", "no such card: plain text"
+    assert channel.parse("/cards", me) is None
+    assert "[A] 工单 DD-1" in printed[-1] and "[B] 工单 DD-2" in printed[-1]
+
+
+async def test_a_trailing_backslash_continues_on_the_next_line(svc: Services) -> None:
+    from bot.handlers.console import run_console
+
+    out: list[str] = []
+    await run_console(svc, Role.STAFF, "5001", write=out.append, poll=0.01, read=scripted([
+        "/poll", "明年的春节联欢会放在哪天？", "腊月二十三\\", "腊月二十八\\", "正月初六",
+        "C2"]))  # 单选, answered by the card's letter
+    screen = "\n".join(out)
+    assert "单选还是多选" in screen, "three options in one message, so the poll goes on"
+    assert "匿名投票吗" in screen, "C2 answered card C"
+    assert screen.count("请输入选项") == 1, "the three lines were one answer, not re-asked"

@@ -7,6 +7,7 @@ import base64
 import contextlib
 import itertools
 import re
+import string
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,8 +24,14 @@ CHANNEL = "console"
 _files = itertools.count(1)
 
 
+LETTERS = string.ascii_uppercase
+CARD = re.compile(r"^([A-Za-z])(\d{1,2})$")
+
+
 class ConsoleChannel:
-    """Prints messages; remembers the last numbered options so a digit can answer them."""
+    """Prints messages; every message with options gets a letter (A, B, …), so `B2` answers
+    that card's second option. A bare digit answers the options of the reply to what the
+    user just did, never a card that arrived meanwhile."""
 
     name = CHANNEL
 
@@ -32,7 +39,10 @@ class ConsoleChannel:
         self.svc = svc
         self.lang = lang
         self.write = write
-        self.options: list[tuple[InKind, str]] = []
+        self.options: list[tuple[InKind, str]] = []  # of the latest reply
+        self.cards: dict[str, tuple[str, list[tuple[InKind, str]]]] = {}  # letter -> card
+        self.replying = True  # False while notifications arrive between the user's lines
+        self._letters = itertools.cycle(LETTERS)
 
     async def send(self, message: Outgoing) -> str | None:
         t = self.svc.catalog.t
@@ -50,26 +60,54 @@ class ConsoleChannel:
             self.write(t(self.lang, "cli.console_file", path=str(path)))
         if not message.text:
             return None
-        lines = [re.sub(r"</?[a-z]>", "", message.text) if message.html else message.text]
+        if message.commands is not None:
+            return None  # a command menu: the terminal has /help instead
+        text = re.sub(r"</?[a-z]>", "", message.text) if message.html else message.text
+        labels: list[str] = []
         options: list[tuple[InKind, str]] = []
         for row in message.choices:
             for choice in row:
                 options.append((InKind.BUTTON, choice.data))
-                lines.append(f"  {len(options)}. {choice.label}")
+                labels.append(choice.label)
         for row in message.keyboard or []:
             for key in row:
                 if key.request_location or key.request_contact:
                     continue  # a terminal has no pin or contact card: /loc and /phone instead
                 options.append((InKind.TEXT, key.label))
-                lines.append(f"  {len(options)}. {key.label}")
+                labels.append(key.label)
+        lines = [text]
         if options:
-            self.options = options
+            letter = next(self._letters)
+            self.cards.pop(letter, None)
+            self.cards[letter] = (text.split("\n", 1)[0][:60], options)
+            lines += [f"  {letter}{n}. {label}" for n, label in enumerate(labels, start=1)]
+            if self.replying:
+                self.options = options
         self.write("\n".join(lines) + "\n")
         return None
+
+    def list_cards(self) -> None:
+        """`/cards`: the cards still on screen, newest last, with their letters."""
+        if not self.cards:
+            self.write(self.svc.catalog.t(self.lang, "cli.console_no_cards"))
+            return
+        self.write("\n".join(f"  [{letter}] {first}" for letter, (first, _) in
+                             list(self.cards.items())[-10:]) + "\n")
 
     async def answer_button(self, incoming: Incoming, toast: str | None) -> None:
         if toast:
             self.write(f"({toast})")
+
+    def _pick(self, line: str) -> tuple[InKind, str] | None:
+        """The option `3` (of the latest reply) or `B3` (of card B) names, if any."""
+        if line.isdigit() and 1 <= int(line) <= len(self.options):
+            return self.options[int(line) - 1]
+        found = CARD.match(line)
+        if found and (card := self.cards.get(found.group(1).upper())):
+            number = int(found.group(2))
+            if 1 <= number <= len(card[1]):
+                return card[1][number - 1]
+        return None
 
     def parse(self, line: str, sender: Address) -> Incoming | None:
         """Reads one typed line: a digit picks an option; /photo, /voice, /loc, /phone simulate."""
@@ -77,11 +115,15 @@ class ConsoleChannel:
         if not line:
             return None
         head, _, rest = line.partition(" ")
-        if line.isdigit() and 1 <= int(line) <= len(self.options):
-            kind, value = self.options[int(line) - 1]
+        picked = self._pick(line)
+        if picked is not None:
+            kind, value = picked
             if kind is InKind.BUTTON:
                 return Incoming(sender=sender, kind=kind, data=value)
             return Incoming(sender=sender, kind=InKind.TEXT, text=value)
+        if line == "/cards":
+            self.list_cards()
+            return None
         if head == "/photo":
             return Incoming(sender=sender, kind=InKind.PHOTO,
                             file_id=f"console-photo-{rest or next(_files)}")
@@ -139,8 +181,9 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
     async def watch() -> None:
         while not stopping.is_set():
             await svc.timers.run_due()
-            await sender.drain()
-            await broadcasts.drain()
+            if not channel.replying:  # what arrives now is news, not the answer to a line
+                await sender.drain()
+                await broadcasts.drain()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), poll)
 
@@ -149,12 +192,16 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
         await _say(desk, channel, Incoming(sender=address, kind=InKind.COMMAND, command="start"))
         await sender.drain(wait=True)
         while True:
+            channel.replying = False
             try:
                 line = await asyncio.to_thread(read, "> ")
+                while line.endswith("\\"):  # a trailing backslash continues on the next line
+                    line = line[:-1] + "\n" + await asyncio.to_thread(read, "… ")
             except EOFError:
                 break
             if line.strip() in ("/quit", "/exit"):
                 break
+            channel.replying = True
             incoming = channel.parse(line, address)
             if incoming is not None:
                 await _say(desk, channel, incoming)
