@@ -203,8 +203,10 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
             await ctx.r.users.update(ctx.user.id, consent_at=ctx.svc.clock.now())
             ask_compound(ctx)
         else:
-            ctx.end()
-            ctx.say(ctx.t("onboarding.declined"))
+            ctx.end()  # nothing about them is kept; they may still read what is public
+            ctx.say(ctx.t("onboarding.declined"), choices=[
+                [ctx.choice("menu.policy", "k1:home:x"), ctx.choice("onboarding.btn_board",
+                                                                    "y3:home:x")]])
     elif step == Step.COMPOUND and ctx.community.compound(value):
         ctx.conv.data["compound"] = value
         ask_building(ctx)

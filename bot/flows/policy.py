@@ -69,7 +69,9 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     kb = ctx.svc.policy.kb
     if ctx.conv.flow == NAME and ctx.conv.step == Step.HOME and action != "ask":
         ctx.conv.data.pop("answers", None)  # check answers live only until the next step
-    if action == "group" and value in GROUPS:
+    if action == "home":
+        await start(ctx)
+    elif action == "group" and value in GROUPS:
         rows = [[Choice(label=p.name.get(ctx.lang), data=f"k1:show:{p.id}")]
                 for p in kb.in_group(value)]
         ctx.go(NAME, Step.HOME)

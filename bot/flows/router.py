@@ -258,7 +258,7 @@ async def route(ctx: Ctx) -> None:
         return await button(ctx, inc.data or "")
     if emergency := alarm.recognise(ctx):  # gas smell, fire, someone collapsed: at once, anywhere
         return await alarm.raise_alarm(ctx, emergency)
-    if not ctx.user.is_registered and ctx.conv.flow != onboarding.NAME:
+    if not ctx.user.is_registered and ctx.conv.flow != onboarding.NAME and not visiting(ctx):
         return await onboarding.start(ctx)
     if await answers.take(ctx, FLOWS.get(ctx.conv.flow)):  # typed labels press buttons
         return
@@ -283,6 +283,20 @@ async def route(ctx: Ctx) -> None:
                                                                             quiet=True):
         return  # a question about benefits, asked at any point
     menu.show(ctx, "menu.idle")
+
+
+VISITOR_BUTTONS = ("k1:home:", "k1:group:", "k1:show:", "y3:home:", "y3:t:", "y3:m:", "y3:n:",
+                   "y3:pub:", "y3:q:", "y3:x:")  # reading policies and public notices
+
+
+def visiting(ctx: Ctx) -> bool:
+    """Someone who has not (or would not) register may read policy cards and the notices that
+    went to everyone; asking staff, reminders and reports need registration."""
+    inc = ctx.inc
+    if inc.kind is InKind.BUTTON:
+        return (inc.data or "").startswith(VISITOR_BUTTONS)
+    return inc.kind is InKind.TEXT and (ctx.conv.flow, ctx.conv.step) in (
+        (policy.NAME, "home"), (board.NAME, "search"))
 
 
 async def button(ctx: Ctx, data: str) -> None:

@@ -43,11 +43,10 @@ class NoticeBoard:
         if action in ("pin", "publicity", "post"):
             allowed = actor.is_office and actor.community_id == community.id
         elif action == "object":
-            allowed = actor.role is Role.RESIDENT and entry is not None and \
-                self.visible(community, actor, entry.notice)
-        else:  # browse, read, search
-            allowed = actor.is_registered and (entry is None or self.visible(
-                community, actor, entry.notice))
+            allowed = actor.role is Role.RESIDENT and actor.is_registered and \
+                entry is not None and self.visible(community, actor, entry.notice)
+        else:  # browse, read, search: someone not registered sees what went to everyone
+            allowed = entry is None or self.visible(community, actor, entry.notice)
         if not allowed:
             raise TicketError("err.not_allowed")
         if action == "object" and entry is not None and not entry.objectable(self.clock.now()):

@@ -55,7 +55,9 @@ async def cmd_board(ctx: Ctx) -> None:
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
     """Runs a board button."""
     try:
-        if action == "t" and value in {t.value for t in Topic}:
+        if action == "home":
+            await cmd_board(ctx)
+        elif action == "t" and value in {t.value for t in Topic}:
             await show_list(ctx, ctx.t("board.list_topic", topic=ctx.t(f"board.topic_{value}")),
                             topic=value)
         elif action == "m" and len(value) == 6 and value.isdigit():
@@ -196,7 +198,8 @@ def _notice_choice(ctx: Ctx, entry: Entry) -> Choice:
 
 
 COMMANDS = (
-    Command("board", cmd_board, roles=EVERYONE - {Role.STREET}, ends_flow=True),
+    Command("board", cmd_board, roles=EVERYONE - {Role.STREET}, ends_flow=True,
+            before_registration=True),  # public notices, even without consent
     Command("pin", cmd_pin, roles=OFFICE),
     Command("publicity", cmd_publicity, roles=OFFICE),
 )
