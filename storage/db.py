@@ -160,10 +160,16 @@ async def _webchat_messages(conn: AsyncConnection) -> None:
     await create_missing_tables(conn)
 
 
+async def _users_room(conn: AsyncConnection) -> None:
+    """users.room: the room number a resident may add when they change their address."""
+    await add_missing_columns(conn, schema.users, "room")
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
                                _growth_indexes, _media_tables, _street_communities,
-                               _survey_audience, _desk_logins, _webchat_messages]
+                               _survey_audience, _desk_logins, _webchat_messages,
+                               _users_room]
 
 
 class Database:

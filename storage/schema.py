@@ -63,6 +63,7 @@ users = sa.Table(
     sa.Column("compound_id", sa.String(40)),
     sa.Column("building_id", sa.String(40)),
     sa.Column("unit", sa.String(40)),
+    sa.Column("room", sa.String(12)),  # optional; shown only to whoever holds their ticket
     sa.Column("consent_at", TS),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("leave_from", TS),

@@ -46,6 +46,7 @@ class User(BaseModel):
     compound_id: str | None = None
     building_id: str | None = None
     unit: str | None = None
+    room: str | None = None
     consent_at: datetime | None = None
     created_at: datetime
     leave_from: datetime | None = None

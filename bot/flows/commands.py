@@ -9,6 +9,7 @@ from bot.flows import (
     activities,
     fieldwork,
     grid,
+    moving,
     mytickets,
     notices,
     organise,
@@ -21,7 +22,7 @@ from bot.flows.civic import board, proposals, surveys
 from bot.flows.command import Command, Registry
 from bot.flows.counter import appointments, certificates
 
-REGISTRY = Registry([account, mytickets, work, grid, certificates, appointments, board,
+REGISTRY = Registry([account, mytickets, moving, work, grid, certificates, appointments, board,
                      proposals, surveys, organise, notices, polls, activities, fieldwork,
                      weblogin])
 INTROS = {Role.RESIDENT: "help.resident", Role.STREET: "help.street",

@@ -25,6 +25,7 @@ from bot.flows import (
     fieldwork,
     guess,
     menu,
+    moving,
     mytickets,
     notices,
     onboarding,
@@ -48,11 +49,11 @@ updates_log = logging.getLogger("linli.updates")
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
     guess, faqdraft, external, certificates, appointments, board, proposals, surveys,
-    mytickets, survey_compose, *fieldwork.MODULES)}
+    mytickets, survey_compose, moving, *fieldwork.MODULES)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
     notices, polls, guess, faqdraft, external, certificates, appointments, board, proposals,
-    surveys, survey_compose, *fieldwork.MODULES)}
+    surveys, survey_compose, moving, *fieldwork.MODULES)}
 STEP_BUTTONS = (onboarding, report, proxy, certificates)  # buttons of a conversation in progress
 DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess", "faq", "cert",
           survey_compose.NAME, *fieldwork.DRAFTS}

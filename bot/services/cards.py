@@ -89,6 +89,9 @@ class Cards:
         if with_contact and reporter and (reporter.contact_name or reporter.phone):
             lines.append(t(lang, "card.contact", name=reporter.contact_name or "",
                            phone=reporter.phone or ""))
+        if with_contact and reporter and reporter.room and reporter.building_id == \
+                ticket.building_id:  # the room of the home the ticket was filed from
+            lines.append(t(lang, "card.room", room=reporter.room))
         return "\n".join(lines)
 
     def worker_choices(self, lang: str, ticket: Ticket) -> list[list[Choice]]:
