@@ -33,4 +33,6 @@ DriverFactory = Callable[[Services, "object"], "Driver | None"]
 
 def factories() -> list[DriverFactory]:
     """Every channel `linli run` may serve besides Telegram, in mounting order."""
-    return []
+    from bot.handlers import wechat  # imported here: the handlers import this module's Driver
+
+    return [wechat.make_driver]
