@@ -4,6 +4,7 @@ encrypted callbacks, and the fake WeChat API receiving the customer-service mess
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -117,3 +118,172 @@ async def test_a_resident_subscribes_onboards_by_digits_and_reports_with_a_photo
     stored = await oa.svc.media.load(photo.file_id)
     assert stored is not None and stored.data == JPEG, "kept: WeChat's copy expires in 3 days"
     assert oa.api.token_calls and len(oa.api.token_calls) == 1, "the token is cached"
+
+
+async def bind_worker(svc: Services, openid: str = WANG) -> None:
+    """王秀兰, the on-duty grid worker of G1, follows the OA too."""
+    async with svc.db.tx() as r:
+        user = await svc.users.get_or_create(r, Address(channel="wechat", external_id=openid),
+                                             "zh-Hans")
+        await svc.users.bind(r, user, Role.GRID_WORKER, "daidong", ["G1"], "王秀兰", Duty.ON)
+
+
+async def outbox_to(svc: Services, openid: str) -> list[sa.Row]:
+    async with svc.db.read() as r:
+        return list((await r.conn.execute(sa.select(outbox).where(
+            outbox.c.external_id == openid).order_by(outbox.c.id))).all())
+
+
+async def test_a_retried_callback_is_handled_once(oa: OA) -> None:
+    amy = oa.follower(AMY)
+    await onboard(amy)
+    await amy.taps("报事报修")
+    await amy.taps("环境卫生")
+    await amy.says("楼下垃圾三天没人收")
+    await amy.taps("跳过", expect="地址")
+    await amy.taps("使用登记地址")
+    number = next(n for n, label in re.findall(r"(\d+)\. (.+)", amy.last) if "确认提交" in label)
+    mark = oa.api.count(AMY)
+    confirm = oa.servers.message(AMY, "text", Content=number)
+    answers = await asyncio.gather(*(oa.servers.post(confirm) for _ in range(3)))
+    assert [a.text for a in answers] == ["success"] * 3, "WeChat's three tries"
+    await oa.api.wait_for(AMY, contains="已提交", after=mark)
+    await amy.settle()
+    assert sum("已提交" in t for t in oa.api.texts(AMY)[mark:]) == 1
+    async with oa.svc.db.read() as r:
+        assert len(await r.tickets.find()) == 1
+
+
+async def test_a_bad_signature_is_refused_and_changes_nothing(oa: OA) -> None:
+    before = await count(oa.svc, processed_updates)
+    answer = await oa.servers.post(oa.servers.event(AMY, "subscribe"), forged=True)
+    assert answer.status_code == 403
+    await asyncio.sleep(0.2)
+    assert await count(oa.svc, processed_updates) == before
+    assert oa.api.count(AMY) == 0
+    async with oa.svc.db.read() as r:
+        assert await r.users.by_address("wechat", AMY) is None
+
+
+async def test_safe_mode_messages_are_decrypted_and_forged_ones_refused(
+        sqlite_url: str, clock) -> None:  # noqa: ANN001
+    async with serving(sqlite_url, clock, aes=True) as oa:
+        amy = oa.follower(AMY)
+        assert "1. " in await amy.subscribes()
+        await amy.taps("同意")
+        assert "小区" in amy.last or "地质六队" in amy.last
+        plain = WeChatServers(oa.servers.url)  # signed, but not encrypted
+        answer = await plain.post(plain.message(AMY, "text", Content="你好"))
+        assert answer.status_code in (400, 403)
+        forged = WeChatServers(oa.servers.url, aes_key="B" * 43)  # another account's key
+        answer = await forged.post(forged.message(AMY, "text", Content="你好"))
+        assert answer.status_code in (400, 403)
+
+
+async def test_a_spoken_description_is_used_as_text_and_the_voice_kept(oa: OA) -> None:
+    amy = oa.follower(AMY)
+    await onboard(amy)
+    await amy.taps("报事报修")
+    await amy.taps("环境卫生")
+    media_before = len(oa.api.media_gets)
+    await amy.speaks("三号楼下面的垃圾桶满了没人倒")
+    assert len(oa.api.media_gets) == media_before + 1, "the voice is fetched and kept"
+    await amy.taps("跳过", expect="地址")
+    await amy.taps("使用登记地址")
+    await amy.taps("确认提交", expect="已提交")
+    async with oa.svc.db.read() as r:
+        [ticket] = await r.tickets.find()
+    assert "垃圾桶满了" in ticket.description
+
+
+async def test_a_workers_card_reaches_a_wechat_resident(oa: OA) -> None:
+    await bind_worker(oa.svc)
+    amy, wang = oa.follower(AMY), oa.follower(WANG)
+    await onboard(amy)
+    number = "DD-" + (await files_a_report(amy)).split("DD-")[1][:13]
+    card = await oa.api.wait_for(WANG, contains="新工单")
+    assert "接单" in card and "1. " in card
+    assert any(m["msgtype"] == "image" for m in oa.api.sent[WANG]), "the photo goes along"
+    mark = oa.api.count(AMY)
+    await wang.taps("接单")
+    update = await oa.api.wait_for(AMY, contains="已被网格员受理", after=mark)
+    assert number in update
+
+
+async def test_outside_48_hours_the_update_fails_with_the_reason(oa: OA) -> None:
+    await bind_worker(oa.svc)
+    amy, wang = oa.follower(AMY), oa.follower(WANG)
+    await onboard(amy)
+    await files_a_report(amy)
+    await oa.api.wait_for(WANG, contains="新工单")
+    oa.api.silent(AMY)  # two days pass without a word from her
+    await wang.taps("接单")
+    for _ in range(200):
+        rows = await outbox_to(oa.svc, AMY)
+        if rows and rows[-1].failed_at is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert rows[-1].failed_at is not None and "45015" in rows[-1].error
+    assert 45015 in oa.api.refused and oa.api.templates == []
+
+
+async def test_outside_48_hours_a_template_message_goes_instead(
+        sqlite_url: str, clock) -> None:  # noqa: ANN001
+    async with serving(sqlite_url, clock, wechat_template_id="tmpl-ticket") as oa:
+        await bind_worker(oa.svc)
+        amy, wang = oa.follower(AMY), oa.follower(WANG)
+        await onboard(amy)
+        await files_a_report(amy)
+        await oa.api.wait_for(WANG, contains="新工单")
+        oa.api.silent(AMY)
+        await wang.taps("接单")
+        for _ in range(200):
+            if oa.api.templates:
+                break
+            await asyncio.sleep(0.05)
+        [sent] = oa.api.templates
+        assert sent["touser"] == AMY and sent["template_id"] == "tmpl-ticket"
+        assert sent["data"]["thing1"]["value"]
+        assert len(sent["data"]["thing1"]["value"]) <= 20
+
+
+async def test_an_expired_token_is_renewed_once(oa: OA) -> None:
+    amy = oa.follower(AMY)
+    await amy.subscribes()
+    assert len(oa.api.token_calls) == 1
+    oa.api.expire_tokens()
+    await amy.taps("同意")
+    assert oa.api.refused == [42001]
+    assert len(oa.api.token_calls) == 2 and oa.api.token_calls[1]["force_refresh"] is True
+    await amy.taps("地质六队")
+    assert len(oa.api.token_calls) == 2, "the new token is kept for everyone"
+
+
+async def test_a_video_gets_a_polite_reply(oa: OA) -> None:
+    amy = oa.follower(AMY)
+    await onboard(amy)
+    reply = await amy.deliver(oa.servers.message(AMY, "video", MediaId="v1",
+                                                 ThumbMediaId="t1"))
+    assert "请点" in reply and "1. 📝 报事报修" in reply, "what she can do instead"
+
+
+async def test_a_digit_answers_the_latest_message_a_letter_an_older_one(oa: OA) -> None:
+    await bind_worker(oa.svc)
+    amy, wang = oa.follower(AMY), oa.follower(WANG)
+    await onboard(amy)
+    await files_a_report(amy)
+    first = await oa.api.wait_for(WANG, contains="新工单")
+    prefix = first.rsplit("如 ", 1)[1][0]
+    mark = oa.api.count(WANG)
+    await amy.taps("报事报修")
+    await amy.taps("公共设施")
+    await amy.says("三楼楼道灯不亮")
+    await amy.taps("跳过", expect="照片")  # which facility: skipped
+    await amy.taps("跳过", expect="地址")
+    await amy.taps("使用登记地址")
+    await amy.taps("确认提交", expect="已提交")
+    await oa.api.wait_for(WANG, contains="新工单", after=mark)
+    await wang.says(f"{prefix}1", expect="处理中")  # 接单 on the first card, not the newest
+    async with oa.svc.db.read() as r:
+        one, two = sorted(await r.tickets.find(), key=lambda t: t.id)
+    assert (one.state.value, two.state.value) == ("accepted", "assigned")
