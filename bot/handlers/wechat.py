@@ -342,6 +342,21 @@ def _float(value: object) -> float | None:
         return None
 
 
+async def publish_menu(svc: Services) -> list[str]:
+    """Creates the OA's custom menu (three CLICK buttons); returns their names."""
+    lang = svc.settings.default_language
+    names = {"menu.report": "wechat.menu_report", "menu.policy": "wechat.menu_policy",
+             "menu.mytickets": "wechat.menu_mytickets"}
+    buttons = [{"type": "click", "name": svc.catalog.t(lang, names[key]), "key": key}
+               for key in MENU]
+    api = WeChatAPI(svc.settings, svc.db, svc.clock)
+    try:
+        await api.create_menu(buttons)
+    finally:
+        await api.close()
+    return [b["name"] for b in buttons]
+
+
 def make_driver(svc: Services, web: object) -> Driver | None:
     """The Official Account's driver, when WECHAT_APP_ID is set."""
     from bot.web.drivers import Driver
