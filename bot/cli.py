@@ -68,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the database schema up to date")
     wx = sub.add_parser("wechat", help="the WeChat Official Account (WECHAT_APP_ID …)")
     wx.add_argument("action", choices=["menu"],
-                    help="menu: publish the OA's custom menu (报事报修 / 政策咨询 / 我的工单)")
+                    help="menu: publish the OA's custom menu (report, benefits, my tickets)")
     acts = sub.add_parser("load-activities", help="publish activities and shifts from a file")
     acts.add_argument("file", type=Path)
     kb = sub.add_parser("kb", help="the policy knowledge base")

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     counter_slot_capacity: int = Field(default=3, ge=1)
     counter_booking_days: int = Field(default=10, ge=1, le=60)
     proposal_threshold: int = Field(default=10, ge=1)
-    # the WeChat Official Account (公众号); the channel is served when WECHAT_APP_ID is set
+    # the WeChat Official Account; the channel is served when WECHAT_APP_ID is set
     wechat_app_id: str | None = None
     wechat_app_secret: SecretStr | None = Field(default=None, validate_default=True)
     wechat_token: str | None = Field(default=None, validate_default=True)

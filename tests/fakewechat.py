@@ -8,7 +8,7 @@ It can refuse a token as expired (42001) and a recipient as silent for 48 hours 
     async with FakeWeChat() as api:
         ...  # WECHAT_API_BASE_URL=api.base_url
         api.silent("o-amy")                  # her next customer-service message fails 45015
-        text = await api.wait_for("o-amy", contains="已提交")
+        text = await api.wait_for("o-amy", contains="DD-")
 
 :class:`WeChatServers` posts callbacks the way WeChat does: XML signed with the token over
 (token, timestamp, nonce), and in safe mode encrypted with wechatpy's own ``WeChatCrypto``
@@ -218,7 +218,7 @@ class WeChatServers:
         return {"signature": signature, "timestamp": timestamp, "nonce": nonce}
 
     async def verify(self, echostr: str, *, forged: bool = False) -> httpx.Response:
-        """The URL check of the OA's server settings (服务器配置)."""
+        """The URL check the OA's server settings make."""
         async with httpx.AsyncClient() as http:
             return await http.get(self.url, params={**self.query(forged=forged),
                                                     "echostr": echostr})

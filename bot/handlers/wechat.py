@@ -1,4 +1,4 @@
-"""The WeChat Official Account (公众号): the `/wechat/mp` callback turns WeChat's XML into
+"""The WeChat Official Account: the `/wechat/mp` callback turns WeChat's XML into
 Incoming, replies go out as customer-service messages, choices as numbered options.
 
 WeChat waits 5 s for an answer and retries three times. The callback answers `success` as

@@ -72,7 +72,7 @@ async def oa(sqlite_url: str, clock) -> AsyncIterator[OA]:  # noqa: ANN001
 
 
 async def onboard(amy: Follower) -> None:
-    """Subscribes and registers at 地质六队 1号楼 1单元, by digits."""
+    """Subscribes and registers in building 1, unit 1 of the first compound, by digits."""
     welcome = await amy.subscribes()
     assert "1. " in welcome, "choices come as numbered options"
     await amy.taps("同意")
@@ -121,7 +121,7 @@ async def test_a_resident_subscribes_onboards_by_digits_and_reports_with_a_photo
 
 
 async def bind_worker(svc: Services, openid: str = WANG) -> None:
-    """王秀兰, the on-duty grid worker of G1, follows the OA too."""
+    """The on-duty grid worker of G1 follows the OA too."""
     async with svc.db.tx() as r:
         user = await svc.users.get_or_create(r, Address(channel="wechat", external_id=openid),
                                              "zh-Hans")
@@ -283,7 +283,7 @@ async def test_a_digit_answers_the_latest_message_a_letter_an_older_one(oa: OA) 
     await amy.taps("使用登记地址")
     await amy.taps("确认提交", expect="已提交")
     await oa.api.wait_for(WANG, contains="新工单", after=mark)
-    await wang.says(f"{prefix}1", expect="处理中")  # 接单 on the first card, not the newest
+    await wang.says(f"{prefix}1", expect="处理中")  # accepts the first card, not the newest
     async with oa.svc.db.read() as r:
         one, two = sorted(await r.tickets.find(), key=lambda t: t.id)
     assert (one.state.value, two.state.value) == ("accepted", "assigned")
