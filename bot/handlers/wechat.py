@@ -101,6 +101,8 @@ class WeChatChannel:
 
     async def _send(self, message: Outgoing) -> None:
         openid = message.to.external_id
+        if message.commands is not None:
+            return  # Telegram's command menu; the OA's menu is `linli wechat menu`
         for photo in message.photos:
             await self._image(openid, photo)
         for attachment in message.files:
