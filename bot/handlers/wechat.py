@@ -43,6 +43,7 @@ from bot.handlers.wechat_api import (
     WeChatError,
 )
 from bot.services.broadcast import BroadcastSender
+from bot.services.health import Health
 from bot.services.outbox import OutboxSender
 from storage.wechat import WeChatRepo
 
@@ -69,13 +70,18 @@ class WeChatChannel:
 
     name = CHANNEL
 
-    def __init__(self, svc: Services, api: WeChatAPI) -> None:
+    def __init__(self, svc: Services, api: WeChatAPI, health: Health | None = None) -> None:
         self.svc = svc
         self.api = api
+        self.health = health
 
     async def send(self, message: Outgoing) -> str | None:
         try:
             await self._send(message)
+        except httpx.HTTPError as exc:
+            if self.health is not None:
+                self.health.unreachable(CHANNEL, self.svc.clock.now(), exc.__class__.__name__)
+            raise RetryLater(2.0, exc.__class__.__name__) from exc
         except WeChatError as exc:
             if exc.errcode == OUT_OF_WINDOW:
                 return await self._template(message, exc)
@@ -85,8 +91,8 @@ class WeChatChannel:
                 raise RetryLater(3600.0 if exc.errcode == 45009 else 5.0,
                                  f"wechat {exc.errcode}") from exc
             raise
-        except httpx.HTTPError as exc:
-            raise RetryLater(2.0, exc.__class__.__name__) from exc
+        if self.health is not None and self.health.channel(CHANNEL).status != "ok":
+            self.health.ok(CHANNEL, self.svc.clock.now())
         return None
 
     async def _template(self, message: Outgoing, why: WeChatError) -> str | None:
@@ -367,7 +373,8 @@ def make_driver(svc: Services, web: object) -> Driver | None:
     if not settings.wechat_app_id:
         return None
     api = WeChatAPI(settings, svc.db, svc.clock)
-    channel = WeChatChannel(svc, api)
+    health = getattr(web, "health", None)
+    channel = WeChatChannel(svc, api, health)
     desk = Desk(svc, on_queued=lambda: svc.timers.on_queued(), wait_behind=True)
     metrics = getattr(web, "metrics", None)
     if metrics is not None:
@@ -376,7 +383,6 @@ def make_driver(svc: Services, web: object) -> Driver | None:
     sender = OutboxSender(svc.db, svc.clock, channel)
     broadcasts = BroadcastSender(svc.db, svc.clock, channel, svc.notices,
                                  settings.broadcast_rate)
-    health = getattr(web, "health", None)
 
     async def start() -> None:
         """Checks the API once: a failure is shown by /healthz, the callback serves anyway."""

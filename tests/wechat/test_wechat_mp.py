@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -104,6 +105,9 @@ async def test_the_url_check_echoes_only_to_a_signed_request(oa: OA) -> None:
     assert answer.status_code == 200 and answer.text == "echo-1234"
     forged = await oa.servers.verify("echo-1234", forged=True)
     assert forged.status_code == 403 and "echo" not in forged.text
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{oa.linli.port}") as http:
+        health = (await http.get("/healthz")).json()
+    assert health["channels"]["wechat"]["status"] == "ok", "its API answered at the start"
 
 
 async def test_a_resident_subscribes_onboards_by_digits_and_reports_with_a_photo(
@@ -287,3 +291,48 @@ async def test_a_digit_answers_the_latest_message_a_letter_an_older_one(oa: OA) 
     async with oa.svc.db.read() as r:
         one, two = sorted(await r.tickets.find(), key=lambda t: t.id)
     assert (one.state.value, two.state.value) == ("accepted", "assigned")
+
+
+async def test_a_sent_location_answers_where_and_a_reported_one_answers_nothing(oa: OA) -> None:
+    amy = oa.follower(AMY)
+    await onboard(amy)
+    mark = oa.api.count(AMY)
+    await oa.servers.post(oa.servers.event(AMY, "LOCATION", Latitude=34.37, Longitude=109.21,
+                                           Precision=30))  # WeChat reports it on opening
+    await asyncio.sleep(0.5)
+    assert oa.api.count(AMY) == mark, "nobody asked where she is"
+    await amy.taps("报事报修")
+    await amy.taps("环境卫生")
+    await amy.says("路口垃圾堆了很多")
+    await amy.taps("跳过", expect="地址")
+    await amy.deliver(oa.servers.message(AMY, "location", Location_X=34.3712,
+                                         Location_Y=109.2105, Scale=15, Label="代王街道"))
+    await amy.taps("确认提交", expect="已提交")
+    async with oa.svc.db.read() as r:
+        [ticket] = await r.tickets.find()
+    assert (ticket.latitude, ticket.longitude) == (34.3712, 109.2105)
+
+
+async def test_a_photo_gone_from_media_get_is_fetched_by_its_pic_url(oa: OA) -> None:
+    amy = oa.follower(AMY)
+    await onboard(amy)
+    await amy.taps("报事报修")
+    await amy.taps("环境卫生")
+    await amy.says("楼下垃圾三天没人收")
+    media_id = oa.api.upload(JPEG)
+    fields = oa.servers.message(AMY, "image", PicUrl=f"{oa.api.base_url}/pic/{media_id}",
+                                MediaId="m-not-served")
+    await amy.deliver(fields)
+    async with oa.svc.db.read() as r:
+        stored = await r.media.by_ref("wechat", "m-not-served")
+    assert stored is not None and "m-not-served" in oa.api.media_gets
+
+
+async def test_a_retried_subscribe_welcomes_once(oa: OA) -> None:
+    amy = oa.follower(AMY)
+    event = oa.servers.event(AMY, "subscribe")
+    answers = await asyncio.gather(*(oa.servers.post(event) for _ in range(3)))
+    assert [a.status_code for a in answers] == [200] * 3
+    await oa.api.wait_for(AMY, contains="同意")
+    await amy.settle()
+    assert sum("同意" in t for t in oa.api.texts(AMY)) == 1
