@@ -230,12 +230,12 @@ class Callback:
         except Exception:  # noqa: BLE001 - malformed XML
             return PlainTextResponse("bad request", status_code=400)
         incoming = await self.to_incoming(raw)
-        if incoming is not None:
-            await self._serve(incoming)
+        if incoming is not None and not await self._serve(incoming):
+            return PlainTextResponse("try again", status_code=503)  # WeChat retries
         return PlainTextResponse("success")
 
-    async def _serve(self, incoming: Incoming) -> None:
-        """Returns once the update is committed; its replies go on in the background."""
+    async def _serve(self, incoming: Incoming) -> bool:
+        """Returns once the update is committed (True); its replies go on in the background."""
         committed = asyncio.Event()
         task = asyncio.create_task(self.desk.serve(incoming, self.channel,
                                                    committed=committed.set))
@@ -244,6 +244,7 @@ class Callback:
         waiter = asyncio.create_task(committed.wait())
         await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
+        return committed.is_set()
 
     async def drain(self) -> None:
         """Waits for the replies still being handed over (at shutdown)."""
