@@ -23,7 +23,7 @@ wechat_tokens = sa.Table(
 
 wechat_options = sa.Table(
     "wechat_options", metadata,  # one row per message with options, per person
-    sa.Column("openid", sa.String(64), primary_key=True),
+    sa.Column("openid", sa.String(100), primary_key=True),  # "wecom:<userid>" on WeCom
     sa.Column("prefix", sa.String(2), primary_key=True),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("options", sa.JSON, nullable=False),  # [[kind, value], ...] in shown order

@@ -68,19 +68,24 @@ class WeChatChannel:
     """Sends Outgoing as customer-service messages; outside the 48-hour window a template
     message when one is configured, else the delivery fails with the reason."""
 
-    name = CHANNEL
-
-    def __init__(self, svc: Services, api: WeChatAPI, health: Health | None = None) -> None:
+    def __init__(self, svc: Services, api: WeChatAPI, health: Health | None = None, *,
+                 name: str = CHANNEL) -> None:
         self.svc = svc
         self.api = api
         self.health = health
+        self.name = name  # "wecom" for the WeCom app, which renders the same way
+
+    def key(self, user_id: str) -> str:
+        """Whose numbered options: the openid, or the WeCom user id marked as such."""
+        return user_id if self.name == CHANNEL else f"{self.name}:{user_id}"
 
     async def send(self, message: Outgoing) -> str | None:
         try:
             await self._send(message)
         except httpx.HTTPError as exc:
             if self.health is not None:
-                self.health.unreachable(CHANNEL, self.svc.clock.now(), exc.__class__.__name__)
+                self.health.unreachable(self.name, self.svc.clock.now(),
+                                        exc.__class__.__name__)
             raise RetryLater(2.0, exc.__class__.__name__) from exc
         except WeChatError as exc:
             if exc.errcode == OUT_OF_WINDOW:
@@ -91,8 +96,8 @@ class WeChatChannel:
                 raise RetryLater(3600.0 if exc.errcode == 45009 else 5.0,
                                  f"wechat {exc.errcode}") from exc
             raise
-        if self.health is not None and self.health.channel(CHANNEL).status != "ok":
-            self.health.ok(CHANNEL, self.svc.clock.now())
+        if self.health is not None and self.health.channel(self.name).status != "ok":
+            self.health.ok(self.name, self.svc.clock.now())
         return None
 
     async def _template(self, message: Outgoing, why: WeChatError) -> str | None:
@@ -126,9 +131,9 @@ class WeChatChannel:
         text = plain(message.text) if message.html else message.text
         options = numbered(message)
         async with self.svc.db.tx() as r:
-            user = await r.users.by_address(CHANNEL, openid)
+            user = await r.users.by_address(self.name, openid)
             prefix = await WeChatRepo(r.conn).show_options(
-                openid, [[kind.value, value] for kind, value, _ in options] if options else [],
+                self.key(openid), [[kind.value, value] for kind, value, _ in options],
                 self.svc.clock.now())
         if options:
             lang = user.lang if user else self.svc.settings.default_language
@@ -154,7 +159,7 @@ class WeChatChannel:
 
     async def _lang(self, openid: str) -> str:
         async with self.svc.db.read() as r:
-            user = await r.users.by_address(CHANNEL, openid)
+            user = await r.users.by_address(self.name, openid)
         return user.lang if user else self.svc.settings.default_language
 
     async def answer_button(self, incoming: Incoming, toast: str | None) -> None:
@@ -178,25 +183,22 @@ def numbered(message: Outgoing) -> list[tuple[InKind, str, str]]:
 class Callback:
     """The `/wechat/mp` endpoint: URL verification, signature, decryption, de-duplication."""
 
-    def __init__(self, svc: Services, api: WeChatAPI, channel: WeChatChannel,
-                 desk: Desk) -> None:
-        settings = svc.settings
-        assert settings.wechat_token and settings.wechat_app_id
+    def __init__(self, svc: Services, api: WeChatAPI, channel: WeChatChannel, desk: Desk, *,
+                 token: str, crypto: Any = None, path: str = PATH) -> None:
         self.svc = svc
         self.api = api
         self.channel = channel
         self.desk = desk
-        self.token = settings.wechat_token
-        aes = settings.wechat_aes_key
-        self.crypto = WeChatCrypto(self.token, aes.get_secret_value(), settings.wechat_app_id) \
-            if aes is not None else None
+        self.token = token
+        self.crypto = crypto  # wechatpy's WeChatCrypto in safe mode, else None
+        self.path = path
         self._tasks: set[asyncio.Task] = set()
 
     def routes(self) -> list[Route]:
-        return [Route(PATH, self.endpoint, methods=["GET", "POST"])]
+        return [Route(self.path, self.endpoint, methods=["GET", "POST"])]
 
-    def _signed(self, request: Request) -> bool:
-        q = request.query_params
+    def signed(self, q: Any) -> bool:
+        """The OA signs every callback over (token, timestamp, nonce)."""
         try:
             check_signature(self.token, q.get("signature", ""), q.get("timestamp", ""),
                             q.get("nonce", ""))
@@ -204,23 +206,31 @@ class Callback:
             return False
         return True
 
+    def echo(self, q: Any) -> str | None:
+        """What the URL check must get back; None when it is not signed."""
+        return q.get("echostr", "") if self.signed(q) else None
+
     async def endpoint(self, request: Request) -> Response:
-        """Echoes `echostr` to a signed GET; handles a signed POST, then answers `success`."""
-        if not self._signed(request):
-            log.warning("WeChat callback with a bad signature refused")
-            return PlainTextResponse("forbidden", status_code=403)
+        """Echoes the URL check; handles a signed POST, then answers `success`."""
+        q = request.query_params
         if request.method == "GET":
-            return PlainTextResponse(request.query_params.get("echostr", ""))
+            echo = self.echo(q)
+            if echo is None:
+                log.warning("%s URL check with a bad signature refused", self.channel.name)
+                return PlainTextResponse("forbidden", status_code=403)
+            return PlainTextResponse(echo)
+        if not self.signed(q):
+            log.warning("%s callback with a bad signature refused", self.channel.name)
+            return PlainTextResponse("forbidden", status_code=403)
         body = await request.body()
         if len(body) > MAX_BODY or b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
             return PlainTextResponse("bad request", status_code=400)
         if self.crypto is not None:
-            q = request.query_params
             try:
                 body = self.crypto.decrypt_message(body, q.get("msg_signature", ""),
                                                    q.get("timestamp", ""), q.get("nonce", ""))
             except InvalidSignatureException:
-                log.warning("WeChat callback with a bad msg_signature refused")
+                log.warning("%s callback with a bad msg_signature refused", self.channel.name)
                 return PlainTextResponse("forbidden", status_code=403)
             except Exception:  # noqa: BLE001 - not WeChat's encryption: nothing to handle
                 return PlainTextResponse("bad request", status_code=400)
@@ -257,7 +267,7 @@ class Callback:
         kind = str(raw.get("MsgType") or "").lower()
         if not openid:
             return None
-        sender = Address(channel=CHANNEL, external_id=openid)
+        sender = Address(channel=self.channel.name, external_id=openid)
         key = f"m:{raw['MsgId']}" if raw.get("MsgId") else f"e:{openid}:{raw.get('CreateTime')}"
         common: dict[str, Any] = {"sender": sender, "update_id": update_id(key)}
         if kind == "text":
@@ -295,7 +305,7 @@ class Callback:
                             longitude=_float(raw.get("Longitude")), **common)
         if event == "unsubscribe":
             async with self.svc.db.tx() as r:
-                await WeChatRepo(r.conn).forget(sender.external_id)
+                await WeChatRepo(r.conn).forget(self.channel.key(sender.external_id))
         return None  # reported locations while nobody asked, menu links, template receipts
 
     async def _asked_for_location(self, sender: Address) -> bool:
@@ -314,7 +324,8 @@ class Callback:
         if pick:
             letter, number = pick.group(1), int(pick.group(2))
             async with self.svc.db.read() as r:
-                options = await WeChatRepo(r.conn).options(sender.external_id, letter)
+                options = await WeChatRepo(r.conn).options(self.channel.key(sender.external_id),
+                                                           letter)
             if 1 <= number <= len(options):
                 kind, value = options[number - 1]
                 if kind == InKind.BUTTON.value:
@@ -380,7 +391,11 @@ def make_driver(svc: Services, web: object) -> Driver | None:
     metrics = getattr(web, "metrics", None)
     if metrics is not None:
         desk.observe = metrics.observe
-    callback = Callback(svc, api, channel, desk)
+    aes = settings.wechat_aes_key
+    assert settings.wechat_token
+    crypto = WeChatCrypto(settings.wechat_token, aes.get_secret_value(), settings.wechat_app_id) \
+        if aes is not None else None
+    callback = Callback(svc, api, channel, desk, token=settings.wechat_token, crypto=crypto)
     sender = OutboxSender(svc.db, svc.clock, channel)
     broadcasts = BroadcastSender(svc.db, svc.clock, channel, svc.notices,
                                  settings.broadcast_rate)

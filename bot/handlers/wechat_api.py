@@ -37,7 +37,7 @@ class WeChatAPI:
     def __init__(self, settings: Settings, db: Database, clock: Clock, *,
                  timeout: float = 10.0) -> None:
         assert settings.wechat_app_id and settings.wechat_app_secret
-        self.app_id = settings.wechat_app_id
+        self.app_id = settings.wechat_app_id  # the key of the cached token
         self._secret = settings.wechat_app_secret
         self.base = settings.wechat_api_base_url.rstrip("/")
         self.db = db
@@ -48,7 +48,7 @@ class WeChatAPI:
         await self.http.aclose()
 
     async def token(self, *, refresh: bool = False) -> str:
-        """The access token from the database, or a new stable token (stored for everyone)."""
+        """The access token from the database, or a new one (stored for every instance)."""
         from storage.wechat import WeChatRepo
 
         now = self.clock.now()
@@ -57,14 +57,18 @@ class WeChatAPI:
                 cached = await WeChatRepo(r.conn).token(self.app_id, now)
             if cached:
                 return cached
-        answer = await self._json("POST", "/cgi-bin/stable_token", json={
-            "grant_type": "client_credential", "appid": self.app_id,
-            "secret": self._secret.get_secret_value(), "force_refresh": refresh})
+        answer = await self._fetch_token(refresh)
         token = str(answer["access_token"])
         lifetime = timedelta(seconds=int(answer.get("expires_in", 7200)))
         async with self.db.tx() as r:
             await WeChatRepo(r.conn).put_token(self.app_id, token, now + lifetime - EARLY)
         return token
+
+    async def _fetch_token(self, refresh: bool) -> dict[str, Any]:
+        """The Official Account's stable token (the same for every caller until it expires)."""
+        return await self._json("POST", "/cgi-bin/stable_token", json={
+            "grant_type": "client_credential", "appid": self.app_id,
+            "secret": self._secret.get_secret_value(), "force_refresh": refresh})
 
     async def call(self, path: str, body: dict[str, Any] | None = None, *,
                    params: dict[str, str] | None = None,
