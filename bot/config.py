@@ -73,11 +73,19 @@ class Settings(BaseSettings):
     wechat_api_base_url: str = "https://api.weixin.qq.com"
     wechat_template_id: str | None = None  # for messages outside the 48-hour window
     wechat_template_field: str = "thing1"
+    # a self-built WeCom app for grid workers and staff; served when WECOM_CORP_ID is set
+    wecom_corp_id: str | None = None
+    wecom_agent_id: int | None = Field(default=None, validate_default=True)
+    wecom_secret: SecretStr | None = Field(default=None, validate_default=True)
+    wecom_token: str | None = Field(default=None, validate_default=True)
+    wecom_aes_key: SecretStr | None = Field(default=None, validate_default=True)
+    wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
 
     @field_validator("telegram_bot_token", "bot_username", "public_base_url",
                      "telegram_webhook_url", "telegram_webhook_secret", "wechat_app_id",
                      "wechat_app_secret", "wechat_token", "wechat_aes_key",
-                     "wechat_template_id", mode="before")
+                     "wechat_template_id", "wecom_corp_id", "wecom_agent_id", "wecom_secret",
+                     "wecom_token", "wecom_aes_key", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -90,11 +98,20 @@ class Settings(BaseSettings):
                        "WECHAT_APP_ID needs WECHAT_APP_SECRET and WECHAT_TOKEN")
         return value
 
-    @field_validator("wechat_aes_key")
+    @field_validator("wechat_aes_key", "wecom_aes_key")
     @classmethod
     def _wechat_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) != 43:
-            raise _bad("wechat_aes_key", "WECHAT_AES_KEY is the 43-character EncodingAESKey")
+            raise _bad("wechat_aes_key", "the AES key is the 43-character EncodingAESKey")
+        return value
+
+    @field_validator("wecom_agent_id", "wecom_secret", "wecom_token", "wecom_aes_key",
+                     mode="after")
+    @classmethod
+    def _wecom_complete(cls, value: object, info: ValidationInfo) -> object:
+        if value is None and info.data.get("wecom_corp_id"):
+            raise _bad("wecom_incomplete", "WECOM_CORP_ID needs WECOM_AGENT_ID, WECOM_SECRET, "
+                       "WECOM_TOKEN and WECOM_AES_KEY")
         return value
 
     @field_validator("database_url")

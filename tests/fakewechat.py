@@ -12,12 +12,15 @@ It can refuse a token as expired (42001) and a recipient as silent for 48 hours 
 
 :class:`WeChatServers` posts callbacks the way WeChat does: XML signed with the token over
 (token, timestamp, nonce), and in safe mode encrypted with wechatpy's own ``WeChatCrypto``
-(``msg_signature`` in the query). :class:`Follower` is one person in a dialogue.
+(``msg_signature`` in the query); :class:`WeComServers` does the same for the WeCom app.
+The fake answers WeCom's ``gettoken`` and ``message/send`` too (recorded in ``sent``).
+:class:`Follower` is one person in a dialogue, on either.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import itertools
 import re
@@ -27,6 +30,8 @@ from typing import Any
 import httpx
 from aiohttp import web
 from wechatpy.crypto import WeChatCrypto
+from wechatpy.enterprise.crypto import PrpCrypto
+from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 
 JSON = dict[str, Any]
 APP_ID = "wx0123456789abcdef"
@@ -35,6 +40,11 @@ TOKEN = "linli-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, as the OA shows it
 JPEG = b"\xff\xd8\xff\xe0 a photo from WeChat"
 AMR = b"#!AMR a voice from WeChat"
+CORP_ID = "ww0123456789abcdef"
+AGENT_ID = 1000002
+CORP_SECRET = "corp-secret"
+WECOM_TOKEN = "linli-work-token"
+WECOM_AES_KEY = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"
 
 
 class FakeWeChat:
@@ -63,6 +73,8 @@ class FakeWeChat:
         app.router.add_post("/cgi-bin/media/upload", self._media_upload)
         app.router.add_post("/cgi-bin/menu/create", self._menu_create)
         app.router.add_get("/pic/{media_id}", self._pic)
+        app.router.add_get("/cgi-bin/gettoken", self._gettoken)  # WeCom
+        app.router.add_post("/cgi-bin/message/send", self._app_send)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -141,6 +153,29 @@ class FakeWeChat:
             return self._error(40007, "invalid media_id")
         self.sent.setdefault(openid, []).append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _gettoken(self, request: web.Request) -> web.Response:
+        self.token_calls.append(dict(request.query))
+        if request.query.get("corpid") != CORP_ID or \
+                request.query.get("corpsecret") != CORP_SECRET:
+            return self._error(40001, "invalid secret")
+        token = f"work-token-{next(self._serial)}"
+        self._valid.add(token)
+        return web.json_response({"errcode": 0, "errmsg": "ok", "access_token": token,
+                                  "expires_in": 7200})
+
+    async def _app_send(self, request: web.Request) -> web.Response:
+        """WeCom's message/send: recorded with the customer-service messages, by user id."""
+        if not self._token_ok(request):
+            return self._error(42001, "access_token expired")
+        body = await request.json()
+        if body.get("agentid") != AGENT_ID:
+            return self._error(301002, "not allow operate another agent with this accesstoken")
+        if body["touser"] in self._silent:  # here: left the company
+            return web.json_response({"errcode": 0, "errmsg": "ok",
+                                      "invaliduser": body["touser"]})
+        self.sent.setdefault(body["touser"], []).append(body)
+        return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": "wm1"})
 
     async def _template_send(self, request: web.Request) -> web.Response:
         if not self._token_ok(request):
@@ -245,6 +280,39 @@ class WeChatServers:
         self.created += 1
         return {"ToUserName": "gh_linli", "FromUserName": openid, "CreateTime": self.created,
                 "MsgType": "event", "Event": event, **fields}
+
+
+class WeComServers(WeChatServers):
+    """WeCom calling the app's callback: every body encrypted, signed by `msg_signature`."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, token=WECOM_TOKEN)
+        self.crypto = WeComCrypto(WECOM_TOKEN, WECOM_AES_KEY, CORP_ID)
+
+    async def verify(self, echostr: str, *, forged: bool = False) -> httpx.Response:
+        key = base64.b64decode(WECOM_AES_KEY + "=")
+        encrypted = PrpCrypto(key).encrypt(echostr, CORP_ID)
+        encrypted = encrypted.decode() if isinstance(encrypted, bytes) else encrypted
+        timestamp, nonce = str(int(time.time())), str(self.msg_id())
+        token = "not-the-token" if forged else self.token
+        signature = hashlib.sha1("".join(sorted([token, timestamp, nonce, encrypted]))
+                                 .encode()).hexdigest()
+        async with httpx.AsyncClient() as http:
+            return await http.get(self.url, params={
+                "msg_signature": signature, "timestamp": timestamp, "nonce": nonce,
+                "echostr": encrypted})
+
+    async def post(self, fields: dict[str, Any], *, forged: bool = False) -> httpx.Response:
+        body = xml({**fields, "AgentID": AGENT_ID})
+        timestamp, nonce = str(int(time.time())), str(self.msg_id())
+        encrypted = self.crypto.encrypt_message(body, nonce, timestamp)
+        signature = re.search(r"<MsgSignature><!\[CDATA\[(\w+)",
+                              encrypted).group(1)  # type: ignore[union-attr]
+        if forged:
+            signature = sign("not-the-token", timestamp, nonce)
+        async with httpx.AsyncClient(timeout=10) as http:
+            return await http.post(self.url, content=encrypted.encode(), params={
+                "msg_signature": signature, "timestamp": timestamp, "nonce": nonce})
 
 
 OPTION = re.compile(r"^(\d+)\. (.+)$", re.MULTILINE)

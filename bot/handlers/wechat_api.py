@@ -17,7 +17,7 @@ from storage import Database
 log = logging.getLogger(__name__)
 TOKEN_EXPIRED = {40001, 40014, 42001}  # invalid credential, invalid token, token expired
 OUT_OF_WINDOW = 45015  # the person has not written within 48 hours
-NOT_FOLLOWING = {43004, 40003}  # unsubscribed, or an openid of another account
+NOT_FOLLOWING = {43004, 40003, 81013}  # unsubscribed, not this account's (WeCom: not visible)
 BUSY = {-1, 45009, 45047}  # system busy, daily quota, too many messages in a row
 EARLY = timedelta(minutes=5)  # a token is renewed this long before WeChat says it expires
 

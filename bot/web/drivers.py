@@ -33,6 +33,6 @@ DriverFactory = Callable[[Services, "object"], "Driver | None"]
 
 def factories() -> list[DriverFactory]:
     """Every channel `linli run` may serve besides Telegram, in mounting order."""
-    from bot.handlers import wechat  # imported here: the handlers import this module's Driver
+    from bot.handlers import wechat, wecom  # imported here: they import this module's Driver
 
-    return [wechat.make_driver]
+    return [wechat.make_driver, wecom.make_driver]

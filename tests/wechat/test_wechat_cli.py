@@ -73,3 +73,16 @@ def test_an_official_account_serves_real_residents(tmp_path: Path) -> None:
     assert not serves_public(make_settings(url))
     assert serves_public(make_settings(url, wechat_app_id=APP_ID, wechat_app_secret=SECRET,
                                        wechat_token=TOKEN))
+
+
+def test_half_a_wecom_configuration_names_the_missing_keys(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WECOM_CORP_ID", "ww0123")
+    monkeypatch.setenv("WECOM_SECRET", "a-corp-secret")
+    assert main(["migrate"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    named = [line.split("：", 1)[1].split(" ", 1)[0] for line in lines]
+    assert named == ["WECOM_AGENT_ID", "WECOM_TOKEN", "WECOM_AES_KEY"], "the secret is set"
+    assert not any("a-corp-secret" in line for line in lines)

@@ -52,7 +52,7 @@ async def serving(url: str, clock, *, aes: bool = False,  # noqa: ANN001
         svc = await make_services(
             url, clock, wechat_app_id=APP_ID, wechat_app_secret=SECRET, wechat_token=TOKEN,
             wechat_aes_key=AES_KEY if aes else None, wechat_api_base_url=api.base_url,
-            **settings)
+            wecom_api_base_url=api.base_url, **settings)
         stop, ready = asyncio.Event(), asyncio.get_running_loop().create_future()
         task = asyncio.create_task(run(svc, stop, on_ready=ready.set_result))
         try:
