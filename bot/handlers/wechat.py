@@ -81,34 +81,36 @@ class WeChatChannel:
 
     async def send(self, message: Outgoing) -> str | None:
         try:
-            await self._send(message)
+            try:
+                await self._send(message)
+            except WeChatError as exc:
+                if exc.errcode != OUT_OF_WINDOW:
+                    raise
+                await self._template(message, exc)
         except httpx.HTTPError as exc:
             if self.health is not None:
                 self.health.unreachable(self.name, self.svc.clock.now(),
                                         exc.__class__.__name__)
             raise RetryLater(2.0, exc.__class__.__name__) from exc
         except WeChatError as exc:
-            if exc.errcode == OUT_OF_WINDOW:
-                return await self._template(message, exc)
             if exc.errcode in NOT_FOLLOWING:
-                raise RecipientGone(f"wechat {exc.errcode}") from exc
+                raise RecipientGone(f"{self.name} {exc.errcode}") from exc
             if exc.errcode in BUSY:
                 raise RetryLater(3600.0 if exc.errcode == 45009 else 5.0,
-                                 f"wechat {exc.errcode}") from exc
+                                 f"{self.name} {exc.errcode}") from exc
             raise
         if self.health is not None and self.health.channel(self.name).status != "ok":
             self.health.ok(self.name, self.svc.clock.now())
         return None
 
-    async def _template(self, message: Outgoing, why: WeChatError) -> str | None:
+    async def _template(self, message: Outgoing, why: WeChatError) -> None:
         """The 48-hour window has closed: a template message, or RecipientGone."""
         settings = self.svc.settings
         if not settings.wechat_template_id:
             raise RecipientGone(f"wechat {why.errcode}: outside the 48-hour window") from why
         first = next((line for line in plain(message.text).splitlines() if line.strip()), "")
-        return await self.api.send_template(
-            message.to.external_id, settings.wechat_template_id,
-            {settings.wechat_template_field: {"value": first[:20]}})
+        await self.api.send_template(message.to.external_id, settings.wechat_template_id,
+                                     {settings.wechat_template_field: {"value": first[:20]}})
 
     async def _send(self, message: Outgoing) -> None:
         openid = message.to.external_id
