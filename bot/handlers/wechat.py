@@ -125,7 +125,7 @@ class WeChatChannel:
                 await self.api.send_custom(openid, {"msgtype": "image",
                                                     "image": {"media_id": media}})
             else:
-                lang = await self._lang(openid)
+                lang = await self.lang_of(openid)
                 await self._text(openid, self.svc.catalog.t(lang, "wechat.attachment",
                                                             name=attachment.filename))
         if not message.text:
@@ -153,13 +153,13 @@ class WeChatChannel:
         stored = await self.svc.media.load(photo) if self.svc.media is not None else None
         if stored is None:
             log.warning("a photo to send on WeChat is gone")
-            lang = await self._lang(openid)
+            lang = await self.lang_of(openid)
             await self._text(openid, self.svc.catalog.t(lang, "wechat.photo_gone"))
             return
         media = await self.api.upload_image(stored.data)
         await self.api.send_custom(openid, {"msgtype": "image", "image": {"media_id": media}})
 
-    async def _lang(self, openid: str) -> str:
+    async def lang_of(self, openid: str) -> str:
         async with self.svc.db.read() as r:
             user = await r.users.by_address(self.name, openid)
         return user.lang if user else self.svc.settings.default_language
@@ -300,7 +300,7 @@ class Callback:
         if event == "click":
             if scene not in MENU:
                 return Incoming(kind=InKind.OTHER, **common)
-            lang = await self.channel._lang(sender.external_id)
+            lang = await self.channel.lang_of(sender.external_id)
             return Incoming(kind=InKind.TEXT, text=self.svc.catalog.t(lang, scene), **common)
         if event == "location" and await self._asked_for_location(sender):
             return Incoming(kind=InKind.LOCATION, latitude=_float(raw.get("Latitude")),

@@ -336,3 +336,13 @@ async def test_a_retried_subscribe_welcomes_once(oa: OA) -> None:
     await oa.api.wait_for(AMY, contains="同意")
     await amy.settle()
     assert sum("同意" in t for t in oa.api.texts(AMY)) == 1
+
+
+async def test_after_a_restart_a_digit_still_answers_the_question_on_screen(
+        sqlite_url: str, clock) -> None:  # noqa: ANN001
+    async with serving(sqlite_url, clock) as oa:
+        welcome = await oa.follower(AMY).subscribes()
+        assert "1. ✅ 同意" in welcome
+    async with serving(sqlite_url, clock) as oa:  # another process, the same database
+        compounds = await oa.follower(AMY).says("1")
+        assert "请选择您住的小区" in compounds and "1. 地质六队小区" in compounds
