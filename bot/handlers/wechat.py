@@ -160,6 +160,7 @@ class WeChatChannel:
         await self.api.send_custom(openid, {"msgtype": "image", "image": {"media_id": media}})
 
     async def lang_of(self, openid: str) -> str:
+        """The person's chosen language, else the default."""
         async with self.svc.db.read() as r:
             user = await r.users.by_address(self.name, openid)
         return user.lang if user else self.svc.settings.default_language
