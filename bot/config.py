@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     wecom_aes_key: SecretStr | None = Field(default=None, validate_default=True)
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
 
+    @property
+    def public_url(self) -> str:
+        """PUBLIC_BASE_URL without its trailing slash, else http://HTTP_HOST:HTTP_PORT."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::") else self.http_host
+        return f"http://{host}:{self.http_port}"
+
     @field_validator("telegram_bot_token", "bot_username", "public_base_url",
                      "telegram_webhook_url", "telegram_webhook_secret", "wechat_app_id",
                      "wechat_app_secret", "wechat_token", "wechat_aes_key",

@@ -142,6 +142,24 @@ async def _street_communities(conn: AsyncConnection) -> None:
             community_id=served))
 
 
+async def _survey_audience(conn: AsyncConnection) -> None:
+    """Surveys keep their audience (a compound, a building), so only it may answer; earlier
+    surveys went to everyone."""
+    from storage.surveys import surveys  # (the tables above all live in storage.schema)
+
+    await add_missing_columns(conn, surveys, "audience")
+
+
+async def _desk_logins(conn: AsyncConnection) -> None:
+    """desk_logins: the staff web desk's one-time login links (hashed)."""
+    await create_missing_tables(conn)
+
+
+async def _webchat_messages(conn: AsyncConnection) -> None:
+    """webchat_messages: what each web chat user sent and was sent, for history and resume."""
+    await create_missing_tables(conn)
+
+
 async def _wechat_tables(conn: AsyncConnection) -> None:
     """wechat_tokens and wechat_options: the Official Account's shared token and options."""
     import storage.wechat  # noqa: F401  (its tables join the metadata)
@@ -151,7 +169,9 @@ async def _wechat_tables(conn: AsyncConnection) -> None:
 
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
-                               _growth_indexes, _media_tables, _street_communities, _wechat_tables]
+                               _growth_indexes, _media_tables, _street_communities,
+                               _survey_audience, _desk_logins, _webchat_messages,
+                               _wechat_tables]
 
 
 class Database:

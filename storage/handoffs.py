@@ -23,7 +23,7 @@ handoffs = sa.Table(
     sa.Column("accepted_at", TS),
     sa.Column("accepted_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.Column("ended_at", TS),
-    sa.Column("outcome", sa.String(10)),  # done | returned
+    sa.Column("outcome", sa.String(10)),  # done | returned | taken_back
     sa.Column("answer", sa.Text),  # the handler's result or the reason it was not theirs
     sa.Column("recorded_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
 )

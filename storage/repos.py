@@ -13,6 +13,7 @@ from storage.certificates import CertificateRepo
 from storage.civic import CivicRepo
 from storage.community import CommunityRepo
 from storage.conversations import ConversationRepo
+from storage.desk import DeskRepo
 from storage.faqs import FaqRepo
 from storage.handoffs import HandoffRepo
 from storage.help_requests import HelpRepo
@@ -29,6 +30,7 @@ from storage.surveys import SurveyRepo
 from storage.tickets import TicketRepo
 from storage.timers import TimerRepo
 from storage.users import UserRepo
+from storage.webchat import WebChatRepo
 
 
 class Repos:
@@ -62,6 +64,8 @@ class Repos:
         self.civic = CivicRepo(conn)
         self.surveys = SurveyRepo(conn)
         self.media = MediaRepo(conn)
+        self.desk = DeskRepo(conn)
+        self.webchat = WebChatRepo(conn)
 
     def savepoint(self) -> AsyncTransaction:
         """A nested transaction: on an exception only its own work is undone, and the outer

@@ -19,6 +19,7 @@ surveys = sa.Table(
     sa.Column("questions", sa.JSON, nullable=False),  # the template as sent
     sa.Column("title", sa.JSON, nullable=False),
     sa.Column("anonymous", sa.Boolean, nullable=False),
+    sa.Column("audience", sa.JSON),  # {"kind": "compound", "values": [...]}; None: everyone
     sa.Column("closes_at", TS, nullable=False),
     sa.Column("status", sa.String(10), nullable=False),  # open | closed
     sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
@@ -49,6 +50,7 @@ class Survey(BaseModel):
     questions: list[dict[str, Any]]
     title: dict[str, Any]
     anonymous: bool
+    audience: dict[str, Any] | None = None
     closes_at: datetime
     status: str
     created_by: int | None
@@ -90,3 +92,19 @@ class SurveyRepo(Repo):
         rows = (await self.conn.execute(sa.select(survey_responses).where(
             survey_responses.c.survey_id == survey_id).order_by(survey_responses.c.id))).all()
         return [(r.user_id, dict(r.answers)) for r in rows]
+
+    async def of_community(self, community_id: str, limit: int = 20) -> list[Survey]:
+        """The community's surveys, newest first."""
+        rows = (await self.conn.execute(sa.select(surveys).where(
+            surveys.c.community_id == community_id).order_by(surveys.c.id.desc())
+            .limit(limit))).all()
+        return [Survey(**row_dict(r)) for r in rows]
+
+    async def counts(self, survey_ids: list[int]) -> dict[int, int]:
+        """How many people answered each survey."""
+        if not survey_ids:
+            return {}
+        rows = (await self.conn.execute(sa.select(
+            survey_takers.c.survey_id, sa.func.count()).where(
+            survey_takers.c.survey_id.in_(survey_ids)).group_by(survey_takers.c.survey_id))).all()
+        return {survey_id: count for survey_id, count in rows}

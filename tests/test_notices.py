@@ -229,3 +229,43 @@ async def test_a_scheduled_notice_with_a_document_is_edited_before_it_goes(
     await town.tick(datetime(2026, 11, 24, 1, 0, tzinfo=UTC) - town.svc.clock.now())
     await deliver(town)
     assert "（已更新）" in amy.last.text and amy.last.document == "pdf-123"
+
+
+async def test_the_preview_says_when_to_whom_how_many_and_if_received_is_asked(
+        town: Town, staff: Person) -> None:
+    await town.resident("1001")  # 地质六队
+    await town.resident("1002", compound="骊景苑")
+    await town.resident("1003", compound="骊景苑", building="2号楼")
+    await staff.says("/notice")
+    await staff.says("骊景苑<b>明天</b>停电")
+    await staff.taps("跳过")
+    await staff.taps("停水停电")
+    await staff.taps("按小区")
+    await staff.taps("骊景苑")
+    await staff.taps("完成")
+    await staff.taps("是")
+    await staff.taps("立即发送")
+    intro = staff.inbox[-3].text
+    assert "立即发送" in intro and "骊景苑" in intro and "共 2 人" in intro
+    assert "收到" in intro
+    await staff.taps("取消")
+    await staff.says("/notice")
+    await staff.says("全体居民注意防火")
+    await staff.taps("跳过")
+    await staff.taps("安全提示")
+    await staff.taps("全社区居民")
+    await staff.taps("不是")
+    await staff.taps("定时发送一次")
+    await staff.says("12-20 09:00")
+    intro = staff.inbox[-3].text
+    assert "12-20 09:00" in intro and "全社区居民" in intro and "共 3 人" in intro
+    assert "不需要回执" in intro
+    await staff.taps("确认发送")
+    await staff.says("/broadcasts")
+    assert "全体居民注意防火" in staff.last.text
+
+
+async def test_broadcasts_list_shows_the_text_without_tags(town: Town, staff: Person) -> None:
+    await compose(staff, "明天<b>9:00</b>停水 &amp; 停气")
+    await staff.says("/broadcasts")
+    assert "明天9:00停水 & 停气" in staff.last.text and "<b>" not in staff.last.text

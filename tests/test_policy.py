@@ -102,6 +102,7 @@ async def test_ask_a_person_staff_answer_rate_and_save_as_faq(town: Town, staff:
     assert "高龄补贴满80岁当月能申请吗" in card.text and "关于：高龄补贴" in card.text
     assert not town.person("2001").inbox, "consultations go to staff, not grid workers"
     await staff.taps("接单")
+    assert "已被社区工作人员受理" in amy.last.text and "网格员" not in amy.last.text
     await staff.taps("办结")
     await staff.says("可以，满80周岁的当月就能来社区服务站申请，带身份证和户口簿。")
     assert "满80周岁的当月" in amy.last.text

@@ -38,6 +38,9 @@ async def test_a_registered_resident_with_that_phone_is_the_reporter_and_is_told
     wang = town.person("2001")
     await proxy_report(wang, "13900008888")
     assert "DD-20261123-0001" in wang.last.text
+    said = wang.text()
+    assert "已代居民提交工单 DD-20261123-0001（地质六队小区 3号楼 2单元）" in said
+    assert "已提交！" not in said and "分享手机号" not in said, "no resident's wording"
     ticket = await town.only_ticket()
     assert ticket.reporter_id == (await granny.user()).id
     assert ticket.proxy_id == (await wang.user()).id and ticket.building_id == "dzld-3"

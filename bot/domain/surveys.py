@@ -7,9 +7,12 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.domain.announcements import Audience
 from bot.domain.community import CommunityFileError, Text, describe_error
 
 SURVEYS_FILE = Path(__file__).resolve().parents[1] / "data" / "surveys.yaml"
+MAX_QUESTIONS = 20
+MAX_OPTIONS = 8
 
 
 class _Strict(BaseModel):
@@ -24,7 +27,7 @@ class Question(_Strict):
 
     @model_validator(mode="after")
     def _options(self) -> Question:
-        if self.kind == "choice" and not 2 <= len(self.options) <= 8:
+        if self.kind == "choice" and not 2 <= len(self.options) <= MAX_OPTIONS:
             raise ValueError("a choice question has 2 to 8 options")
         return self
 
@@ -32,7 +35,23 @@ class Question(_Strict):
 class SurveyTemplate(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")
     title: Text
-    questions: list[Question] = Field(min_length=1, max_length=20)
+    questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS)
+
+
+class SurveyDraft(_Strict):
+    """A questionnaire staff composed in chat, checked again when it is sent."""
+
+    title: str = Field(min_length=1, max_length=100)
+    questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS)
+    audience: Audience = Audience(kind="all")
+    anonymous: bool
+
+    @model_validator(mode="after")
+    def _audience(self) -> SurveyDraft:
+        if self.audience.kind not in ("all", "compound", "buildings") or \
+                (self.audience.kind != "all" and not self.audience.values):
+            raise ValueError("a survey goes to everyone, a compound or buildings")
+        return self
 
 
 class SurveyFile(_Strict):

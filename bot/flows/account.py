@@ -119,6 +119,10 @@ async def cmd_start(ctx: Ctx, args: str) -> None:
 async def cmd_cancel(ctx: Ctx) -> None:
     """Leaves any flow without changing anything else."""
     was_busy = not ctx.conv.idle
+    if ctx.conv.flow == "report" and ctx.conv.data.get("photos"):
+        from bot.flows import report
+
+        return report.ask_discard(ctx)  # photos are not thrown away without asking
     ctx.end()
     if ctx.user.is_registered:
         return menu.show(ctx, "menu.cancelled" if was_busy else "menu.nothing_to_cancel")

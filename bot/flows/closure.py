@@ -121,7 +121,7 @@ async def reopen(ctx: Ctx, ticket_id: int, reason: str) -> None:
             await ctx.svc.notifier.card_to(ctx.r, ctx.community, ticket, worker,
                                            intro_key="notify.reopened_worker", reason=reason)
     await ctx.svc.sla.escalate(ctx.r, ctx.community, ticket, "unsolved", actor=ctx.user)
-    menu.show(ctx, "closure.reopened", number=ticket.number)
+    menu.show(ctx, "closure.reopened", number=ticket.number, handler=await handler(ctx, ticket))
 
 
 async def answer(ctx: Ctx, ticket_id: int, text: str | None, photo: str | None) -> None:
@@ -131,4 +131,11 @@ async def answer(ctx: Ctx, ticket_id: int, text: str | None, photo: str | None) 
     ctx.end()
     await ctx.svc.notifier.to_assignee(ctx.r, ticket, "notify.info_received",
                                        photos=[photo] if photo else None, answer=text or "📷")
-    menu.show(ctx, "closure.answer_sent", number=ticket.number)
+    menu.show(ctx, "closure.answer_sent", number=ticket.number,
+              handler=await handler(ctx, ticket))
+
+
+async def handler(ctx: Ctx, ticket) -> str:  # noqa: ANN001
+    """Who holds the ticket, in the resident's words."""
+    holder = await ctx.r.users.get(ticket.assignee_id) if ticket.assignee_id else None
+    return ctx.svc.notifier.handler(ctx.lang, holder)

@@ -13,6 +13,7 @@ from bot.flows import (
     notices,
     organise,
     polls,
+    weblogin,
     work,
 )
 from bot.flows.base import Ctx
@@ -21,7 +22,8 @@ from bot.flows.command import Command, Registry
 from bot.flows.counter import appointments, certificates
 
 REGISTRY = Registry([account, mytickets, work, grid, certificates, appointments, board,
-                     proposals, surveys, organise, notices, polls, activities, fieldwork])
+                     proposals, surveys, organise, notices, polls, activities, fieldwork,
+                     weblogin])
 INTROS = {Role.RESIDENT: "help.resident", Role.STREET: "help.street",
           Role.BUILDING_HEAD: "help.building_head", Role.EXTERNAL: "help.external",
           Role.STAFF: "help.office", Role.ADMIN: "help.office"}  # the rest: help.worker

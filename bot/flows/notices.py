@@ -20,6 +20,8 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -70,7 +72,7 @@ async def on_input(ctx: Ctx) -> None:
         await apply_edit(ctx, text)
     elif step == "when" and ctx.inc.kind is InKind.TEXT and (moment := future_time(ctx, text)):
         data["next_at"] = moment.isoformat()
-        preview(ctx)
+        await preview(ctx)
     elif step == "when":
         ctx.say(ctx.t("notice.bad_when"))
     else:
@@ -118,17 +120,45 @@ def draft(ctx: Ctx):  # noqa: ANN201
         created_at=now)
 
 
-def preview(ctx: Ctx) -> None:
-    """Shows the notice exactly as residents will see it, and to how many it goes."""
+async def preview(ctx: Ctx) -> None:
+    """Shows the notice exactly as residents will see it: when, to whom, to how many, and
+    whether 收到 is asked for."""
     ctx.conv.step = "preview"
     notice = draft(ctx)
     shown = ctx.svc.notices.message(notice, ctx.user)
     tz = ZoneInfo(ctx.svc.settings.timezone)
-    ctx.say(ctx.t("notice.preview_intro", when=f"{notice.next_at.astimezone(tz):%m-%d %H:%M}",
-                  repeat=ctx.t(f"notice.repeat_{notice.repeat}")))
+    count = len(await ctx.svc.notices.recipients(ctx.r, ctx.community, notice))
+    if ctx.conv.data.get("repeat") == "now":
+        when = ctx.t("notice.repeat_now")
+    else:
+        when = ctx.t("notice.preview_at", when=f"{notice.next_at.astimezone(tz):%m-%d %H:%M}",
+                     repeat=ctx.t(f"notice.repeat_{notice.repeat}"))
+    ctx.say(ctx.t("notice.preview_intro", when=when, audience=audience_text(ctx, notice),
+                  count=count, ack=ctx.t("notice.preview_ack" if notice.important
+                                         else "notice.preview_no_ack")))
     ctx.say(shown.text, photos=shown.photos, choices=shown.choices)
     ctx.say(ctx.t("notice.confirm"), choices=[[ctx.choice("notice.send", "n1:send:x"),
                                                ctx.choice("btn.cancel", "n1:quit:x")]])
+
+
+def audience_text(ctx: Ctx, notice) -> str:  # noqa: ANN001
+    """Who a notice goes to, in words: 全社区居民, or the compounds, buildings, grids, roles."""
+    kind, values = notice.audience.kind, notice.audience.values
+    if kind == "all":
+        return ctx.t("notice.audience_all")
+    names: list[str] = []
+    for value in values:
+        if kind == "compound" and (c := ctx.community.compound(value)):
+            names.append(c.name.get(ctx.lang))
+        elif kind == "grid" and (g := ctx.community.grid(value)):
+            names.append(g.name.get(ctx.lang))
+        elif kind == "role":
+            names.append(ctx.t(f"role.{value}"))
+        elif kind == "buildings" and (b := ctx.community.building(value)):
+            names.append(b.name)
+        else:
+            names.append(value)
+    return ctx.t("registry.separator").join(names) or "—"
 
 
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
@@ -184,7 +214,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         data["repeat"] = value
         if value == "now":
             data.pop("next_at", None)
-            preview(ctx)
+            await preview(ctx)
         else:
             ctx.conv.step = "when"
             ctx.say(ctx.t("notice.ask_when"), expect=Expect.TEXT)
@@ -223,7 +253,7 @@ async def cmd_broadcasts(ctx: Ctx) -> None:
     for notice in await ctx.r.announcements.listed(ctx.community.id):
         counts = await ctx.r.announcements.counts(notice.id)
         when_ = f"{notice.next_at.astimezone(tz):%m-%d %H:%M}" if notice.next_at else "—"
-        lines.append(ctx.t("notice.list_line", id=notice.id, text=notice.text[:30],
+        lines.append(ctx.t("notice.list_line", id=notice.id, text=plain(notice.text)[:30],
                            status=ctx.t(f"notice.status_{notice.status}"), next=when_,
                            sent=counts.get("sent", 0), acked=counts.get("acked", 0),
                            pending=counts.get("pending", 0), failed=counts.get("failed", 0),
@@ -302,3 +332,8 @@ COMMANDS = (
     Command("broadcasts", cmd_broadcasts, roles=OFFICE),
     Command("subscriptions", cmd_subscriptions, roles=EVERYONE - {Role.STREET, Role.EXTERNAL}),
 )
+
+
+def plain(text: str) -> str:
+    """A notice's text without its formatting tags, on one line (for lists)."""
+    return " ".join(html.unescape(re.sub(r"</?[a-z]+>", "", text)).split())

@@ -19,7 +19,9 @@ stateDiagram-v2
     edit --> description
     edit --> photos
     edit --> location
-    confirm --> [*]: Cancel
+    confirm --> [*]: Cancel (asked first when the draft holds photos)
+    description --> category: ↩️ 返回 (every step goes one back, answers kept)
+    edit --> confirm: ↩️ 返回摘要
 ```
 """
 
@@ -116,7 +118,8 @@ def ask_description(ctx: Ctx) -> None:
     """Asks what happened, in words or a voice message."""
     ctx.conv.step = Step.DESCRIPTION
     ctx.say(ctx.t("report.ask_description", limit=ctx.svc.settings.max_text_length),
-            choices=[[ctx.choice("btn.cancel", "r1:cancel:x")]], expect=Expect.TEXT)
+            choices=[[back_choice(ctx, Step.DESCRIPTION), ctx.choice("btn.cancel", "r1:cancel:x")]],
+            expect=Expect.TEXT)
 
 
 def ask_extra(ctx: Ctx, category: Category) -> None:
@@ -124,14 +127,16 @@ def ask_extra(ctx: Ctx, category: Category) -> None:
     ctx.conv.step = Step.EXTRA
     assert category.question is not None
     ctx.say(category.question.get(ctx.lang),
-            choices=[[ctx.choice("btn.skip", "r1:extra:skip")]], expect=Expect.TEXT)
+            choices=[[ctx.choice("btn.skip", "r1:extra:skip"), back_choice(ctx, Step.EXTRA)]],
+            expect=Expect.TEXT)
 
 
 def ask_photos(ctx: Ctx) -> None:
     """Invites up to three photos, with a skip button."""
     ctx.conv.step = Step.PHOTOS
     ctx.say(ctx.t("report.ask_photos", max=MAX_PHOTOS),
-            choices=[[ctx.choice("btn.skip", "r1:photos:done")]], expect=Expect.PHOTO)
+            choices=[[ctx.choice("btn.skip", "r1:photos:done"), back_choice(ctx, Step.PHOTOS)]],
+            expect=Expect.PHOTO)
 
 
 def ask_location(ctx: Ctx) -> None:
@@ -141,7 +146,8 @@ def ask_location(ctx: Ctx) -> None:
             keyboard=[[KeyButton(label=ctx.t("btn.send_location"), request_location=True)]],
             expect=Expect.LOCATION)
     ctx.say(ctx.t("report.location_home_hint", home=home(ctx)),
-            choices=[[ctx.choice("btn.use_home", "r1:location:home")]])
+            choices=[[ctx.choice("btn.use_home", "r1:location:home")],
+                     [back_choice(ctx, Step.LOCATION)]])
 
 
 def ask_confirm(ctx: Ctx) -> None:
@@ -163,7 +169,8 @@ def ask_confirm(ctx: Ctx) -> None:
 
 def confirm_choices(ctx: Ctx) -> list[list[Choice]]:
     return [[ctx.choice("btn.submit", "r1:confirm:yes")],
-            [ctx.choice("btn.edit", "r1:confirm:edit"), ctx.choice("btn.cancel", "r1:confirm:no")]]
+            [ctx.choice("btn.edit", "r1:confirm:edit"), back_choice(ctx, Step.CONFIRM),
+             ctx.choice("btn.cancel", "r1:confirm:no")]]
 
 
 def ask_edit(ctx: Ctx) -> None:
@@ -174,7 +181,49 @@ def ask_edit(ctx: Ctx) -> None:
         [ctx.choice("report.part_category", "r1:edit:category"),
          ctx.choice("report.part_description", "r1:edit:description")],
         [ctx.choice("report.part_photos", "r1:edit:photos"),
-         ctx.choice("report.part_location", "r1:edit:location")]], expect=Expect.CHOICE)
+         ctx.choice("report.part_location", "r1:edit:location")],
+        [ctx.choice("report.back_to_summary", "r1:back:edit")]], expect=Expect.CHOICE)
+
+
+def back_choice(ctx: Ctx, step: Step) -> Choice:
+    """↩️ 返回 on a step: one step back with every answer kept (to the summary while editing)."""
+    key = "report.back_to_summary" if ctx.conv.data.get("editing") else "btn.back"
+    return ctx.choice(key, f"r1:back:{step.value}")
+
+
+def go_back(ctx: Ctx, step: Step) -> None:
+    """Asks the question before `step` again; what was answered stays in the draft."""
+    data = ctx.conv.data
+    category = ctx.community.category(data.get("category", ""))
+    if data.get("editing") or step is Step.EDIT:
+        return ask_confirm(ctx)
+    if step is Step.DESCRIPTION or category is None:
+        return ask_category(ctx)
+    if step is Step.EXTRA or (step is Step.PHOTOS and not category.question):
+        return ask_description(ctx)
+    if step is Step.PHOTOS:
+        return ask_extra(ctx, category)
+    if step is Step.LOCATION:
+        return ask_photos(ctx)
+    return ask_location(ctx)  # from the summary
+
+
+def ask_again(ctx: Ctx) -> None:
+    """Repeats the question the draft is at (after 继续填写)."""
+    category = ctx.community.category(ctx.conv.data.get("category", ""))
+    step = ctx.conv.step
+    if step == Step.EXTRA and category is not None and category.question:
+        return ask_extra(ctx, category)
+    asks = {Step.DESCRIPTION: ask_description, Step.PHOTOS: ask_photos,
+            Step.LOCATION: ask_location, Step.CONFIRM: ask_confirm, Step.EDIT: ask_edit}
+    return asks.get(step, ask_category)(ctx)
+
+
+def ask_discard(ctx: Ctx) -> None:
+    """Asks before throwing away a draft that already holds photos."""
+    ctx.say(ctx.t("report.ask_discard", photos=len(ctx.conv.data.get("photos", []))),
+            choices=[[ctx.choice("report.discard", "r1:cancel:sure"),
+                      ctx.choice("report.keep_going", "r1:resume:x")]], expect=Expect.CHOICE)
 
 
 def _next_after(ctx: Ctx, done: Step) -> None:
@@ -198,8 +247,14 @@ def _next_after(ctx: Ctx, done: Step) -> None:
 
 async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
     """Takes a button of the current step; others are stale."""
+    if step == "cancel" and value != "sure" and ctx.conv.data.get("photos"):
+        return ask_discard(ctx)
     if step == "cancel":
         return cancel(ctx)
+    if step == "resume":
+        return ask_again(ctx)
+    if step == "back" and value == ctx.conv.step and value in Step.__members__.values():
+        return go_back(ctx, Step(value))
     if step != ctx.conv.step:
         ctx.refuse()
         return
@@ -243,7 +298,7 @@ async def on_button(ctx: Ctx, step: str, value: str, extra: str = "") -> None:
     elif step == Step.CONFIRM and value == "edit":
         ask_edit(ctx)
     elif step == Step.CONFIRM and value == "no":
-        cancel(ctx)
+        ask_discard(ctx) if data.get("photos") else cancel(ctx)
     elif step == Step.EDIT and value in Step.__members__.values():
         if value == Step.PHOTOS:
             data["photos"] = []
@@ -330,7 +385,7 @@ def add_photo(ctx: Ctx, file_id: str) -> None:
         _next_after(ctx, Step.PHOTOS)
         return
     ctx.say(ctx.t("report.photo_received", count=len(photos), max=MAX_PHOTOS),
-            choices=[[ctx.choice("btn.done", "r1:photos:done")]])
+            choices=[[ctx.choice("btn.done", "r1:photos:done"), back_choice(ctx, Step.PHOTOS)]])
 
 
 def wrong_input(ctx: Ctx) -> None:
@@ -364,7 +419,12 @@ async def submit(ctx: Ctx) -> None:
         return
     category = ctx.community.category(ticket.category_id)
     assert category is not None
+    place = home(ctx) if ctx.conv.data.get("proxy") else None
     ctx.end()
+    if place is not None:  # a worker filed it for a resident: no congratulations, what to do
+        menu.show(ctx, "proxy.filed", number=ticket.number, place=place,
+                  respond=duration(ctx, category.respond_within))
+        return
     key = "report.filed_urgent" if ticket.urgent else "report.filed"
     menu.show(ctx, key, number=ticket.number, respond=duration(ctx, category.respond_within))
 

@@ -36,7 +36,7 @@ from bot.flows import (
     work,
 )
 from bot.flows.base import Conversation, Ctx, Services
-from bot.flows.civic import board, external, proposals, surveys
+from bot.flows.civic import board, external, proposals, survey_compose, surveys
 from bot.flows.counter import appointments, certificates
 from bot.flows.fieldwork import care as fw_care
 from bot.i18n import normalise_language
@@ -48,14 +48,14 @@ updates_log = logging.getLogger("linli.updates")
 FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
     onboarding, report, work, closure, proxy, policy, activities, organise, notices, polls,
     guess, faqdraft, external, certificates, appointments, board, proposals, surveys,
-    mytickets, *fieldwork.MODULES)}
+    mytickets, survey_compose, *fieldwork.MODULES)}
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
     notices, polls, guess, faqdraft, external, certificates, appointments, board, proposals,
-    surveys, *fieldwork.MODULES)}
+    surveys, survey_compose, *fieldwork.MODULES)}
 STEP_BUTTONS = (onboarding, report, proxy, certificates)  # buttons of a conversation in progress
 DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess", "faq", "cert",
-          *fieldwork.DRAFTS}
+          survey_compose.NAME, *fieldwork.DRAFTS}
 REGISTRY = commands.REGISTRY
 HARMLESS = {"ack", "vote", "topicmute", *fieldwork.HARMLESS}  # never touch the conversation
 

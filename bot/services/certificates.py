@@ -62,13 +62,16 @@ class CertificateService:
         elif action == "view":
             allowed = application is not None and (application.applicant_id == actor.id
                                                    or office)
+        elif action == "withdraw":
+            allowed = application is not None and application.applicant_id == actor.id
         else:  # queue, register, print and the staff steps
             allowed = office
         if not allowed or (application and application.community_id != community.id):
             raise CounterError("err.not_allowed")
         if application is None:
             return
-        if action in STAFF_STEPS and application.state not in STAFF_STEPS[action][0]:
+        if action in STAFF_STEPS and application.state not in STAFF_STEPS[action][0] or \
+                action == "withdraw" and application.state not in OPEN:
             raise CounterError("err.stale")
 
     def due(self, now: datetime, takes: timedelta) -> datetime:
@@ -175,6 +178,26 @@ class CertificateService:
                 matter=self.matter_name(applicant.lang, app), missing=note or "",
                 place=community.service_station.get(applicant.lang)
                 if community.service_station else ""))
+        return updated
+
+    async def withdraw(self, r: Repos, community: Community, actor: User,
+                       application_id: int) -> Application:
+        """The applicant takes back an application not yet collected: its slot is free again,
+        its reminders stop and the staff are told."""
+        app = await r.certificates.get(application_id, lock=True)
+        if app is None:
+            raise CounterError("err.not_allowed")
+        self.authorise(actor, community, "withdraw", app)
+        now = self.clock.now()
+        await r.certificates.update(app.id, state="cancelled", updated_at=now)
+        await r.certificates.add_event(app.id, actor.id, now, "withdrawn", app.state,
+                                       "cancelled")
+        await r.timers.cancel(app.id, "cert/", now)
+        updated = await r.certificates.get(app.id)
+        assert updated is not None
+        for person in await r.users.with_role(community.id, Role.STAFF, Role.ADMIN):
+            await self.notifier.send(r, person, self.catalog.t(
+                person.lang, "counter.staff_withdrawn", line=self.line(person.lang, updated)))
         return updated
 
     async def fire(self, r: Repos, community: Community, timer: Timer) -> None:

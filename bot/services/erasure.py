@@ -65,6 +65,8 @@ async def erase(r: Repos, user: User, now: datetime, deleted: str) -> None:
     await r.privacy.drop_timers(user.id, "kb/")  # reminders are addressed by user id
     await r.privacy.drop_flood_counter(user.channel, user.external_id)
     await r.conversations.clear(user.id)
+    if user.channel == "web":  # the web chat's transcript of them
+        await r.webchat.forget(user.external_id)
     await r.users.delete(user.id)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,9 @@ class SlaService:
         self.tz = ZoneInfo(timezone)
         self.notifier = notifier
         self.catalog = catalog
+        # told after each climb, e.g. the property company that holds the ticket
+        self.escalation_hooks: list[Callable[[Repos, Community, Ticket, int],
+                                             Awaitable[None]]] = []
 
     # --- clocks -----------------------------------------------------------------------------
 
@@ -167,6 +171,8 @@ class SlaService:
                                         follower_key="sla.escalated_resident",
                                         tier=self._tier_name(reporter.lang if reporter else None,
                                                              tier))
+        for hook in self.escalation_hooks:
+            await hook(r, community, escalated, tier)
         return escalated
 
     async def tier_people(self, r: Repos, community: Community, ticket: Ticket,

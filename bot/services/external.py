@@ -11,6 +11,7 @@ from bot.domain.messages import Choice
 from bot.domain.models import Role, Ticket, TicketState, User
 from bot.i18n import Catalog
 from bot.services.clock import Clock
+from bot.services.escalation import TIER_ROLES
 from bot.services.notify import Notifier
 from bot.services.stats import median_span, satisfied_share
 from bot.services.tickets import EXTERNAL_STEPS, TicketError, TicketService
@@ -30,6 +31,7 @@ class HandlerFigures:
     handed: int = 0
     done: int = 0
     returned: int = 0
+    taken_back: int = 0  # the grid took it back before the handler answered
     open: int = 0
     durations: list[timedelta] = field(default_factory=list)
     ratings: list[int] = field(default_factory=list)
@@ -50,6 +52,8 @@ class ExternalService:
         self.tickets = tickets
         self.notifier = notifier
         self.catalog = catalog
+        tickets.sla.escalation_hooks.append(self.escalated)
+        tickets.left_external.append(self.taken_back)
 
     async def authorise(self, r: Repos, actor: User, ticket_id: int,
                         action: str) -> tuple[Ticket, Handoff | None]:
@@ -146,7 +150,37 @@ class ExternalService:
                                         intro_key="external.returned_to_you",
                                         handler=self._name(handler, assignee.lang), reason=reason)
         await self._to_residents(r, ticket, "external.resident_returned", handler)
+        if actor.role is not Role.EXTERNAL:  # the worker recorded it: the handler hears it is over
+            await self._tell_not_theirs(r, ticket, handoff.handler_id)
         return ticket
+
+    async def escalated(self, r: Repos, community: Community, ticket: Ticket, tier: int) -> None:
+        """A ticket with a handler climbed a tier: the handler's people are told too."""
+        handoff = await r.handoffs.open_for(ticket.id) \
+            if ticket.state is TicketState.WITH_EXTERNAL else None
+        if handoff is None:
+            return
+        for person in await self._people(r, ticket.community_id, handoff.handler_id):
+            await self.notifier.send(r, person, self.catalog.t(
+                person.lang, "external.handler_escalated", number=ticket.number,
+                tier=self.catalog.t(person.lang, f"role.{TIER_ROLES[tier].value}")),
+                choices=[[Choice(label=self.catalog.t(person.lang, "external.btn_show"),
+                                 data=f"x1:show:{ticket.id}")]])
+
+    async def taken_back(self, r: Repos, actor: User, ticket: Ticket) -> None:
+        """The grid took the ticket back from its handler (took it over, forwarded, resolved it
+        or asked the resident): the hand-off ends and the handler's people are told."""
+        handoff = await r.handoffs.open_for(ticket.id)
+        if handoff is None:
+            return
+        await r.handoffs.update(handoff.id, ended_at=self.clock.now(), outcome="taken_back",
+                                recorded_by=actor.id)
+        await self._tell_not_theirs(r, ticket, handoff.handler_id)
+
+    async def _tell_not_theirs(self, r: Repos, ticket: Ticket, handler_id: str) -> None:
+        for person in await self._people(r, ticket.community_id, handler_id):
+            await self.notifier.send(r, person, self.catalog.t(
+                person.lang, "external.handler_taken_back", number=ticket.number))
 
     async def card_to_handler(self, r: Repos, community: Community, ticket: Ticket, person: User,
                               note: str) -> None:
@@ -163,7 +197,11 @@ class ExternalService:
 
     async def people(self, r: Repos, community: Community, handler_id: str) -> list[User]:
         """The handler's accounts bound by invite."""
-        return [u for u in await r.users.with_role(community.id, Role.EXTERNAL)
+        return await self._people(r, community.id, handler_id)
+
+    @staticmethod
+    async def _people(r: Repos, community_id: str, handler_id: str) -> list[User]:
+        return [u for u in await r.users.with_role(community_id, Role.EXTERNAL)
                 if u.handler_id == handler_id]
 
     async def queue(self, r: Repos, actor: User) -> list[Ticket]:
@@ -197,6 +235,8 @@ class ExternalService:
                     fig.ratings.append(owner.rating)
             elif handoff.outcome == "returned":
                 fig.returned += 1
+            elif handoff.outcome == "taken_back":
+                fig.taken_back += 1
             else:
                 fig.open += 1
         return [per[h.id] for h in community.external_handlers if h.id in per]

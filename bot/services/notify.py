@@ -74,7 +74,9 @@ class Notifier:
                            **values: str) -> None:
         """Tells the reporter, in their language, with buttons and photos; followers hear only
         of a state change, through `follower_key` (no question, note, photo or button)."""
+        holder = await r.users.get(ticket.assignee_id) if ticket.assignee_id else None
         if ticket.reporter_id and (reporter := await r.users.get(ticket.reporter_id)):
+            values.setdefault("handler", self.handler(reporter.lang, holder))
             text = self.catalog.t(reporter.lang, key, number=ticket.number, **values)
             await self.send(r, reporter, text,
                             choices=choices(reporter.lang) if choices else None, photos=photos)
@@ -83,8 +85,16 @@ class Notifier:
         for user_id in await r.tickets.followers(ticket.id):
             follower = await r.users.get(user_id) if user_id != ticket.reporter_id else None
             if follower:
+                values["handler"] = self.handler(follower.lang, holder)
                 await self.send(r, follower, self.catalog.t(
                     follower.lang, follower_key, number=ticket.number, **values))
+
+    def handler(self, lang: str, holder: User | None) -> str:
+        """Who handles a ticket, as the resident should read it: 网格员, 社区工作人员 …"""
+        role = holder.role if holder is not None else Role.GRID_WORKER
+        if role is Role.ADMIN:
+            role = Role.STAFF
+        return self.catalog.t(lang, f"role.{role.value}")
 
     async def to_assignee(self, r: Repos, ticket: Ticket, key: str, *,
                           photos: list[str] | None = None, **values: str) -> None:

@@ -8,10 +8,11 @@ import statistics
 from datetime import timedelta
 from typing import Any
 
-from bot.domain.community import Community
+from bot.domain.announcements import Audience
+from bot.domain.community import Community, Text
 from bot.domain.messages import Attachment, Choice
 from bot.domain.models import Role, User
-from bot.domain.surveys import Question, SurveyFile
+from bot.domain.surveys import Question, SurveyDraft, SurveyFile
 from bot.i18n import Catalog
 from bot.services.clock import Clock
 from bot.services.notify import Notifier
@@ -22,6 +23,16 @@ from storage.timers import Timer
 
 SURVEY_DAYS = 14
 MAX_TEXTS = 10  # free answers listed in the results
+COMPOSED = "composed"  # the template id of a questionnaire written in chat
+
+
+def reaches(audience: Audience, compound_id: str | None, building_id: str | None) -> bool:
+    """Whether a resident living there is in the survey's audience."""
+    if audience.kind == "compound":
+        return compound_id in audience.values
+    if audience.kind == "buildings":
+        return building_id in audience.values
+    return True
 
 
 class SurveyService:
@@ -39,6 +50,9 @@ class SurveyService:
             allowed = actor.role is Role.RESIDENT and actor.is_registered
         if not allowed or (survey and survey.community_id != community.id):
             raise TicketError("err.not_allowed")
+        if action == "answer" and survey is not None and survey.audience and not reaches(
+                Audience.model_validate(survey.audience), actor.compound_id, actor.building_id):
+            raise TicketError("err.not_allowed")  # another compound's or building's survey
         if action == "answer" and (survey is None or survey.status != "open"
                                    or self.clock.now() >= survey.closes_at):
             raise TicketError("survey.closed")
@@ -49,34 +63,58 @@ class SurveyService:
 
     async def send(self, r: Repos, community: Community, actor: User, template_id: str,
                    anonymous: bool) -> tuple[Survey, int]:
-        """Sends the questionnaire to every registered resident; closes in two weeks."""
+        """Sends a template questionnaire to every registered resident; closes in two weeks."""
         self.authorise(actor, community, "send")
         template = self.templates.template(template_id)
         if template is None:
             raise TicketError("err.stale")
+        return await self._open(r, community, actor, template.id, template.title,
+                                template.questions, Audience(kind="all"), anonymous)
+
+    async def compose(self, r: Repos, community: Community, actor: User,
+                      draft: SurveyDraft) -> tuple[Survey, int]:
+        """Sends a questionnaire staff composed in chat to its audience."""
+        self.authorise(actor, community, "send")
+        return await self._open(r, community, actor, COMPOSED, Text(zh=draft.title),
+                                draft.questions, draft.audience, draft.anonymous)
+
+    async def _open(self, r: Repos, community: Community, actor: User, template_id: str,
+                    title: Text, questions: list[Question], audience: Audience,
+                    anonymous: bool) -> tuple[Survey, int]:
         now = self.clock.now()
         survey = await r.surveys.add(
-            community_id=community.id, template_id=template.id,
-            questions=[q.model_dump(mode="json") for q in template.questions],
-            title=template.title.model_dump(), anonymous=anonymous,
+            community_id=community.id, template_id=template_id,
+            questions=[q.model_dump(mode="json") for q in questions],
+            title=title.model_dump(), anonymous=anonymous, audience=audience.model_dump(),
             closes_at=now + timedelta(days=SURVEY_DAYS), status="open", created_by=actor.id,
             created_at=now)
         await r.timers.add("sv/close", survey.closes_at, now, ref_id=survey.id)
         sent = 0
         for row in await r.users.audience(community.id):
-            if row.role != Role.RESIDENT.value or row.consent_at is None or row.blocked_at:
+            if row.role != Role.RESIDENT.value or row.consent_at is None or row.blocked_at \
+                    or not reaches(audience, row.compound_id, row.building_id):
                 continue
             resident = await r.users.get(row.id)
             if resident:
                 t = self.catalog.t
                 await self.notifier.send(r, resident, t(
-                    resident.lang, "survey.invite", title=template.title.get(resident.lang),
-                    count=len(template.questions), how=t(resident.lang, "survey.anonymous"
-                                                         if anonymous else "survey.named")),
+                    resident.lang, "survey.invite", title=title.get(resident.lang),
+                    count=len(questions), how=t(resident.lang, "survey.anonymous"
+                                                if anonymous else "survey.named")),
                     choices=[[Choice(label=t(resident.lang, "survey.btn_start"),
                                      data=f"y2:go:{survey.id}")]])
                 sent += 1
         return survey, sent
+
+    async def close(self, r: Repos, community: Community, actor: User,
+                    survey_id: int) -> Survey:
+        """Closes an open survey before its time; nobody can answer it any more."""
+        survey = await r.surveys.get(survey_id)
+        self.authorise(actor, community, "results", survey)
+        if survey is None or not await r.surveys.close(survey.id):
+            raise TicketError("err.stale")
+        await r.timers.cancel(survey.id, "sv/", self.clock.now())
+        return await r.surveys.get(survey.id)  # type: ignore[return-value]
 
     async def respond(self, r: Repos, community: Community, actor: User, survey_id: int,
                       answers: dict[str, Any]) -> bool:

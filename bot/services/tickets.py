@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -85,6 +86,8 @@ class TicketService:
         self.tz = ZoneInfo(timezone)
         self.communities = communities
         self.sla = sla
+        # told when a worker's action takes a ticket away from a property company
+        self.left_external: list[Callable[[Repos, User, Ticket], Awaitable[None]]] = []
 
     async def create_for(self, r: Repos, community: Community, worker: User, draft: Draft,
                          building_id: str, phone: str | None, *, compound_id: str | None = None,
@@ -286,6 +289,9 @@ class TicketService:
             await r.tickets.add_photo(ticket.id, photo, kind_of_photo, now)
         updated = await r.tickets.get(ticket.id)
         assert updated is not None
+        if ticket.state is S.WITH_EXTERNAL and target is not S.WITH_EXTERNAL:
+            for hook in self.left_external:
+                await hook(r, actor, updated)
         await self._clocks(r, action, updated)
         return await r.tickets.get(ticket.id)  # type: ignore[return-value]
 

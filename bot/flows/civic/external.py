@@ -190,4 +190,6 @@ async def send_figures(ctx: Ctx, start: datetime, end: datetime) -> None:
             median="—" if median is None else ctx.t(
                 "time.hours", n=f"{median.total_seconds() / 3600:.1f}".removesuffix(".0")),
             rate="—" if fig.satisfaction is None else f"{fig.satisfaction * 100:.0f}%"))
+        if fig.taken_back:
+            lines[-1] += ctx.t("external.stats_taken_back", count=fig.taken_back)
     ctx.say("\n".join(lines))

@@ -4,20 +4,24 @@
 stateDiagram-v2
     [*] --> template: /survey (staff)
     template --> [*]: anonymous / named (sent to every resident)
+    template --> [*]: New questionnaire (written in chat: survey_compose)
     [*] --> question: Start (resident)
     question --> question: star, option or text answer (next question)
     question --> [*]: last answer (stored once)
 ```
-`/surveyresults ID`: the results and a chart.
+`/surveyresults ID`: the results and a chart. `/surveys`: the community's surveys with their
+answers so far; an open one can be closed early.
 """
 
 from __future__ import annotations
 
 import base64
+from zoneinfo import ZoneInfo
 
 from bot.domain.messages import Attachment, Choice, Expect, InKind
 from bot.domain.surveys import Question
 from bot.flows.base import Ctx, parse_id
+from bot.flows.civic import survey_compose
 from bot.flows.command import OFFICE, Command
 from bot.services.tickets import TicketError
 
@@ -26,7 +30,7 @@ PREFIX = "y2"
 
 
 async def cmd_survey(ctx: Ctx) -> None:
-    """Lists the questionnaires staff can send."""
+    """Lists the questionnaires staff can send, and New questionnaire."""
     try:
         ctx.svc.surveys.authorise(ctx.user, ctx.community, "send")
     except TicketError as refusal:
@@ -34,7 +38,7 @@ async def cmd_survey(ctx: Ctx) -> None:
         return
     rows = [[Choice(label=t.title.get(ctx.lang), data=f"y2:tpl:{t.id}")]
             for t in ctx.svc.surveys.templates.templates]
-    ctx.say(ctx.t("survey.pick"), choices=rows)
+    ctx.say(ctx.t("survey.pick"), choices=[*rows, survey_compose.new_button(ctx)])
 
 
 async def cmd_results(ctx: Ctx, arg: str) -> None:
@@ -66,6 +70,8 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
             survey, sent = await ctx.svc.surveys.send(ctx.r, ctx.community, ctx.user, value,
                                                       extra == "1")
             ctx.say(ctx.t("survey.sent", id=survey.id, count=sent), edit=True)
+        elif action == "close" and (survey_id := parse_id(value)) is not None:
+            await close(ctx, survey_id)
         elif action == "go" and (survey_id := parse_id(value)) is not None:
             await begin(ctx, survey_id)
         elif action == "a" and ctx.conv.flow == NAME and \
@@ -75,6 +81,39 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
             ctx.refuse()
     except TicketError as refusal:
         ctx.refuse(refusal.key)
+
+
+async def cmd_surveys(ctx: Ctx) -> None:
+    """`/surveys`: the community's surveys with their answers so far; open ones can be closed."""
+    try:
+        ctx.svc.surveys.authorise(ctx.user, ctx.community, "results")
+    except TicketError as refusal:
+        ctx.say(ctx.t(refusal.key))
+        return
+    surveys = await ctx.r.surveys.of_community(ctx.community.id)
+    if not surveys:
+        ctx.say(ctx.t("survey_new.none"))
+        return
+    counts = await ctx.r.surveys.counts([s.id for s in surveys])
+    tz = ZoneInfo(ctx.svc.settings.timezone)
+    lines, rows = [ctx.t("survey_new.list_title")], []
+    for survey in surveys:
+        title = survey.title.get("en" if ctx.lang == "en" else "zh") or survey.title["zh"]
+        lines.append(ctx.t(f"survey_new.list_{survey.status}", id=survey.id, title=title,
+                           count=counts.get(survey.id, 0),
+                           closes=f"{survey.closes_at.astimezone(tz):%m-%d}"))
+        if survey.status == "open":
+            rows.append([ctx.choice("survey_new.btn_close", f"y2:close:{survey.id}",
+                                    id=survey.id)])
+    ctx.say("\n".join(lines), choices=rows)
+
+
+async def close(ctx: Ctx, survey_id: int) -> None:
+    """Closes a survey before its time."""
+    survey = await ctx.svc.surveys.close(ctx.r, ctx.community, ctx.user, survey_id)
+    count = (await ctx.r.surveys.counts([survey.id])).get(survey.id, 0)
+    ctx.toast = ctx.t("survey_new.closed", id=survey.id, count=count)
+    ctx.say(ctx.t("survey_new.closed", id=survey.id, count=count))
 
 
 async def begin(ctx: Ctx, survey_id: int) -> None:
@@ -150,4 +189,5 @@ async def on_input(ctx: Ctx) -> None:
 COMMANDS = (
     Command("survey", cmd_survey, roles=OFFICE, ends_flow=True),
     Command("surveyresults", cmd_results, roles=OFFICE),
+    Command("surveys", cmd_surveys, roles=OFFICE, ends_flow=True),
 )

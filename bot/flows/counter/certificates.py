@@ -19,6 +19,8 @@ stateDiagram-v2
     slot --> confirm: time chosen
     how --> confirm: Tell me when ready
     confirm --> [*]: Confirm (serial, staff told)
+    pick --> withdraw: Withdraw an application in progress
+    withdraw --> [*]: Confirm (slot freed, reminders stopped, staff told)
 ```
 """
 
@@ -30,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.matters import Matter
 from bot.domain.messages import Choice, Expect, InKind
-from bot.flows.base import Ctx
+from bot.flows.base import Ctx, parse_id
 from bot.flows.command import RESIDENTS, Command
 from bot.services.certificates import CounterError
 
@@ -50,6 +52,7 @@ class Step(StrEnum):
     DAY = "day"
     SLOT = "slot"
     CONFIRM = "confirm"
+    WITHDRAW = "withdraw"
 
 
 def _cancel(ctx: Ctx) -> list[Choice]:
@@ -70,7 +73,36 @@ async def start(ctx: Ctx) -> None:
     ctx.go(NAME, Step.PICK)
     rows = [[Choice(label=m.name.get(ctx.lang), data=f"q1:m:{m.id}")]
             for m in ctx.svc.certificates.catalogue.matters]
+    rows += [[ctx.choice("counter.btn_withdraw", f"q1:wd:{a.id}", serial=a.serial)]
+             for a in mine]
     ctx.say("\n".join(lines), choices=[*rows, _cancel(ctx)])
+
+
+async def withdrawal(ctx: Ctx, action: str, value: str) -> None:
+    """Asks to confirm taking an application back, then withdraws it."""
+    app_id = parse_id(value)
+    try:
+        if action == "wd" and ctx.conv.step == Step.PICK and app_id is not None:
+            app = await ctx.r.certificates.get(app_id)
+            ctx.svc.certificates.authorise(ctx.user, ctx.community, "withdraw", app)
+            assert app is not None
+            ctx.go(NAME, Step.WITHDRAW, app=app.id)
+            ctx.say(ctx.t("counter.ask_withdraw", line=ctx.svc.certificates.line(ctx.lang, app)),
+                    choices=[[ctx.choice("counter.btn_withdraw_ok", f"q1:wdok:{app.id}")],
+                             _cancel(ctx)])
+        elif action == "wdok" and ctx.conv.step == Step.WITHDRAW and \
+                app_id is not None and app_id == ctx.conv.data.get("app"):
+            ctx.end()
+            app = await ctx.svc.certificates.withdraw(ctx.r, ctx.community, ctx.user, app_id)
+            when = f"{app.slot_at.astimezone(_tz(ctx)):%Y-%m-%d %H:%M}" if app.slot_at else ""
+            slot = ctx.t("counter.slot_freed", when=when) if when else ""
+            ctx.say(ctx.t("counter.withdrawn", serial=app.serial, slot=slot,
+                          matter=ctx.svc.certificates.matter_name(ctx.lang, app)))
+        else:
+            ctx.refuse()
+    except CounterError as refusal:
+        ctx.end()
+        ctx.refuse(refusal.key)
 
 
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
@@ -79,6 +111,8 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         if ctx.cancel_own(NAME):
             ctx.say(ctx.t("counter.cancelled"))
         return
+    if action in ("wd", "wdok"):
+        return await withdrawal(ctx, action, value)
     matter = ctx.svc.certificates.catalogue.matter(
         value if action in ("m", "go") else str(ctx.conv.data.get("matter", "")))
     if matter is None:
@@ -248,6 +282,9 @@ async def on_input(ctx: Ctx) -> None:
     inc, step = ctx.inc, ctx.conv.step
     matter = ctx.svc.certificates.catalogue.matter(str(ctx.conv.data.get("matter", "")))
     text = (inc.text or "").strip()
+    if step == Step.WITHDRAW:
+        ctx.say(ctx.t("counter.need_withdraw"))
+        return
     if matter is None:
         ctx.end()
         ctx.refuse()

@@ -1,0 +1,193 @@
+// The web chat page: messages arrive over server-sent events, what the person does is posted
+// with a client id (a retry is handled once) and the CSRF token bound to the cookie.
+(function () {
+  "use strict";
+  const T = JSON.parse(document.getElementById("strings").textContent);
+  const csrf = document.querySelector('meta[name="csrf"]').content;
+  const log = document.getElementById("log");
+  const keys = document.getElementById("keys");
+  const form = document.getElementById("form");
+  const input = document.getElementById("text");
+  const photo = document.getElementById("photo");
+  const status = document.getElementById("status");
+  const big = document.getElementById("big");
+  const main = document.getElementById("main");
+  const bubbles = new Map();
+  let started = false;
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
+  function setBig(on) {
+    document.documentElement.classList.toggle("big", on);
+    big.setAttribute("aria-pressed", on ? "true" : "false");
+    try { localStorage.setItem("linli-big", on ? "1" : ""); } catch (e) { /* private mode */ }
+  }
+  big.addEventListener("click", () => setBig(big.getAttribute("aria-pressed") !== "true"));
+  try { if (localStorage.getItem("linli-big")) setBig(true); } catch (e) { /* private mode */ }
+
+  function toast(text) {
+    const note = document.createElement("div");
+    note.className = "toast";
+    note.setAttribute("role", "status");
+    note.textContent = text;
+    document.body.appendChild(note);
+    setTimeout(() => note.remove(), 2500);
+  }
+
+  async function post(fields, file) {
+    // the same client id on every attempt: the server handles the message once
+    const body = new FormData();
+    body.append("client_id", fields.client_id || newId());
+    for (const [k, v] of Object.entries(fields)) if (k !== "client_id") body.append(k, v);
+    if (file) body.append("photo", file);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      try {
+        const answer = await fetch("/chat/api/send", {
+          method: "POST", body, credentials: "same-origin",
+          headers: { "X-CSRF-Token": csrf } });
+        if (answer.ok) return true;
+        const said = await answer.json().catch(() => ({}));
+        toast(said.error || T.failed);
+        return false;
+      } catch (e) {
+        await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+      }
+    }
+    toast(T.failed);
+    return false;
+  }
+
+  function button(label, cls, onClick) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = cls;
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function fill(el, m) {
+    el.textContent = "";
+    const who = document.createElement("span");
+    who.className = "sr-only";
+    who.textContent = (m.author === "me" ? T.you : T.bot) + ": ";
+    el.appendChild(who);
+    if (m.text || m.html) {
+      const p = document.createElement("p");
+      p.className = "text";
+      if (m.html) p.innerHTML = m.html; else p.textContent = m.text;  // html: escaped server-side
+      el.appendChild(p);
+    }
+    for (const src of m.photos || []) {
+      const img = document.createElement("img");
+      img.src = src;
+      img.alt = T.photo_alt;
+      img.loading = "lazy";
+      el.appendChild(img);
+    }
+    if (m.voice) {
+      const audio = document.createElement("audio");
+      audio.controls = true;
+      audio.src = m.voice;
+      el.appendChild(audio);
+    }
+    for (const f of m.files || []) {
+      const a = document.createElement("a");
+      a.href = f.href;
+      a.download = f.name;
+      a.textContent = T.file + ": " + f.name;
+      el.appendChild(a);
+    }
+    if (m.choices && m.choices.length) {
+      const box = document.createElement("div");
+      box.className = "choices";
+      const ref = el.dataset.id;
+      for (const row of m.choices) {
+        const line = document.createElement("div");
+        line.className = "line";
+        for (const c of row) {
+          line.appendChild(button(c.label, "choice", () => post(
+            { kind: "button", data: c.data, label: c.label, message_ref: ref })));
+        }
+        box.appendChild(line);
+      }
+      el.appendChild(box);
+    }
+  }
+
+  function showKeys(m) {
+    if (m.remove_keyboard) keys.textContent = "";
+    if (!m.keyboard) return;
+    keys.textContent = "";
+    for (const row of m.keyboard) {
+      for (const k of row) {
+        keys.appendChild(button(k.label, "key", () => pressKey(k)));
+      }
+    }
+  }
+
+  function pressKey(k) {
+    if (k.location) {
+      if (!navigator.geolocation) { toast(T.no_location); return; }
+      navigator.geolocation.getCurrentPosition(
+        (pos) => post({ kind: "location", latitude: String(pos.coords.latitude),
+                        longitude: String(pos.coords.longitude) }),
+        () => toast(T.no_location), { timeout: 10000 });
+    } else if (k.contact) {
+      const phone = window.prompt(T.ask_phone);
+      if (phone) post({ kind: "contact", phone });
+    } else {
+      post({ kind: "text", text: k.label });
+    }
+  }
+
+  function show(m) {
+    let el = m.replaces ? bubbles.get(m.replaces) : null;
+    if (!el) {
+      el = document.createElement("div");
+      el.dataset.id = String(m.replaces || m.id);
+      el.className = "msg " + (m.author === "me" ? "me" : "bot");
+      bubbles.set(m.replaces || m.id, el);
+      log.appendChild(el);
+    }
+    fill(el, m);
+    if (m.author !== "me") showKeys(m);
+    main.scrollTop = main.scrollHeight;
+  }
+
+  const events = new EventSource("/chat/api/events");
+  events.onopen = () => { status.textContent = ""; };
+  events.onerror = () => { status.textContent = T.offline; };
+  events.onmessage = (e) => show(JSON.parse(e.data));
+  events.addEventListener("toast", (e) => toast(JSON.parse(e.data).text));
+  events.addEventListener("ready", (e) => {
+    status.textContent = "";
+    if (started) return;
+    started = true;
+    if (!JSON.parse(e.data).last) post({ client_id: "start", kind: "text", text: "/start", quiet: "1" });
+  });
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    if (!(await post({ kind: "text", text }))) input.value = text;
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  photo.addEventListener("change", async () => {
+    const file = photo.files && photo.files[0];
+    const caption = input.value.trim();
+    input.value = "";
+    if (file) await post({ kind: "photo", text: caption }, file);
+    photo.value = "";
+  });
+})();
