@@ -111,17 +111,18 @@ async def test_the_url_check_echoes_only_to_a_signed_request(oa: OA) -> None:
 
 
 async def test_a_resident_subscribes_onboards_by_digits_and_reports_with_a_photo(
-        oa: OA) -> None:
-    amy = oa.follower(AMY)
-    await onboard(amy)
-    filed = await files_a_report(amy)
-    assert "DD-" in filed
-    async with oa.svc.db.read() as r:
-        [ticket] = await r.tickets.find()
-        [photo] = await r.tickets.photos(ticket.id)
-    stored = await oa.svc.media.load(photo.file_id)
-    assert stored is not None and stored.data == JPEG, "kept: WeChat's copy expires in 3 days"
-    assert oa.api.token_calls and len(oa.api.token_calls) == 1, "the token is cached"
+        any_db_url: str, clock) -> None:  # noqa: ANN001
+    async with serving(any_db_url, clock) as oa:
+        amy = oa.follower(AMY)
+        await onboard(amy)
+        filed = await files_a_report(amy)
+        assert "DD-" in filed
+        async with oa.svc.db.read() as r:
+            [ticket] = await r.tickets.find()
+            [photo] = await r.tickets.photos(ticket.id)
+        stored = await oa.svc.media.load(photo.file_id)
+        assert stored is not None and stored.data == JPEG, "kept: WeChat's expires in 3 days"
+        assert len(oa.api.token_calls) == 1, "the token is cached"
 
 
 async def bind_worker(svc: Services, openid: str = WANG) -> None:
@@ -346,3 +347,10 @@ async def test_after_a_restart_a_digit_still_answers_the_question_on_screen(
     async with serving(sqlite_url, clock) as oa:  # another process, the same database
         compounds = await oa.follower(AMY).says("1")
         assert "请选择您住的小区" in compounds and "1. 地质六队小区" in compounds
+
+
+async def test_ten_thousand_characters_get_a_polite_answer(oa: OA) -> None:
+    amy = oa.follower(AMY)
+    await onboard(amy)
+    reply = await amy.says("漏" * 10_000)
+    assert "太长" in reply and "10000" in reply
