@@ -271,7 +271,9 @@ class Callback:
         if not openid:
             return None
         sender = Address(channel=self.channel.name, external_id=openid)
-        key = f"m:{raw['MsgId']}" if raw.get("MsgId") else f"e:{openid}:{raw.get('CreateTime')}"
+        # a retry repeats every field; two taps in one second differ at least in the key
+        key = f"m:{raw['MsgId']}" if raw.get("MsgId") else \
+            f"e:{openid}:{raw.get('CreateTime')}:{raw.get('Event')}:{raw.get('EventKey')}"
         common: dict[str, Any] = {"sender": sender, "update_id": update_id(key)}
         if kind == "text":
             return await self._typed(sender, str(raw.get("Content") or ""), common)

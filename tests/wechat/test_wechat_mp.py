@@ -354,3 +354,15 @@ async def test_ten_thousand_characters_get_a_polite_answer(oa: OA) -> None:
     await onboard(amy)
     reply = await amy.says("漏" * 10_000)
     assert "太长" in reply and "10000" in reply
+
+
+async def test_the_oa_menu_starts_a_report_and_an_unknown_key_changes_nothing(oa: OA) -> None:
+    amy = oa.follower(AMY)
+    await onboard(amy)
+    asked = await amy.deliver(oa.servers.event(AMY, "CLICK", EventKey="menu.report"))
+    assert "问题类型" in asked and "2. 环境卫生" in asked
+    await amy.taps("取消")
+    odd = await amy.deliver(oa.servers.event(AMY, "CLICK", EventKey="t1:acc:1"))
+    assert "请点" in odd, "a key the menu never had is not a button press"
+    async with oa.svc.db.read() as r:
+        assert await r.tickets.find() == []
