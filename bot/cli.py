@@ -1,4 +1,4 @@
-"""The `linli` command: run, console, load-community, invite, migrate."""
+"""The `linli` command: run, console, load-community, invite, migrate, wechat menu."""
 
 from __future__ import annotations
 
@@ -66,6 +66,9 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--community", help="community id or code on a street (default: the "
                      "grid's community, else the first)")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    wx = sub.add_parser("wechat", help="the WeChat Official Account (WECHAT_APP_ID …)")
+    wx.add_argument("action", choices=["menu"],
+                    help="menu: publish the OA's custom menu (report, benefits, my tickets)")
     acts = sub.add_parser("load-activities", help="publish activities and shifts from a file")
     acts.add_argument("file", type=Path)
     kb = sub.add_parser("kb", help="the policy knowledge base")
@@ -155,6 +158,8 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             return await _load_activities(svc, args.file, catalog)
         if args.command == "export":
             return await _export(svc, args, catalog)
+        if args.command == "wechat":
+            return await _wechat_menu(svc, catalog)
         if args.command == "console":
             from bot.handlers.console import run_console
 
@@ -171,7 +176,28 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
 
 def serves_public(settings: Settings) -> bool:
     """Whether `linli run` reaches real residents (a chat platform), not only this machine."""
-    return settings.telegram_bot_token is not None
+    return settings.telegram_bot_token is not None or settings.wechat_app_id is not None
+
+
+async def _wechat_menu(svc, catalog: Catalog) -> int:  # noqa: ANN001
+    """`linli wechat menu`: publishes the Official Account's custom menu."""
+    import httpx
+
+    from bot.handlers.wechat import publish_menu
+    from bot.handlers.wechat_api import WeChatError
+
+    lang = svc.settings.default_language
+    if not svc.settings.wechat_app_id:
+        print(catalog.t(lang, "wechat.not_configured"), file=sys.stderr)
+        return 2
+    try:
+        names = await publish_menu(svc)
+    except (WeChatError, httpx.HTTPError, KeyError) as exc:
+        print(catalog.t(lang, "wechat.menu_failed", reason=str(exc) or exc.__class__.__name__),
+              file=sys.stderr)
+        return 1
+    print(catalog.t(lang, "wechat.menu_created", names=" / ".join(names)))
+    return 0
 
 
 async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001

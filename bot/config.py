@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -65,6 +65,21 @@ class Settings(BaseSettings):
     counter_slot_capacity: int = Field(default=3, ge=1)
     counter_booking_days: int = Field(default=10, ge=1, le=60)
     proposal_threshold: int = Field(default=10, ge=1)
+    # the WeChat Official Account; the channel is served when WECHAT_APP_ID is set
+    wechat_app_id: str | None = None
+    wechat_app_secret: SecretStr | None = Field(default=None, validate_default=True)
+    wechat_token: str | None = Field(default=None, validate_default=True)
+    wechat_aes_key: SecretStr | None = None  # unset: plaintext mode
+    wechat_api_base_url: str = "https://api.weixin.qq.com"
+    wechat_template_id: str | None = None  # for messages outside the 48-hour window
+    wechat_template_field: str = "thing1"
+    # a self-built WeCom app for grid workers and staff; served when WECOM_CORP_ID is set
+    wecom_corp_id: str | None = None
+    wecom_agent_id: int | None = Field(default=None, validate_default=True)
+    wecom_secret: SecretStr | None = Field(default=None, validate_default=True)
+    wecom_token: str | None = Field(default=None, validate_default=True)
+    wecom_aes_key: SecretStr | None = Field(default=None, validate_default=True)
+    wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
 
     @property
     def public_url(self) -> str:
@@ -75,10 +90,37 @@ class Settings(BaseSettings):
         return f"http://{host}:{self.http_port}"
 
     @field_validator("telegram_bot_token", "bot_username", "public_base_url",
-                     "telegram_webhook_url", "telegram_webhook_secret", mode="before")
+                     "telegram_webhook_url", "telegram_webhook_secret", "wechat_app_id",
+                     "wechat_app_secret", "wechat_token", "wechat_aes_key",
+                     "wechat_template_id", "wecom_corp_id", "wecom_agent_id", "wecom_secret",
+                     "wecom_token", "wecom_aes_key", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("wechat_app_secret", "wechat_token")
+    @classmethod
+    def _wechat_complete(cls, value: object, info: ValidationInfo) -> object:
+        if value is None and info.data.get("wechat_app_id"):
+            raise _bad("wechat_incomplete",
+                       "WECHAT_APP_ID needs WECHAT_APP_SECRET and WECHAT_TOKEN")
+        return value
+
+    @field_validator("wechat_aes_key", "wecom_aes_key")
+    @classmethod
+    def _wechat_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) != 43:
+            raise _bad("wechat_aes_key", "the AES key is the 43-character EncodingAESKey")
+        return value
+
+    @field_validator("wecom_agent_id", "wecom_secret", "wecom_token", "wecom_aes_key",
+                     mode="after")
+    @classmethod
+    def _wecom_complete(cls, value: object, info: ValidationInfo) -> object:
+        if value is None and info.data.get("wecom_corp_id"):
+            raise _bad("wecom_incomplete", "WECOM_CORP_ID needs WECOM_AGENT_ID, WECOM_SECRET, "
+                       "WECOM_TOKEN and WECOM_AES_KEY")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -16,7 +16,8 @@ from bot.services.clock import Clock
 from bot.services.health import Health
 
 log = logging.getLogger("linli.startup")
-SECRET_SETTINGS = {"telegram_bot_token"}
+SECRET_SETTINGS = {"telegram_bot_token", "wechat_app_secret", "wechat_aes_key", "wecom_secret",
+                   "wecom_aes_key"}
 DATABASE_ERRORS = (OSError, sa.exc.SQLAlchemyError)
 # Driver exception class names (anywhere in the cause chain) → the catalog's reason.
 DATABASE_REASONS = {

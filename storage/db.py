@@ -165,11 +165,18 @@ async def _users_room(conn: AsyncConnection) -> None:
     await add_missing_columns(conn, schema.users, "room")
 
 
+async def _wechat_tables(conn: AsyncConnection) -> None:
+    """wechat_tokens and wechat_options: the Official Account's shared token and options."""
+    import storage.wechat  # noqa: F401  (its tables join the metadata)
+
+    await create_missing_tables(conn)
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
                                _growth_indexes, _media_tables, _street_communities,
                                _survey_audience, _desk_logins, _webchat_messages,
-                               _users_room]
+                               _users_room, _wechat_tables]
 
 
 class Database:

@@ -67,6 +67,10 @@ async def erase(r: Repos, user: User, now: datetime, deleted: str) -> None:
     await r.conversations.clear(user.id)
     if user.channel == "web":  # the web chat's transcript of them
         await r.webchat.forget(user.external_id)
+    if user.channel in ("wechat", "wecom"):  # the numbered options last shown to them
+        from storage.wechat import WeChatRepo
+
+        await WeChatRepo(r.conn).forget(user.external_id)
     await r.users.delete(user.id)
 
 

@@ -33,6 +33,7 @@ DriverFactory = Callable[[Services, "object"], "Driver | None"]
 
 def factories() -> list[DriverFactory]:
     """Every channel `linli run` may serve besides Telegram, in mounting order."""
+    from bot.handlers import wechat, wecom  # imported here: they import this module's Driver
     from bot.web import chat, desk
 
-    return [chat.make, desk.make]
+    return [chat.make, desk.make, wechat.make_driver, wecom.make_driver]
