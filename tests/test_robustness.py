@@ -83,7 +83,8 @@ async def test_defect8_a_draft_that_fails_to_save_is_not_stuck(
     await confirm_step(amy)
     [reply] = await amy.taps("确认提交")
     assert "没有提交成功" in reply.text and "草稿" in reply.text
-    assert [c.label for row in reply.choices for c in row] == ["✅ 确认提交", "✏️ 修改", "⬅️ 返回", "✖️ 取消"]
+    assert [c.label for row in reply.choices for c in row] == [
+        "✅ 确认提交", "✏️ 修改", "⬅️ 返回", "✖️ 取消"]
     assert "disk_full" in caplog.text
     assert not wang.inbox
     await amy.taps("修改")
