@@ -39,6 +39,9 @@ from storage import Database, Repos
 
 _ID = re.compile(r"[0-9]{1,9}")
 CHOICES, ASKED = "_choices", "_asked"  # the latest question's options, read by flows/answers
+TRAIL = "_trail"  # the questions of the flow in progress, so ↩️ 返回 can ask the previous one
+OWN_BACK = {"report", "moving", "onboarding", "proxy", "mytickets"}  # flows with their own 返回
+BACK = "u1:back:"
 
 
 def parse_id(text: str | None) -> int | None:
@@ -114,6 +117,7 @@ class Ctx:
             photos: list[str] | None = None, expect: Expect | None = None,
             edit: bool = False) -> None:
         """Replies to the user; `edit` rewrites the message whose button was pressed."""
+        choices = self._with_back(text, choices, expect, edit)
         self._remember(text, choices, expect, edit)
         self.out.append(Outgoing(
             to=self.inc.sender, text=text, choices=choices or [], keyboard=keyboard,
@@ -129,6 +133,41 @@ class Ctx:
         elif expect is not None or edit:  # a new question without options, or options gone
             self.conv.data.pop(CHOICES, None)
             self.conv.data.pop(ASKED, None)
+
+    def _with_back(self, text: str, choices: list[list[Choice]] | None, expect: Expect | None,
+                   edit: bool) -> list[list[Choice]] | None:
+        """Records a question of a multi-step flow and, from its second question on, adds
+        ↩️ 返回 (the previous question again, every answer kept)."""
+        flow = self.conv.flow
+        if not flow or flow in OWN_BACK or edit or (expect is None and not choices):
+            return choices
+        trail: list[dict[str, Any]] = self.conv.data.setdefault(TRAIL, [])
+        entry = {"step": self.conv.step, "text": text[:1500], "expect": expect.value if expect
+                 else "", "choices": [[[c.label, c.data] for c in row if not c.data.startswith(
+                     BACK)] for row in choices or []]}
+        if trail and trail[-1]["step"] == self.conv.step:
+            trail[-1] = entry  # the same question again (re-asked, or a loop such as options)
+        else:
+            trail.append(entry)
+            del trail[:-8]
+        if len(trail) < 2 or any(c.data.startswith(BACK) for row in choices or [] for c in row):
+            return choices
+        back = Choice(label=self.t("btn.back_step"), data=f"{BACK}{self.conv.step}"[:64])
+        return [*(choices or []), [back]]
+
+    def back(self) -> bool:
+        """Asks the previous question of the flow again; False when there is none."""
+        trail = self.conv.data.get(TRAIL) or []
+        if len(trail) < 2:
+            return False
+        trail.pop()
+        previous = trail.pop()  # asked again below, which records it once more
+        self.conv.step = previous["step"]
+        rows = [[Choice(label=label, data=data) for label, data in row]
+                for row in previous["choices"]]
+        self.say(previous["text"], choices=[row for row in rows if row],
+                 expect=Expect(previous["expect"]) if previous["expect"] else None)
+        return True
 
     def refuse(self, key: str = "err.stale", **values: Any) -> None:
         """Says politely that a button or action no longer applies; nothing changes."""
