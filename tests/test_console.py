@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from bot.domain.messages import Address, Choice, InKind, KeyButton, Outgoing
@@ -92,10 +93,20 @@ async def test_a_trailing_backslash_continues_on_the_next_line(svc: Services) ->
     from bot.handlers.console import run_console
 
     out: list[str] = []
-    await run_console(svc, Role.STAFF, "5001", write=out.append, poll=0.01, read=scripted([
-        "/poll", "明年的春节联欢会放在哪天？", "腊月二十三\\", "腊月二十八\\", "正月初六",
-        "C2"]))  # 单选, answered by the card's letter
+    lines = ["/poll", "明年的春节联欢会放在哪天？", "腊月二十三\\", "腊月二十八\\", "正月初六"]
+
+    def read(_prompt: str) -> str:
+        if lines:
+            return lines.pop(0)
+        screen = "\n".join(out)
+        if "匿名投票吗" in screen:
+            raise EOFError
+        letter = re.search(r"单选还是多选？\n  ([A-Z])1\. ", screen)
+        assert letter, screen
+        return f"{letter.group(1)}2"  # 单选, answered by the card's letter
+
+    await run_console(svc, Role.STAFF, "5001", write=out.append, poll=0.01, read=read)
     screen = "\n".join(out)
     assert "单选还是多选" in screen, "three options in one message, so the poll goes on"
-    assert "匿名投票吗" in screen, "C2 answered card C"
+    assert "匿名投票吗" in screen, "the letter answered its card"
     assert screen.count("请输入选项") == 1, "the three lines were one answer, not re-asked"

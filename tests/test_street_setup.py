@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from bot.config import SAMPLE_COMMUNITY
