@@ -386,7 +386,6 @@ async def publish_menu(svc: Services) -> list[str]:
 
 def make_driver(svc: Services, web: object) -> Driver | None:
     """The Official Account's driver, when WECHAT_APP_ID is set."""
-    from bot.web.drivers import Driver
 
     settings = svc.settings
     if not settings.wechat_app_id:
@@ -403,25 +402,33 @@ def make_driver(svc: Services, web: object) -> Driver | None:
     crypto = WeChatCrypto(settings.wechat_token, aes.get_secret_value(), settings.wechat_app_id) \
         if aes is not None else None
     callback = Callback(svc, api, channel, desk, token=settings.wechat_token, crypto=crypto)
+    return callback_driver(CHANNEL, "WeChat", svc, api, channel, callback, health)
+
+
+def callback_driver(name: str, label: str, svc: Services, api: WeChatAPI,  # noqa: PLR0913
+                    channel: WeChatChannel, callback: Callback, health: Health | None) -> Driver:
+    """A WeChat-style callback channel served by `linli run`: its routes, its senders, and an
+    API check at start (a failure is shown by /healthz; the callback serves anyway)."""
+    from bot.web.drivers import Driver
+
     sender = OutboxSender(svc.db, svc.clock, channel)
     broadcasts = BroadcastSender(svc.db, svc.clock, channel, svc.notices,
-                                 settings.broadcast_rate)
+                                 svc.settings.broadcast_rate)
 
     async def start() -> None:
-        """Checks the API once: a failure is shown by /healthz, the callback serves anyway."""
         try:
             await api.token()
         except Exception as exc:  # noqa: BLE001 - reported, retried on the next call
-            log.warning("WeChat API not reachable (%s)", exc.__class__.__name__)
+            log.warning("%s API not reachable (%s)", label, exc.__class__.__name__)
             if health is not None:
-                health.unreachable(CHANNEL, svc.clock.now(), exc.__class__.__name__)
+                health.unreachable(name, svc.clock.now(), exc.__class__.__name__)
             return
         if health is not None:
-            health.ok(CHANNEL, svc.clock.now())
+            health.ok(name, svc.clock.now())
 
     async def stop() -> None:
         await callback.drain()
         await api.close()
 
-    return Driver(CHANNEL, routes=callback.routes(), drains=[sender.drain, broadcasts.drain],
+    return Driver(name, routes=callback.routes(), drains=[sender.drain, broadcasts.drain],
                   start=start, stop=stop)

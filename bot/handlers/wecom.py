@@ -16,11 +16,9 @@ from wechatpy.exceptions import InvalidSignatureException
 from bot.config import Settings
 from bot.flows.base import Services
 from bot.flows.router import Desk
-from bot.handlers.wechat import Callback, WeChatChannel
+from bot.handlers.wechat import Callback, WeChatChannel, callback_driver
 from bot.handlers.wechat_api import WeChatAPI, WeChatError
-from bot.services.broadcast import BroadcastSender
 from bot.services.clock import Clock
-from bot.services.outbox import OutboxSender
 from storage import Database
 
 if TYPE_CHECKING:
@@ -80,7 +78,6 @@ class WeComCallback(Callback):
 
 def make_driver(svc: Services, web: object) -> Driver | None:
     """The WeCom app's driver, when WECOM_CORP_ID is set."""
-    from bot.web.drivers import Driver
 
     settings = svc.settings
     if not settings.wecom_corp_id:
@@ -97,25 +94,4 @@ def make_driver(svc: Services, web: object) -> Driver | None:
                           settings.wecom_corp_id)
     callback = WeComCallback(svc, api, channel, desk, token=settings.wecom_token,
                              crypto=crypto, path=PATH)
-    sender = OutboxSender(svc.db, svc.clock, channel)
-    broadcasts = BroadcastSender(svc.db, svc.clock, channel, svc.notices,
-                                 settings.broadcast_rate)
-
-    async def start() -> None:
-        """Checks the API once: a failure is shown by /healthz, the callback serves anyway."""
-        try:
-            await api.token()
-        except Exception as exc:  # noqa: BLE001 - reported, retried on the next call
-            log.warning("WeCom API not reachable (%s)", exc.__class__.__name__)
-            if health is not None:
-                health.unreachable(CHANNEL, svc.clock.now(), exc.__class__.__name__)
-            return
-        if health is not None:
-            health.ok(CHANNEL, svc.clock.now())
-
-    async def stop() -> None:
-        await callback.drain()
-        await api.close()
-
-    return Driver(CHANNEL, routes=callback.routes(), drains=[sender.drain, broadcasts.drain],
-                  start=start, stop=stop)
+    return callback_driver(CHANNEL, "WeCom", svc, api, channel, callback, health)
