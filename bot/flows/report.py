@@ -318,6 +318,8 @@ async def on_input(ctx: Ctx) -> None:
         return
     if step == Step.DESCRIPTION and inc.kind is InKind.TEXT and inc.text and inc.text.strip():
         data["description"] = inc.text.strip()
+        if inc.file_id:  # spoken, and recognised by the channel: the recording is kept too
+            data["voice"] = inc.file_id
     elif step == Step.DESCRIPTION and inc.kind is InKind.VOICE:
         data["description"] = ctx.t("report.voice_description")
         data["voice"] = inc.file_id

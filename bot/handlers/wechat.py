@@ -286,7 +286,10 @@ class Callback:
             ref = await self._keep(sender, raw, None)
             recognised = str(raw.get("Recognition") or "").strip()
             if recognised:  # the OA's speech recognition: an elderly resident speaks
-                return await self._typed(sender, recognised, common)
+                said = await self._typed(sender, recognised, common)
+                # the words answer the question; the recording goes with them (to a ticket)
+                return said.model_copy(update={"file_id": ref}) \
+                    if said.kind is InKind.TEXT else said
             return Incoming(kind=InKind.VOICE, file_id=ref, **common)
         if kind == "location":
             return Incoming(kind=InKind.LOCATION, latitude=_float(raw.get("Location_X")),

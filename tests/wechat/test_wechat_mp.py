@@ -198,7 +198,9 @@ async def test_a_spoken_description_is_used_as_text_and_the_voice_kept(oa: OA) -
     await amy.taps("确认提交", expect="已提交")
     async with oa.svc.db.read() as r:
         [ticket] = await r.tickets.find()
+        voice = await oa.svc.media.load(ticket.voice_file_id) if ticket.voice_file_id else None
     assert "垃圾桶满了" in ticket.description
+    assert voice is not None and voice.data, "the recording goes with the ticket"
 
 
 async def test_a_workers_card_reaches_a_wechat_resident(oa: OA) -> None:
