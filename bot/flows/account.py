@@ -70,7 +70,7 @@ async def cmd_deleteme(ctx: Ctx) -> None:
 
 
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
-    """Deletes the user's data on confirmation; ↩️ 返回 in any multi-step flow."""
+    """Deletes the user's data on confirmation; Back in any multi-step flow."""
     if action == "back":
         if ctx.conv.flow and value == ctx.conv.step[:56] and ctx.back():
             return

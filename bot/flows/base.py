@@ -39,8 +39,8 @@ from storage import Database, Repos
 
 _ID = re.compile(r"[0-9]{1,9}")
 CHOICES, ASKED = "_choices", "_asked"  # the latest question's options, read by flows/answers
-TRAIL = "_trail"  # the questions of the flow in progress, so ↩️ 返回 can ask the previous one
-OWN_BACK = {"report", "moving", "onboarding", "proxy", "mytickets"}  # flows with their own 返回
+TRAIL = "_trail"  # the questions of the flow in progress, so Back can ask the previous one
+OWN_BACK = {"report", "moving", "onboarding", "proxy", "mytickets"}  # flows with their own Back
 BACK = "u1:back:"
 
 
@@ -137,7 +137,7 @@ class Ctx:
     def _with_back(self, text: str, choices: list[list[Choice]] | None, expect: Expect | None,
                    edit: bool) -> list[list[Choice]] | None:
         """Records a question of a multi-step flow and, from its second question on, adds
-        ↩️ 返回 (the previous question again, every answer kept)."""
+        Back (the previous question again, every answer kept)."""
         flow = self.conv.flow
         if not flow or flow in OWN_BACK or edit or (expect is None and not choices):
             return choices

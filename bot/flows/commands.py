@@ -32,7 +32,7 @@ HIDDEN_IN_HELP = {"start", "help", "menu"}  # said by the intro or obvious
 
 
 def roles_text(ctx: Ctx, declared: Command) -> str:
-    """Who may use a command, in words (网格员、社区工作人员)."""
+    """Who may use a command, in words (grid workers, community staff)."""
     names = [ctx.t(f"role.{r.value}") for r in Role if declared.allows(r)]
     return ctx.t("registry.separator").join(names)
 

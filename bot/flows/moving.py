@@ -2,16 +2,16 @@
 
 ```mermaid
 stateDiagram-v2
-    [*] --> compound: /address (搬家/换地址)
+    [*] --> compound: /address (moved house, or a wrong address)
     compound --> building
     building --> unit
-    building --> compound: ↩️ 返回
+    building --> compound: Back
     unit --> room
-    unit --> building: ↩️ 返回
-    room --> confirm: room typed, or 跳过
-    room --> unit: ↩️ 返回
-    confirm --> [*]: 确认 (address saved; the grid worker is asked to update the ledger)
-    confirm --> [*]: 取消 (nothing changed)
+    unit --> building: Back
+    room --> confirm: room typed, or Skip
+    room --> unit: Back
+    confirm --> [*]: Confirm (address saved; the grid worker is asked to update the ledger)
+    confirm --> [*]: Cancel (nothing changed)
 ```
 The room number is shown only to the worker holding one of the resident's tickets.
 """
@@ -102,7 +102,7 @@ def ask_room(ctx: Ctx) -> None:
 
 
 def ask_confirm(ctx: Ctx) -> None:
-    """Shows the new address with 确认 / 取消."""
+    """Shows the new address with Confirm / Cancel."""
     ctx.conv.step = "confirm"
     data = ctx.conv.data
     home = ctx.svc.cards.where(ctx.community, ctx.lang, data["compound"], data["building"],

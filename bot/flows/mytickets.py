@@ -2,15 +2,15 @@
 
 ```mermaid
 stateDiagram-v2
-    [*] --> list: 我的工单
+    [*] --> list: My tickets
     list --> detail: a ticket
-    detail --> note: 补充说明 (text or photo, to the assignee)
+    detail --> note: Add details (text or photo, to the assignee)
     note --> detail
-    detail --> detail: 催一下 (once a day, the assignee is told)
-    detail --> withdraw: 撤销 (before anyone accepted it)
-    withdraw --> detail: 确认撤销 / 不撤销
-    detail --> rating: 评价 (a closed ticket not rated yet)
-    detail --> list: ↩️ 返回
+    detail --> detail: Remind them (once a day, the assignee is told)
+    detail --> withdraw: Withdraw (before anyone accepted it)
+    withdraw --> detail: Yes, withdraw / Keep it
+    detail --> rating: Rate (a closed ticket not rated yet)
+    detail --> list: Back
 ```
 """
 

@@ -122,7 +122,7 @@ def draft(ctx: Ctx):  # noqa: ANN201
 
 async def preview(ctx: Ctx) -> None:
     """Shows the notice exactly as residents will see it: when, to whom, to how many, and
-    whether 收到 is asked for."""
+    whether Received is asked for."""
     ctx.conv.step = "preview"
     notice = draft(ctx)
     shown = ctx.svc.notices.message(notice, ctx.user)
@@ -142,7 +142,7 @@ async def preview(ctx: Ctx) -> None:
 
 
 def audience_text(ctx: Ctx, notice) -> str:  # noqa: ANN001
-    """Who a notice goes to, in words: 全社区居民, or the compounds, buildings, grids, roles."""
+    """Who a notice goes to, in words: all residents, or the compounds, buildings, grids, roles."""
     kind, values = notice.audience.kind, notice.audience.values
     if kind == "all":
         return ctx.t("notice.audience_all")

@@ -20,8 +20,8 @@ stateDiagram-v2
     edit --> photos
     edit --> location
     confirm --> [*]: Cancel (asked first when the draft holds photos)
-    description --> category: ↩️ 返回 (every step goes one back, answers kept)
-    edit --> confirm: ↩️ 返回摘要
+    description --> category: Back (every step goes one back, answers kept)
+    edit --> confirm: Back to the summary
 ```
 """
 
@@ -186,7 +186,7 @@ def ask_edit(ctx: Ctx) -> None:
 
 
 def back_choice(ctx: Ctx, step: Step) -> Choice:
-    """↩️ 返回 on a step: one step back with every answer kept (to the summary while editing)."""
+    """Back on a step: one step back with every answer kept (to the summary while editing)."""
     key = "report.back_to_summary" if ctx.conv.data.get("editing") else "btn.back"
     return ctx.choice(key, f"r1:back:{step.value}")
 
@@ -209,7 +209,7 @@ def go_back(ctx: Ctx, step: Step) -> None:
 
 
 def ask_again(ctx: Ctx) -> None:
-    """Repeats the question the draft is at (after 继续填写)."""
+    """Repeats the question the draft is at (after Keep going)."""
     category = ctx.community.category(ctx.conv.data.get("category", ""))
     step = ctx.conv.step
     if step == Step.EXTRA and category is not None and category.question:

@@ -308,7 +308,7 @@ async def button(ctx: Ctx, data: str) -> None:
     if malformed or (module in STEP_BUTTONS and ctx.conv.flow != module.NAME):
         ctx.refuse()
         return
-    back = module is account and parts[1] == "back"  # ↩️ 返回 of the draft itself
+    back = module is account and parts[1] == "back"  # the Back button of the draft itself
     if ctx.conv.flow in DRAFTS and ctx.conv.flow != module.NAME and parts[1] not in HARMLESS \
             and not back:
         ctx.refuse("err.finish_first")  # an old button must not wipe a draft half-written

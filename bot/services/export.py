@@ -20,8 +20,9 @@ from storage import Repos
 
 TICKET_COLUMNS = ("number", "category", "grid", "state", "urgent", "tier", "created",
                   "accepted", "resolved", "closed", "rating", "description", "place")
+# the supervision of property companies and departments, per handler
 HANDLER_COLUMNS = ("name", "handed", "done", "returned", "taken_back", "open", "median_hours",
-                   "satisfied")  # the supervision of 物业 and departments, per handler
+                   "satisfied")
 EVENT_COLUMNS = ("number", "time", "event", "from", "to", "actor", "note")
 
 

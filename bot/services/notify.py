@@ -90,7 +90,7 @@ class Notifier:
                     follower.lang, follower_key, number=ticket.number, **values))
 
     def handler(self, lang: str, holder: User | None) -> str:
-        """Who handles a ticket, as the resident should read it: 网格员, 社区工作人员 …"""
+        """Who handles a ticket, as the resident reads it: grid worker, community staff …"""
         role = holder.role if holder is not None else Role.GRID_WORKER
         if role is Role.ADMIN:
             role = Role.STAFF

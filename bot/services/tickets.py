@@ -438,7 +438,7 @@ class TicketService:
         return ticket
 
     async def nudge(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
-        """The reporter's reminder (催一下), at most once per local day per ticket."""
+        """The reporter's reminder (Remind them), at most once per local day per ticket."""
         ticket = await self._reporters(r, actor, ticket_id, open_states())
         now = self.clock.now()
         today = now.astimezone(self.tz).date()
