@@ -22,6 +22,7 @@ from telegram.ext import Application
 from bot.app import (
     background_jobs,
     build_telegram,
+    leave,
     set_commands,
     start_polling,
     stop_polling,
@@ -210,8 +211,6 @@ class Linli:
                 with contextlib.suppress(Exception):
                     await driver.stop()
         if self.telegram is None:
-            from bot.app import leave
-
             with contextlib.suppress(Exception):
                 await leave(self.svc)
         if self.telegram is not None and self._telegram_started:

@@ -144,7 +144,7 @@ COMMANDS = (
     Command("start", cmd_start, before_registration=True),
     Command("help", cmd_help, before_registration=True, ends_flow=True),
     Command("cancel", cmd_cancel, before_registration=True),
-    Command("menu", cmd_menu, ends_flow=True),
+    Command("menu", cmd_menu, ends_flow=True, in_menu=False),  # the keyboard is the menu
     Command("lang", cmd_lang, before_registration=True),
     Command("privacy", cmd_privacy, before_registration=True, ends_flow=True),
     Command("mydata", cmd_mydata, before_registration=True, ends_flow=True),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from bot.domain.models import GRID_ROLES, OFFICE_ROLES, Role
 
@@ -38,7 +39,7 @@ class Command:
     def help_key(self) -> str:
         return self.help or f"command.{self.name}"
 
-    @property
+    @cached_property
     def takes_args(self) -> bool:
         return len(inspect.signature(self.run).parameters) > 1
 

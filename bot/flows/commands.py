@@ -28,7 +28,7 @@ REGISTRY = Registry([account, mytickets, moving, work, grid, certificates, appoi
 INTROS = {Role.RESIDENT: "help.resident", Role.STREET: "help.street",
           Role.BUILDING_HEAD: "help.building_head", Role.EXTERNAL: "help.external",
           Role.STAFF: "help.office", Role.ADMIN: "help.office"}  # the rest: help.worker
-HIDDEN_IN_HELP = {"start", "help", "menu"}  # said by the intro or obvious
+HIDDEN_IN_HELP = {"start", "help"}  # said by the intro or obvious
 
 
 def roles_text(ctx: Ctx, declared: Command) -> str:
@@ -56,8 +56,7 @@ def help_text(ctx: Ctx) -> str:
 
 def menu_of(catalog, role: Role, lang: str) -> list[list[str]]:  # noqa: ANN001
     """Telegram's command menu for a role: [name, description] pairs (at most 100)."""
-    return [[c.name, catalog.t(lang, c.help_key)[:256]] for c in REGISTRY.for_role(role)
-            if c.name not in ("menu",)][:100]
+    return [[c.name, catalog.t(lang, c.help_key)[:256]] for c in REGISTRY.for_role(role)][:100]
 
 
 def sync_menu(ctx: Ctx) -> None:

@@ -138,8 +138,8 @@ async def save(ctx: Ctx) -> None:
     ctx.end()
     told = False
     if moved and data.get("room") and ctx.svc.fieldwork is not None:
-        old = ctx.svc.cards.where(ctx.community, "zh-Hans", before.compound_id,
-                                  before.building_id, before.unit)
+        old = ctx.svc.cards.where(ctx.community, ctx.svc.settings.default_language,
+                                  before.compound_id, before.building_id, before.unit)
         try:
             await ctx.svc.fieldwork.changes.report(ctx.r, ctx.user, ctx.community,
                                                    data["room"], "move_in", f"← {old}")
