@@ -31,6 +31,11 @@ wechat_options = sa.Table(
 )
 
 
+def options_key(channel: str, external_id: str) -> str:
+    """Whose numbered options: an OA openid as it is, a WeCom user id marked as such."""
+    return external_id if channel == "wechat" else f"{channel}:{external_id}"
+
+
 class WeChatRepo(Repo):
     async def token(self, app_id: str, now: datetime) -> str | None:
         """The cached access token while it is valid."""

@@ -45,7 +45,7 @@ from bot.handlers.wechat_api import (
 from bot.services.broadcast import BroadcastSender
 from bot.services.health import Health
 from bot.services.outbox import OutboxSender
-from storage.wechat import WeChatRepo
+from storage.wechat import WeChatRepo, options_key
 
 if TYPE_CHECKING:
     from bot.web.drivers import Driver
@@ -77,7 +77,7 @@ class WeChatChannel:
 
     def key(self, user_id: str) -> str:
         """Whose numbered options: the openid, or the WeCom user id marked as such."""
-        return user_id if self.name == CHANNEL else f"{self.name}:{user_id}"
+        return options_key(self.name, user_id)
 
     async def send(self, message: Outgoing) -> str | None:
         try:

@@ -68,9 +68,9 @@ async def erase(r: Repos, user: User, now: datetime, deleted: str) -> None:
     if user.channel == "web":  # the web chat's transcript of them
         await r.webchat.forget(user.external_id)
     if user.channel in ("wechat", "wecom"):  # the numbered options last shown to them
-        from storage.wechat import WeChatRepo
+        from storage.wechat import WeChatRepo, options_key
 
-        await WeChatRepo(r.conn).forget(user.external_id)
+        await WeChatRepo(r.conn).forget(options_key(user.channel, user.external_id))
     await r.users.delete(user.id)
 
 

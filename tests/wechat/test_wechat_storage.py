@@ -60,3 +60,23 @@ async def test_options_answer_by_number_and_older_ones_by_prefix(any_db_url: str
             assert await repo.options("o-1", "B") == []
     finally:
         await svc.db.dispose()
+
+
+async def test_erasure_forgets_the_options_of_a_wecom_account_too(any_db_url: str,
+                                                                  clock: ManualClock) -> None:
+    from bot.domain.messages import Address
+    from bot.services.erasure import erase
+    from storage.wechat import options_key
+
+    svc = await make_services(any_db_url, clock)
+    try:
+        async with svc.db.tx() as r:
+            user = await svc.users.get_or_create(r, Address(channel="wecom", external_id="wang"),
+                                                 "zh-Hans")
+            await WeChatRepo(r.conn).show_options(options_key("wecom", "wang"),
+                                                  [["button", "t1:acc:1"]], clock.now())
+            await erase(r, user, clock.now(), "—")
+        async with svc.db.read() as r:
+            assert await WeChatRepo(r.conn).options(options_key("wecom", "wang")) == []
+    finally:
+        await svc.db.dispose()
