@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 
@@ -160,9 +159,7 @@ class Linli:
         """TELEGRAM_WEBHOOK_SECRET, or one generated once and shared through the database."""
         if self.settings.telegram_webhook_secret is not None:
             return self.settings.telegram_webhook_secret.get_secret_value()
-        async with self.svc.db.tx() as r:
-            return await r.instances.shared_value("telegram_webhook_secret",
-                                                  secrets.token_urlsafe(32))
+        return await self.svc.db.shared_secret("telegram_webhook_secret")
 
     async def _keep_telegram(self) -> None:
         """Starts Telegram; while its API cannot be reached, says so and tries again."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -229,6 +230,12 @@ class Database:
 
         async with self.engine.begin() as conn:
             yield _Repos(conn)
+
+    async def shared_secret(self, name: str) -> str:
+        """A random secret generated once and shared by every instance (signing keys and the
+        like); the first instance to ask writes it."""
+        async with self.tx() as r:
+            return await r.instances.shared_value(name, secrets.token_urlsafe(32))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Repos]:

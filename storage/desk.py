@@ -33,7 +33,7 @@ def token_hash(token: str) -> str:
 class DeskRepo(Repo):
     async def add_login(self, token: str, user_id: int, now: datetime,
                         expires_at: datetime) -> None:
-        """Keeps a new login link's hash; links older than a day are forgotten."""
+        """Keeps a new login link's hash; links expired two days ago are forgotten."""
         await self.conn.execute(desk_logins.delete().where(
             desk_logins.c.expires_at < now - timedelta(days=2)))  # sessions last 8 hours
         await self.conn.execute(desk_logins.insert().values(

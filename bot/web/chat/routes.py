@@ -78,9 +78,7 @@ class WebChat:
         """Generated once and shared by every instance through the database."""
         async with self._secret_lock:
             if self._secret is None:
-                async with self.svc.db.tx() as r:
-                    self._secret = await r.instances.shared_value(
-                        "web_chat_secret", secrets.token_urlsafe(32))
+                self._secret = await self.svc.db.shared_secret("web_chat_secret")
             return self._secret
 
     async def who(self, request: Request) -> str | None:

@@ -12,8 +12,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
 
 from bot.domain.community import Community
-from bot.domain.models import GRID_ROLES, OFFICE_ROLES, Role, Ticket, User
+from bot.domain.models import GRID_ROLES, OFFICE_ROLES, Ticket, User
 from bot.flows.base import Services
+from bot.flows.commands import REGISTRY
 from bot.flows.weblogin import DESK_ROLES
 from bot.services.certificates import CounterError
 from storage.certificates import Application
@@ -23,8 +24,8 @@ COOKIE = "linli_desk"
 SESSION_HOURS = 8
 SESSION = timedelta(hours=SESSION_HOURS)
 # as /stats and /export in chat; the street office reads every community's figures
-STATS_ROLES = frozenset({Role.INSTRUCTOR, Role.CHIEF, Role.STAFF, Role.ADMIN, Role.STREET})
-WORKBOOK_ROLES = frozenset({Role.CHIEF, Role.STAFF, Role.ADMIN, Role.STREET})
+STATS_ROLES = REGISTRY.commands["stats"].roles
+WORKBOOK_ROLES = REGISTRY.commands["export"].roles
 TICKET_ROLES = frozenset({*GRID_ROLES, *OFFICE_ROLES})
 
 
@@ -86,9 +87,7 @@ class Sessions:
 
     async def signer(self) -> URLSafeSerializer:
         if self._signer is None:
-            async with self.svc.db.tx() as r:
-                secret = await r.instances.shared_value("desk_session_secret",
-                                                        secrets.token_urlsafe(32))
+            secret = await self.svc.db.shared_secret("desk_session_secret")
             self._signer = URLSafeSerializer(secret, salt="linli-desk-session")
         return self._signer
 

@@ -216,17 +216,18 @@ def routes(site: DeskSite) -> list[Route]:
             tickets, apps = await r.desk.media_holders(int(raw))
             allowed = False
             for ticket_id in tickets:
-                ticket = await r.tickets.get(ticket_id)
                 try:
-                    authorise(svc, visitor, "ticket", ticket=ticket)
+                    authorise(svc, visitor, "ticket", ticket=await r.tickets.get(ticket_id))
                     allowed = True
+                    break
                 except Refused:
                     continue
             for app_id in apps if not allowed else []:
-                app = await r.certificates.get(app_id)
                 try:
-                    authorise(svc, visitor, "counter/queue", application=app)
+                    authorise(svc, visitor, "counter/queue",
+                              application=await r.certificates.get(app_id))
                     allowed = True
+                    break
                 except Refused:
                     continue
         if not allowed:
