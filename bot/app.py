@@ -86,6 +86,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
                            settings.proposal_threshold),
         surveys=SurveyService(clock, notifier, catalog, load_surveys()),
         fieldwork=fieldwork, media=MediaStore(db, clock))
+    tickets.on_left_external = svc.external.taken_back  # the handler hears it is not theirs
+    sla.on_escalated = svc.external.escalated  # and hears of each climb
     timers.register("cert/", svc.certificates.fire)
     timers.register("hv/", svc.civic.fire)
     timers.register("sv/", svc.surveys.fire)

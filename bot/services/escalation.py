@@ -41,9 +41,9 @@ class SlaService:
         self.tz = ZoneInfo(timezone)
         self.notifier = notifier
         self.catalog = catalog
-        # told after each climb, e.g. the property company that holds the ticket
-        self.escalation_hooks: list[Callable[[Repos, Community, Ticket, int],
-                                             Awaitable[None]]] = []
+        # told after each climb, e.g. the property company that holds it (set by bot/app.py)
+        self.on_escalated: Callable[[Repos, Community, Ticket, int],
+                                    Awaitable[None]] | None = None
 
     # --- clocks -----------------------------------------------------------------------------
 
@@ -171,8 +171,8 @@ class SlaService:
                                         follower_key="sla.escalated_resident",
                                         tier=self._tier_name(reporter.lang if reporter else None,
                                                              tier))
-        for hook in self.escalation_hooks:
-            await hook(r, community, escalated, tier)
+        if self.on_escalated is not None:
+            await self.on_escalated(r, community, escalated, tier)
         return escalated
 
     async def tier_people(self, r: Repos, community: Community, ticket: Ticket,

@@ -80,8 +80,6 @@ class ExternalService:
         self.tickets = tickets
         self.notifier = notifier
         self.catalog = catalog
-        tickets.sla.escalation_hooks.append(self.escalated)
-        tickets.left_external.append(self.taken_back)
 
     async def authorise(self, r: Repos, actor: User, ticket_id: int,
                         action: str) -> tuple[Ticket, Handoff | None]:

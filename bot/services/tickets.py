@@ -86,8 +86,8 @@ class TicketService:
         self.tz = ZoneInfo(timezone)
         self.communities = communities
         self.sla = sla
-        # told when a worker's action takes a ticket away from a property company
-        self.left_external: list[Callable[[Repos, User, Ticket], Awaitable[None]]] = []
+        # told when the grid takes a ticket back from a property company (set by bot/app.py)
+        self.on_left_external: Callable[[Repos, User, Ticket], Awaitable[None]] | None = None
 
     async def create_for(self, r: Repos, community: Community, worker: User, draft: Draft,
                          building_id: str, phone: str | None, *, compound_id: str | None = None,
@@ -289,9 +289,9 @@ class TicketService:
             await r.tickets.add_photo(ticket.id, photo, kind_of_photo, now)
         updated = await r.tickets.get(ticket.id)
         assert updated is not None
-        if ticket.state is S.WITH_EXTERNAL and target is not S.WITH_EXTERNAL:
-            for hook in self.left_external:
-                await hook(r, actor, updated)
+        if ticket.state is S.WITH_EXTERNAL and target is not S.WITH_EXTERNAL and \
+                self.on_left_external is not None:
+            await self.on_left_external(r, actor, updated)
         await self._clocks(r, action, updated)
         return await r.tickets.get(ticket.id)  # type: ignore[return-value]
 
