@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from bot.domain.community import Community
+
 
 class Topic(StrEnum):
     WATER_POWER = "water_power"  # water and power cuts
@@ -22,6 +24,19 @@ SAFETY_CRITICAL = frozenset({Topic.WATER_POWER, Topic.SAFETY})  # cannot be mute
 class Audience(BaseModel, frozen=True):
     kind: str = Field(pattern="^(all|compound|buildings|grid|role)$")
     values: list[str] = Field(default_factory=list)
+
+    def reaches_home(self, community: Community, compound_id: str | None,
+                     building_id: str | None) -> bool:
+        """Whether someone living there is in the audience: everyone, or by compound,
+        building or grid (an audience by role reaches nobody by where they live)."""
+        if self.kind == "compound":
+            return compound_id in self.values
+        if self.kind == "buildings":
+            return building_id in self.values
+        if self.kind == "grid":
+            grid = community.grid_of(building_id or "")
+            return grid is not None and grid.id in self.values
+        return self.kind == "all"
 
 
 class Announcement(BaseModel):

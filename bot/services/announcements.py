@@ -45,15 +45,8 @@ class AnnouncementService:
                 ok = row.role in values
             elif row.role != Role.RESIDENT.value or row.consent_at is None:
                 continue
-            elif audience == "compound":
-                ok = row.compound_id in values
-            elif audience == "buildings":
-                ok = row.building_id in values
-            elif audience == "grid":
-                grid = community.grid_of(row.building_id or "")
-                ok = grid is not None and grid.id in values
             else:
-                ok = True
+                ok = notice.audience.reaches_home(community, row.compound_id, row.building_id)
             if ok:
                 chosen.append(row.id)
         return chosen

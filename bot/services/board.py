@@ -61,15 +61,7 @@ class NoticeBoard:
             return False  # not out yet
         if user.role is not Role.RESIDENT:
             return True
-        kind, values = notice.audience.kind, set(notice.audience.values)
-        if kind == "compound":
-            return user.compound_id in values
-        if kind == "buildings":
-            return user.building_id in values
-        if kind == "grid":
-            grid = community.grid_of(user.building_id or "")
-            return grid is not None and grid.id in values
-        return kind == "all"
+        return notice.audience.reaches_home(community, user.compound_id, user.building_id)
 
     async def entries(self, r: Repos, community: Community, user: User, *,
                       topic: str | None = None, month: str | None = None,

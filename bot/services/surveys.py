@@ -26,15 +26,6 @@ MAX_TEXTS = 10  # free answers listed in the results
 COMPOSED = "composed"  # the template id of a questionnaire written in chat
 
 
-def reaches(audience: Audience, compound_id: str | None, building_id: str | None) -> bool:
-    """Whether a resident living there is in the survey's audience."""
-    if audience.kind == "compound":
-        return compound_id in audience.values
-    if audience.kind == "buildings":
-        return building_id in audience.values
-    return True
-
-
 class SurveyService:
     def __init__(self, clock: Clock, notifier: Notifier, catalog: Catalog,
                  templates: SurveyFile) -> None:
@@ -50,8 +41,9 @@ class SurveyService:
             allowed = actor.role is Role.RESIDENT and actor.is_registered
         if not allowed or (survey and survey.community_id != community.id):
             raise TicketError("err.not_allowed")
-        if action == "answer" and survey is not None and survey.audience and not reaches(
-                Audience.model_validate(survey.audience), actor.compound_id, actor.building_id):
+        if action == "answer" and survey is not None and survey.audience and not \
+                Audience.model_validate(survey.audience).reaches_home(
+                    community, actor.compound_id, actor.building_id):
             raise TicketError("err.not_allowed")  # another compound's or building's survey
         if action == "answer" and (survey is None or survey.status != "open"
                                    or self.clock.now() >= survey.closes_at):
@@ -92,7 +84,7 @@ class SurveyService:
         sent = 0
         for row in await r.users.audience(community.id):
             if row.role != Role.RESIDENT.value or row.consent_at is None or row.blocked_at \
-                    or not reaches(audience, row.compound_id, row.building_id):
+                    or not audience.reaches_home(community, row.compound_id, row.building_id):
                 continue
             resident = await r.users.get(row.id)
             if resident:
