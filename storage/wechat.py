@@ -39,11 +39,16 @@ def options_key(channel: str, external_id: str) -> str:
 class WeChatRepo(Repo):
     async def token(self, app_id: str, now: datetime) -> str | None:
         """The cached access token while it is valid."""
+        held = await self.held_token(app_id, now)
+        return held[0] if held else None
+
+    async def held_token(self, app_id: str, now: datetime) -> tuple[str, datetime] | None:
+        """The cached access token and until when it is valid, while it is."""
         row = (await self.conn.execute(sa.select(wechat_tokens.c.token, wechat_tokens.c.expires_at)
                                        .where(wechat_tokens.c.app_id == app_id))).first()
         if row is None or aware(row.expires_at) <= now:
             return None
-        return row.token
+        return row.token, aware(row.expires_at)
 
     async def put_token(self, app_id: str, token: str, expires_at: datetime) -> None:
         values = {"token": token, "expires_at": expires_at}

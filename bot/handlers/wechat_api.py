@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -13,6 +13,7 @@ import httpx
 from bot.config import Settings
 from bot.services.clock import Clock
 from storage import Database
+from storage.wechat import WeChatRepo
 
 log = logging.getLogger(__name__)
 TOKEN_EXPIRED = {40001, 40014, 42001}  # invalid credential, invalid token, token expired
@@ -47,21 +48,26 @@ class WeChatAPI:
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def token(self, *, refresh: bool = False) -> str:
-        """The access token from the database, or a new one (stored for every instance)."""
-        from storage.wechat import WeChatRepo
+    _held: tuple[str, datetime] | None = None  # the token this process last used, until when
 
+    async def token(self, *, refresh: bool = False) -> str:
+        """The access token this process holds, else the one in the database, else a new one
+        (stored for every instance)."""
         now = self.clock.now()
+        if not refresh and self._held is not None and self._held[1] > now:
+            return self._held[0]
         if not refresh:
             async with self.db.read() as r:
-                cached = await WeChatRepo(r.conn).token(self.app_id, now)
-            if cached:
-                return cached
+                held = await WeChatRepo(r.conn).held_token(self.app_id, now)
+            if held is not None:
+                self._held = held
+                return held[0]
         answer = await self._fetch_token(refresh)
         token = str(answer["access_token"])
-        lifetime = timedelta(seconds=int(answer.get("expires_in", 7200)))
+        until = now + timedelta(seconds=int(answer.get("expires_in", 7200))) - EARLY
         async with self.db.tx() as r:
-            await WeChatRepo(r.conn).put_token(self.app_id, token, now + lifetime - EARLY)
+            await WeChatRepo(r.conn).put_token(self.app_id, token, until)
+        self._held = (token, until)
         return token
 
     async def _fetch_token(self, refresh: bool) -> dict[str, Any]:
@@ -85,8 +91,7 @@ class WeChatAPI:
                 if exc.errcode not in TOKEN_EXPIRED or attempt == 2:
                     raise
                 log.info("WeChat refused the access token (%s); renewing it", exc.errcode)
-                from storage.wechat import WeChatRepo
-
+                self._held = None
                 async with self.db.tx() as r:
                     await WeChatRepo(r.conn).drop_token(self.app_id, token)
         raise AssertionError("unreachable")
