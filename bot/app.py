@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
@@ -36,7 +37,7 @@ from bot.services.external import ExternalService
 from bot.services.fieldwork import Fieldwork
 from bot.services.media import MediaStore
 from bot.services.notify import Notifier
-from bot.services.outbox import OutboxSender
+from bot.services.outbox import DeliveryMarks, OutboxSender
 from bot.services.policy import PolicyService
 from bot.services.retention import expire_idle
 from bot.services.surveys import SurveyService
@@ -128,7 +129,9 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
            .connect_timeout(settings.telegram_timeout_seconds)
            .pool_timeout(settings.telegram_timeout_seconds)
            .build())
-    sender = OutboxSender(svc.db, svc.clock, TelegramChannel(app.bot, media=svc.media))
+    marks = DeliveryMarks(svc.db, svc.clock)  # replies and the sender share write transactions
+    sender = OutboxSender(svc.db, svc.clock, TelegramChannel(app.bot, media=svc.media),
+                          lease=timedelta(seconds=settings.outbox_lease_seconds), marks=marks)
     broadcaster = BroadcastSender(svc.db, svc.clock,
                                   TelegramChannel(app.bot, bulk=True, media=svc.media),
                                   svc.notices, settings.broadcast_rate)
@@ -141,7 +144,7 @@ def build_telegram(svc: Services, *, poll_outbox: bool = True) -> Application:
         svc.fieldwork.files = TelegramChannel(app.bot)  # uploaded ledger workbooks
     if svc.media is not None:  # photos from before the media store: fetched when first read
         svc.media.fetchers["telegram"] = TelegramChannel(app.bot).fetch_file
-    desk = Desk(svc, on_queued=kick, wait_behind=True)
+    desk = Desk(svc, on_queued=kick, wait_behind=True, marks=marks)
     svc.timers.on_queued = kick
     handler = TelegramHandler(desk)
     app.add_handler(TypeHandler(Update, handler.on_update))

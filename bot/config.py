@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # a reply is kept in the outbox, handed over by the transport right after the commit; if
     # that did not happen within this time (a crash), the outbox sender delivers it
     reply_hold_seconds: float = Field(default=30.0, gt=0)
+    # a sender's claim on the messages it is sending; a crashed sender's claims pass to
+    # another sender after this long
+    outbox_lease_seconds: float = Field(default=20.0, gt=0, le=3600)
     log_level: str = "INFO"
     invite_ttl_days: float = Field(default=7, gt=0, le=365)
     channel_retry_max_seconds: float = Field(default=60.0, gt=0, le=3600)

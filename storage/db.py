@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import secrets
 import logging
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -198,6 +199,7 @@ class Database:
         if self.is_sqlite:
             kwargs.setdefault("connect_args", {"timeout": 30})
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, **kwargs)
+        self._writer = asyncio.Lock()  # SQLite: this process's writers, one at a time
         if self.is_sqlite:
             self._tune_sqlite()
 
@@ -228,8 +230,21 @@ class Database:
         """A transaction: committed when the block ends, rolled back on an exception."""
         from storage.repos import Repos as _Repos
 
-        async with self.engine.begin() as conn:
-            yield _Repos(conn)
+        if not self.is_sqlite:
+            async with self.engine.begin() as conn:
+                yield _Repos(conn)
+            return
+        # SQLite admits one writer. Writers of this process queue here, in order, and each
+        # starts the moment the last one commits; left to SQLite's busy handler they would
+        # poll with sleeps of up to 100 ms and leave the lock idle in between. Other
+        # processes on the same file still wait on the busy timeout.
+        async with asyncio.timeout(30):
+            await self._writer.acquire()
+        try:
+            async with self.engine.begin() as conn:
+                yield _Repos(conn)
+        finally:
+            self._writer.release()
 
     async def shared_secret(self, name: str) -> str:
         """A random secret generated once and shared by every instance (signing keys and the

@@ -38,9 +38,13 @@ class OutboxRepo(Repo):
             bulk=bulk).returning(outbox.c.id))).scalar_one()
 
     async def sent_many(self, delivered: list[tuple[int, str | None]], now: datetime) -> None:
-        """Records messages a transport handed over itself."""
-        for item_id, ref in delivered:
-            await self.sent(item_id, now, ref)
+        """Records messages handed over, in one statement."""
+        if not delivered:
+            return
+        await self.conn.execute(
+            outbox.update().where(outbox.c.id == sa.bindparam("item_id")).values(
+                sent_at=now, message_ref=sa.bindparam("ref"), claimed_until=None),
+            [{"item_id": item_id, "ref": ref} for item_id, ref in delivered])
 
     async def claim(self, channel: str, now: datetime, *, limit: int = 30,
                     lease: timedelta = timedelta(seconds=20),

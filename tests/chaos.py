@@ -139,6 +139,7 @@ class BotProcess:
                     "TELEGRAM_FILE_BASE_URL": api.base_file_url, "DATABASE_URL": db_url,
                     "HTTP_PORT": "0", "REPLY_HOLD_SECONDS": "2", "OUTBOX_INTERVAL_SECONDS": "0.2",
                     "TIMER_INTERVAL_SECONDS": "1", "FLOOD_MESSAGES": "100000",
+                    "OUTBOX_LEASE_SECONDS": "4",
                     "LOG_LEVEL": "WARNING", "TELEGRAM_TIMEOUT_SECONDS": "3", **env}
         self.proc: subprocess.Popen[bytes] | None = None
         self.args: tuple[str, ...] = ()

@@ -41,6 +41,7 @@ from bot.flows.civic import board, external, proposals, survey_compose, surveys
 from bot.flows.counter import appointments, certificates
 from bot.flows.fieldwork import care as fw_care
 from bot.i18n import normalise_language
+from bot.services.outbox import DeliveryMarks
 from storage import Repos
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,9 @@ class Desk:
     """Transport-neutral entry point: (conversation, Incoming) -> replies and outbox rows."""
 
     def __init__(self, svc: Services, on_queued: Callable[[], None] | None = None, *,
-                 wait_behind: bool = False) -> None:
+                 wait_behind: bool = False, marks: DeliveryMarks | None = None) -> None:
         self.svc = svc
+        self.marks = marks or DeliveryMarks(svc.db, svc.clock)  # shared with the sender
         self.wait_behind = wait_behind  # a sender runs beside this desk (see `serve`)
         self.on_queued = on_queued or (lambda: None)
         self.flood = FloodGuard(svc.settings.flood_messages, svc.settings.flood_window_seconds)
@@ -168,11 +170,7 @@ class Desk:
             if item_id is not None:
                 sent.append((item_id, ref))
         left = [i for i in ids[len(sent):] if i is not None] if failed else []
-        if sent or left:
-            async with self.svc.db.tx() as r:
-                await r.outbox.sent_many(sent, self.svc.clock.now())
-                if left:
-                    await r.outbox.release(left)
+        await self.marks.mark(sent, left)
         if left:
             self.on_queued()
 

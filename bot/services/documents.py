@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
-from openpyxl import Workbook
 
 from bot.domain.community import Community, Text
 from bot.domain.matters import Catalogue, Matter
@@ -53,6 +52,7 @@ def register_xlsx(apps: list[Application], catalogue: Catalogue, catalog: Catalo
     def local(moment: datetime | None) -> datetime | None:
         return moment.astimezone(tz).replace(tzinfo=None) if moment else None
 
+    from openpyxl import Workbook  # imported when used: openpyxl costs ~23 MiB
     book = Workbook()
     sheet = book.active
     sheet.title = catalog.t(lang, "counter.register_sheet")

@@ -5,11 +5,8 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.community import Community
 from bot.domain.models import Ticket
@@ -17,6 +14,9 @@ from bot.domain.redact import mask_phones
 from bot.i18n import Catalog
 from bot.services.external import handler_figures
 from storage import Repos
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 TICKET_COLUMNS = ("number", "category", "grid", "state", "urgent", "tier", "created",
                   "accepted", "resolved", "closed", "rating", "description", "place")
@@ -37,6 +37,7 @@ async def workbook(r: Repos, community: Community, start: datetime, end: datetim
 
     tickets = await r.tickets.find(community_id=community.id, since=start, until=end,
                                    limit=1_000_000)
+    from openpyxl import Workbook  # imported when used: openpyxl costs ~23 MiB
     book = Workbook()
     sheet = book.active
     sheet.title = t(lang, "export.tickets_sheet")
@@ -91,6 +92,8 @@ def ticket_row(community: Community, ticket: Ticket, catalog: Catalog, lang: str
 
 def tidy(ws: Worksheet) -> None:
     """Frozen header, readable column widths."""
+    from openpyxl.utils import get_column_letter
+
     ws.freeze_panes = "A2"
     for index, _ in enumerate(ws[1], start=1):
         ws.column_dimensions[get_column_letter(index)].width = 18

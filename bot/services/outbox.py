@@ -15,16 +15,62 @@ MAX_ATTEMPTS = 8  # for unexpected errors; rate limits and outages are retried w
 MAX_BACKOFF = 300.0
 
 
+class DeliveryMarks:
+    """Group commit of "this message was handed over": marks arriving while one transaction
+    writes are written together by the next, so many concurrent updates share one write
+    transaction instead of one each. `mark` returns once its rows are durable."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._queue: list[tuple[list[tuple[int, str | None]], list[int],
+                                asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def mark(self, sent: list[tuple[int, str | None]], released: list[int] = ()
+                   ) -> None:
+        """Records `sent` as delivered and gives `released` back to the outbox."""
+        if not sent and not released:
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((list(sent), list(released), done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        await asyncio.shield(done)  # a cancelled caller must not cancel the others' commit
+
+    async def _write(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                async with self.db.tx() as r:
+                    await r.outbox.sent_many([s for b in batch for s in b[0]], self.clock.now())
+                    released = [i for b in batch for i in b[1]]
+                    if released:
+                        await r.outbox.release(released)
+            except Exception as exc:  # noqa: BLE001 - each caller sees the failure
+                for _sent, _released, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _sent, _released, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+
 class OutboxSender:
     """One sender per channel (and, for a console, per user); safe to run in several processes."""
 
     def __init__(self, db: Database, clock: Clock, channel: Channel, *,
-                 external_id: str | None = None, batch: int = 30) -> None:
+                 external_id: str | None = None, batch: int = 30,
+                 lease: timedelta = timedelta(seconds=20),
+                 marks: DeliveryMarks | None = None) -> None:
         self.db = db
         self.clock = clock
         self.channel = channel
         self.external_id = external_id
         self.batch = batch
+        self.lease = lease
+        self.marks = marks or DeliveryMarks(db, clock)
         self._lock = asyncio.Lock()
 
     async def drain(self, *, wait: bool = False) -> int:
@@ -37,7 +83,8 @@ class OutboxSender:
             while True:
                 async with self.db.tx() as r:
                     items = await r.outbox.claim(self.channel.name, self.clock.now(),
-                                                 limit=self.batch, external_id=self.external_id)
+                                                 limit=self.batch, lease=self.lease,
+                                                 external_id=self.external_id)
                 if not items:
                     return delivered
                 done = 0
@@ -67,8 +114,7 @@ class OutboxSender:
             log.exception("outbox %s: delivery failed", item_id)
             await self._retry(item_id, attempts, 5.0 * attempts, repr(exc))
             return 0
-        async with self.db.tx() as r:
-            await r.outbox.sent(item_id, self.clock.now(), ref)
+        await self.marks.mark([(item_id, ref)])
         return 1
 
     async def _release(self, item_ids: list[int]) -> None:

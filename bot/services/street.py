@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-
 from bot.domain.community import Community
 from bot.domain.models import open_states
 from bot.i18n import Catalog
@@ -96,6 +94,7 @@ async def workbook(r: Repos, communities: list[Community], start: datetime, end:
         return moment.astimezone(tz).replace(tzinfo=None) if moment else None
 
     rows, total = await figures(r, communities, start, end, now, lang)
+    from openpyxl import Workbook  # imported when used: openpyxl costs ~23 MiB
     book = Workbook()
     summary = book.active
     summary.title = t(lang, "street.summary_sheet")

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+# jieba's dictionary less its rarest words (scripts/trim-jieba-dict): half the memory, the same
+# answers on the accuracy sets
+DICTIONARY = Path(__file__).resolve().parents[1] / "data" / "jieba.dict.txt"
+# pypinyin's phrase dictionary (about 47 MiB) only refines the reading of polyphonic characters
+# inside known phrases; homophone matching compares both sides read the same way without it
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 
 ASCII_WORD = re.compile(r"[a-z]+")
 NUMBER = re.compile(r"\d+")
@@ -36,6 +45,8 @@ class Tokenizer:
         import jieba
 
         jieba.setLogLevel(logging.WARNING)
+        if not jieba.dt.initialized and DICTIONARY.exists():
+            jieba.set_dictionary(DICTIONARY)
         self.jieba = jieba
         self.stopwords = frozenset(stopwords)
         for word in extra_words:

@@ -9,8 +9,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-
 from bot.domain.community import Community
 from bot.domain.fieldwork import (
     Access,
@@ -142,6 +140,7 @@ class CampaignService:
             raise LedgerError("fw.not_allowed")
         named = self.ledger.allows(actor, Access.EXPORT_NAMED, community)
         t = self.catalog.t
+        from openpyxl import Workbook  # imported when used: openpyxl costs ~23 MiB
         book = Workbook()
         sheet = book.active
         sheet.title = t(lang, "fw.export.results_sheet")

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openpyxl import load_workbook
 
 from bot.domain.community import Community
 from bot.domain.fieldwork import Access, Consent, Occupancy, TagKind
@@ -77,6 +76,7 @@ class LedgerBook:
     def read(self, content: bytes, community: Community, kinds: list[TagKind],
              overrides: dict[str, str] | None = None) -> Preview:
         """Parses every sheet; rows that cannot be placed are listed with their reason."""
+        from openpyxl import load_workbook  # imported when used: openpyxl costs ~23 MiB
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         tag_of = dict(self.words["tag_words"])
         for kind in kinds:

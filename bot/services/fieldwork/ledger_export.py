@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from openpyxl import Workbook
-
 from bot.domain.community import Community
 from bot.domain.fieldwork import Access, Household
 from bot.domain.models import User
@@ -34,6 +32,7 @@ async def export_ledger(book: LedgerBook, r: Repos, actor: User, community: Comm
     columns = [(h, f) for h, f in layout["headers"] if named or f not in PERSONAL]
     kinds = {k.id: k for k in await ledger.tag_kinds(r, community)}
     t = book.catalog.t
+    from openpyxl import Workbook  # imported when used: openpyxl costs ~23 MiB
     workbook = Workbook()
     workbook.remove(workbook.active)
     sheets: dict[str, Any] = {}
