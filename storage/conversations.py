@@ -43,19 +43,18 @@ class ConversationRepo(Repo):
                         window: timedelta) -> int:
         """Counts one message from a person in the current window (shared by every instance);
         returns how many they sent in it."""
-        key = {"channel": channel, "external_id": external_id}
-        if await insert_ignore(self.conn, flood_counters, {**key, "window_start": now,
-                                                           "count": 1}):
-            return 1
-        where = sa.and_(flood_counters.c.channel == channel,
-                        flood_counters.c.external_id == external_id)
-        query = sa.select(flood_counters.c.window_start, flood_counters.c.count).where(where)
         if self.conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = (await self.conn.execute(query)).one()
-        start = row.window_start if row.window_start.tzinfo else row.window_start.replace(
-            tzinfo=now.tzinfo)
-        count = 1 if start <= now - window else row.count + 1
-        values = {"count": count} if count > 1 else {"count": 1, "window_start": now}
-        await self.conn.execute(flood_counters.update().where(where).values(**values))
-        return count
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        current = flood_counters.c  # the stored row, inside ON CONFLICT DO UPDATE
+        stale = current.window_start <= now - window
+        statement = insert(flood_counters).values(
+            channel=channel, external_id=external_id, window_start=now, count=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=[current.channel, current.external_id],
+            set_={"count": sa.case((stale, 1), else_=current.count + 1),
+                  "window_start": sa.case((stale, sa.literal(now, current.window_start.type)),
+                                           else_=current.window_start)},
+        ).returning(current.count)
+        return (await self.conn.execute(statement)).scalar_one()

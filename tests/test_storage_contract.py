@@ -60,6 +60,19 @@ async def test_a_database_of_an_older_version_is_brought_up_to_date(db: Database
         assert await r.conversations.flood_hit("telegram", "42", NOW, timedelta(seconds=10)) == 1
 
 
+async def test_the_flood_counter_counts_within_its_window_and_starts_again_after(
+        db: Database) -> None:
+    window = timedelta(seconds=10)
+    seen = []
+    for offset in (0, 1, 9, 10.5, 11, 30):
+        async with db.tx() as r:
+            seen.append(await r.conversations.flood_hit(
+                "telegram", "42", NOW + timedelta(seconds=offset), window))
+    assert seen == [1, 2, 3, 1, 2, 1], "a new window begins 10 s after the last one began"
+    async with db.tx() as r:
+        assert await r.conversations.flood_hit("telegram", "43", NOW, window) == 1
+
+
 async def test_users_round_trip_and_addresses_are_unique(db: Database) -> None:
     async with db.tx() as r:
         user = await r.users.create("telegram", "42", "zh-Hans", NOW)

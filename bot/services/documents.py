@@ -6,10 +6,6 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
-
 from bot.domain.community import Community, Text
 from bot.domain.matters import Catalogue, Matter
 from bot.i18n import Catalog
@@ -22,6 +18,10 @@ REGISTER_COLUMNS = ("serial", "matter", "name", "relation", "address", "applied"
 def certificate_docx(community: Community, matter: Matter, app: Application,
                      applicant: str, today: datetime, timezone: str) -> bytes:
     """The matter's template filled with the application: serial, details, room for the seal."""
+    from docx import Document  # imported when used, like openpyxl: a printout is rare
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
     local = today.astimezone(ZoneInfo(timezone))
     values = {**app.answers, "serial": app.serial, "name": app.for_name,
               "relation": app.relation or "", "applicant": applicant,
