@@ -13,8 +13,11 @@ It can refuse a token as expired (42001) and a recipient as silent for 48 hours 
 :class:`WeChatServers` posts callbacks the way WeChat does: XML signed with the token over
 (token, timestamp, nonce), and in safe mode encrypted with wechatpy's own ``WeChatCrypto``
 (``msg_signature`` in the query); :class:`WeComServers` does the same for the WeCom app.
-The fake answers WeCom's ``gettoken`` and ``message/send`` too (recorded in ``sent``).
-:class:`Follower` is one person in a dialogue, on either.
+The fake answers WeCom's ``gettoken`` and ``message/send`` too (recorded in ``sent``; a
+``template_card`` is answered with a response code), and ``update_template_card`` (recorded
+in ``card_updates``; each response code serves once, ``expire_codes()`` uses them all up).
+:class:`Follower` is one person in a dialogue, on either; :class:`Member` presses the buttons
+of a WeCom member's template cards.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ class FakeWeChat:
         self._valid: set[str] = set()
         self._silent: set[str] = set()
         self._serial = itertools.count(1)
+        self.card_updates: list[JSON] = []  # WeCom update_template_card bodies, in order
+        self._codes: set[str] = set()  # response codes not used yet (each serves once)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -75,6 +80,7 @@ class FakeWeChat:
         app.router.add_get("/pic/{media_id}", self._pic)
         app.router.add_get("/cgi-bin/gettoken", self._gettoken)  # WeCom
         app.router.add_post("/cgi-bin/message/send", self._app_send)
+        app.router.add_post("/cgi-bin/message/update_template_card", self._update_card)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -104,6 +110,42 @@ class FakeWeChat:
         media_id = f"m{next(self._serial)}"
         self.media[media_id] = data
         return media_id
+
+    def click_code(self) -> str:
+        """A response code as WeCom gives out with a card and with each click on it."""
+        code = f"rc-{next(self._serial)}"
+        self._codes.add(code)
+        return code
+
+    def expire_codes(self) -> None:
+        """Every response code given out so far has been used or is over 72 hours old."""
+        self._codes.clear()
+
+    def cards(self, userid: str) -> list[JSON]:
+        """The template cards sent to a WeCom member, in order."""
+        return [m["template_card"] for m in self.sent.get(userid, [])
+                if m["msgtype"] == "template_card"]
+
+    def replaced(self, userid: str) -> list[str]:
+        """What the cards updated for a member now say instead of their buttons."""
+        return [u["button"]["replace_name"] for u in self.card_updates
+                if userid in u.get("userids", [])]
+
+    async def wait_for_card(self, userid: str, *, contains: str | None = None, after: int = 0,
+                            timeout: float = 10.0) -> JSON:  # noqa: ASYNC109
+        """The first card to `userid` from message index `after` on whose text (see
+        `card_text`) contains `contains`."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for message in self.sent.get(userid, [])[after:]:
+                if message["msgtype"] == "template_card" and (
+                        contains is None or contains in card_text(message["template_card"])):
+                    return message["template_card"]
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"no card to {userid} containing {contains!r}:\n"
+                                     + "\n---\n".join(card_text(c)
+                                                       for c in self.cards(userid)[-3:]))
+            await asyncio.sleep(0.02)
 
     def texts(self, openid: str) -> list[str]:
         return [m["text"]["content"] for m in self.sent.get(openid, []) if m["msgtype"] == "text"]
@@ -175,7 +217,27 @@ class FakeWeChat:
             return web.json_response({"errcode": 0, "errmsg": "ok",
                                       "invaliduser": body["touser"]})
         self.sent.setdefault(body["touser"], []).append(body)
+        if body["msgtype"] == "template_card":  # a card with buttons: its code and task id
+            card = body["template_card"]
+            assert card["card_type"] == "button_interaction" and card["task_id"]
+            assert 1 <= len(card["button_list"]) <= 6
+            return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": "wm1",
+                                      "response_code": self.click_code()})
         return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": "wm1"})
+
+    async def _update_card(self, request: web.Request) -> web.Response:
+        """WeCom's update_template_card: each response code updates once (the errcode for a
+        used or unknown code is this fake's choice)."""
+        if not self._token_ok(request):
+            return self._error(42001, "access_token expired")
+        body = await request.json()
+        if body.get("agentid") != AGENT_ID:
+            return self._error(301002, "not allow operate another agent with this accesstoken")
+        if body.get("response_code") not in self._codes:
+            return self._error(40058, "invalid response_code")
+        self._codes.discard(body["response_code"])
+        self.card_updates.append(body)
+        return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": []})
 
     async def _template_send(self, request: web.Request) -> web.Response:
         if not self._token_ok(request):
@@ -218,6 +280,16 @@ class FakeWeChat:
             return self._error(40017, "invalid button size")
         self.menu = buttons
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+
+def card_text(card: JSON) -> str:
+    """A template card as a member reads it: title, texts, facts, then [button] labels."""
+    main = card.get("main_title", {})
+    lines = [main.get("title", ""), main.get("desc", ""), card.get("sub_title_text", "")]
+    lines += [f"{f['keyname']}：{f.get('value', '')}"
+              for f in card.get("horizontal_content_list", [])]
+    lines += [f"[{b['text']}]" for b in card.get("button_list", [])]
+    return "\n".join(line for line in lines if line)
 
 
 def sign(token: str, timestamp: str, nonce: str) -> str:
@@ -373,3 +445,49 @@ class Follower:
         return await self.deliver(self.servers.message(
             self.openid, "voice", MediaId=media_id, Format="amr", Recognition=recognition),
             expect=expect)
+
+
+class Member(Follower):
+    """One WeCom member in a dialogue: reads the app's template cards and presses their
+    buttons, as WeCom calls back (`template_card_event` with the card's task id, the button's
+    key and a fresh response code)."""
+
+    last_event: dict[str, Any] | None = None
+
+    def card(self, contains: str | None = None) -> JSON:
+        """The newest card whose text contains `contains`."""
+        for card in reversed(self.api.cards(self.openid)):
+            if contains is None or contains in card_text(card):
+                return card
+        raise AssertionError(f"no card containing {contains!r} to {self.openid}")
+
+    async def presses(self, label: str, *, card: JSON | None = None,
+                      key: str | None = None) -> None:
+        """Presses the button labelled `label` on `card` (the newest card with such a button);
+        `key` forges the button's key."""
+        if card is None:
+            card = self.card(f"[{label}")
+        button = next((b for b in card["button_list"] if label in b["text"]), None)
+        assert button is not None, f"no button {label!r} on\n{card_text(card)}"
+        self.last_event = self.servers.event(
+            self.openid, "template_card_event", EventKey=key or button["key"],
+            TaskId=card["task_id"], CardType=card["card_type"],
+            ResponseCode=self.api.click_code())
+        await self.repeats()
+
+    async def repeats(self) -> None:
+        """Delivers the last press again, as WeCom retries a callback it thinks was lost."""
+        assert self.last_event is not None
+        answer = await self.servers.post(self.last_event)
+        assert answer.status_code == 200 and answer.text == "success", answer.text
+        await self.settle()
+
+    async def settle(self, quiet: float = 0.25) -> None:
+        """Waits until no more messages or card updates arrive for a moment."""
+        def seen() -> int:
+            return self.api.count(self.openid) + len(self.api.card_updates)
+
+        count = -1
+        while count != seen():
+            count = seen()
+            await asyncio.sleep(quiet)
