@@ -33,15 +33,20 @@ class Card:
 
 
 class WeComCards(Repo):
-    async def sent(self, task_id: str, userid: str, response_code: str | None,
-                   now: datetime) -> None:
-        """Records a card just sent (with the code its sending returned) and forgets the
-        member's cards too old to matter."""
+    async def sending(self, task_id: str, userid: str, now: datetime) -> None:
+        """Records a card about to be sent (a press may come back before the sending ends)
+        and forgets the member's cards too old to matter."""
         await self.conn.execute(wecom_cards.delete().where(
             wecom_cards.c.userid == userid, wecom_cards.c.sent_at < now - KEEP))
         await self.conn.execute(wecom_cards.insert().values(
-            task_id=task_id, userid=userid, sent_at=now, response_code=response_code or None,
-            code_at=now if response_code else None))
+            task_id=task_id, userid=userid, sent_at=now))
+
+    async def sent(self, task_id: str, response_code: str, now: datetime) -> None:
+        """Keeps the code the sending returned, unless a press brought one already."""
+        if response_code:
+            await self.conn.execute(wecom_cards.update().where(
+                wecom_cards.c.task_id == task_id, wecom_cards.c.response_code.is_(None)).values(
+                response_code=response_code, code_at=now))
 
     async def pressed(self, task_id: str, userid: str, response_code: str,
                       at: datetime) -> None:

@@ -15,7 +15,7 @@ It can refuse a token as expired (42001) and a recipient as silent for 48 hours 
 (``msg_signature`` in the query); :class:`WeComServers` does the same for the WeCom app.
 The fake answers WeCom's ``gettoken`` and ``message/send`` too (recorded in ``sent``; a
 ``template_card`` is answered with a response code), and ``update_template_card`` (recorded
-in ``card_updates``; each response code serves once, ``expire_codes()`` uses them all up).
+in ``card_updates``; each response code serves once).
 :class:`Follower` is one person in a dialogue, on either; :class:`Member` presses the buttons
 of a WeCom member's template cards.
 """
@@ -117,10 +117,6 @@ class FakeWeChat:
         self._codes.add(code)
         return code
 
-    def expire_codes(self) -> None:
-        """Every response code given out so far has been used or is over 72 hours old."""
-        self._codes.clear()
-
     def cards(self, userid: str) -> list[JSON]:
         """The template cards sent to a WeCom member, in order."""
         return [m["template_card"] for m in self.sent.get(userid, [])
@@ -135,16 +131,27 @@ class FakeWeChat:
                             timeout: float = 10.0) -> JSON:  # noqa: ASYNC109
         """The first card to `userid` from message index `after` on whose text (see
         `card_text`) contains `contains`."""
+        message = await self._wait(userid, contains, after, timeout, cards=True)
+        return message["template_card"]
+
+    async def wait_for_reply(self, userid: str, *, contains: str | None = None, after: int = 0,
+                             timeout: float = 10.0) -> str:  # noqa: ASYNC109
+        """The first text or card (as `reading` shows it) from index `after` on containing
+        `contains`."""
+        return reading(await self._wait(userid, contains, after, timeout, cards=False))
+
+    async def _wait(self, userid: str, contains: str | None, after: int,
+                    timeout: float, *, cards: bool) -> JSON:  # noqa: ASYNC109
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             for message in self.sent.get(userid, [])[after:]:
-                if message["msgtype"] == "template_card" and (
-                        contains is None or contains in card_text(message["template_card"])):
-                    return message["template_card"]
+                if (not cards or message["msgtype"] == "template_card") and (
+                        contains is None or contains in reading(message)):
+                    return message
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"no card to {userid} containing {contains!r}:\n"
-                                     + "\n---\n".join(card_text(c)
-                                                       for c in self.cards(userid)[-3:]))
+                raise AssertionError(f"no message to {userid} containing {contains!r}:\n"
+                                     + "\n---\n".join(reading(m) for m in
+                                                       self.sent.get(userid, [])[-3:]))
             await asyncio.sleep(0.02)
 
     def texts(self, openid: str) -> list[str]:
@@ -290,6 +297,13 @@ def card_text(card: JSON) -> str:
               for f in card.get("horizontal_content_list", [])]
     lines += [f"[{b['text']}]" for b in card.get("button_list", [])]
     return "\n".join(line for line in lines if line)
+
+
+def reading(message: JSON) -> str:
+    """A sent message as its reader sees it: the text, or the card's text."""
+    if message["msgtype"] == "template_card":
+        return card_text(message["template_card"])
+    return message.get("text", {}).get("content", "")
 
 
 def sign(token: str, timestamp: str, nonce: str) -> str:
@@ -461,18 +475,31 @@ class Member(Follower):
                 return card
         raise AssertionError(f"no card containing {contains!r} to {self.openid}")
 
-    async def presses(self, label: str, *, card: JSON | None = None,
-                      key: str | None = None) -> None:
+    async def deliver(self, fields: dict[str, Any], *, expect: str | None = None) -> str:
+        """Posts one callback and returns the first new reply, a text or a card's text
+        (containing `expect`)."""
+        mark = self.api.count(self.openid)
+        answer = await self.servers.post(fields)
+        assert answer.status_code == 200 and answer.text == "success", answer.text
+        text = await self.api.wait_for_reply(self.openid, contains=expect, after=mark)
+        await self.settle()
+        return text
+
+    async def presses(self, label: str, *, card: JSON | None = None, key: str | None = None,
+                      code: str | None = None) -> None:
         """Presses the button labelled `label` on `card` (the newest card with such a button);
-        `key` forges the button's key."""
-        if card is None:
-            card = self.card(f"[{label}")
+        `key` forges the button's key, `code` gives a response code of WeCom's choosing
+        (else a fresh one)."""
+        if card is None:  # the newest card with that button
+            card = next((c for c in reversed(self.api.cards(self.openid))
+                         if any(label in b["text"] for b in c["button_list"])), None)
+            assert card is not None, f"no card with a button {label!r} to {self.openid}"
         button = next((b for b in card["button_list"] if label in b["text"]), None)
         assert button is not None, f"no button {label!r} on\n{card_text(card)}"
         self.last_event = self.servers.event(
             self.openid, "template_card_event", EventKey=key or button["key"],
             TaskId=card["task_id"], CardType=card["card_type"],
-            ResponseCode=self.api.click_code())
+            ResponseCode=code or self.api.click_code())
         await self.repeats()
 
     async def repeats(self) -> None:

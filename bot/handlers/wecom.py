@@ -56,7 +56,8 @@ CODE_VALID = timedelta(hours=71)  # a response code serves 72 hours: an hour to 
 MAX_BUTTONS, BUTTON_TEXT, REPLACE_LIMIT = 6, 12, 30
 TITLE_TEXT, DESC_TEXT, SUB_TEXT = 36, 44, 160
 MAX_FACTS, FACT_TEXT = 6, 30
-FACT = re.compile(r"^([^:\uff1a\s][^:\uff1a]{0,4})[:\uff1a](?!//)\s*(.+)$")  # "Name: value" (or \uff1a)
+# a "Name: value" line (either colon; not a link) is one of the card's facts
+FACT = re.compile(r"^([^:\uff1a\s][^:\uff1a]{0,4})[:\uff1a](?!//)\s*(.+)$")
 INVITE = re.compile(r"^[A-Za-z0-9_-]{12}$")  # an invite code (UserService.invite) typed alone
 
 
@@ -129,13 +130,15 @@ class WeComChannel(WeChatChannel):
         if overflow:  # too long for a card: the text first, then the card with its buttons
             for chunk in split_text(text, TEXT_LIMIT):
                 await self._text(userid, chunk)
-        code = await self.api.send_card(userid, card)
         async with self.svc.db.tx() as r:
-            await WeComCards(r.conn).sent(task_id, userid, code, self.svc.clock.now())
+            await WeComCards(r.conn).sending(task_id, userid, self.svc.clock.now())
             if await r.users.by_address(self.name, userid) is not None:
                 # a digit typed now answers no older message's numbered options
                 await WeChatRepo(r.conn).show_options(self.key(userid), [],
                                                       self.svc.clock.now())
+        code = await self.api.send_card(userid, card)
+        async with self.svc.db.tx() as r:
+            await WeComCards(r.conn).sent(task_id, code, self.svc.clock.now())
 
     async def _update(self, message: Outgoing) -> bool:
         """Replaces the pressed card's buttons with what the press came to ("accepted ·
@@ -149,17 +152,23 @@ class WeComChannel(WeChatChannel):
                 card.code_at < now - CODE_VALID:
             return False
         text = (plain(message.text) if message.html else message.text).strip()
-        what = card.result or (text.splitlines()[0] if text else "")
         name = (user.display_name or user.contact_name) if user else None
         lang = user.lang if user else self.svc.settings.default_language
-        label = self.svc.catalog.t(lang, "wecom.card_done", what=what, name=name) \
-            if name else what
+
+        def label(what: str) -> str:
+            return self.svc.catalog.t(lang, "wecom.card_done", what=what, name=name) \
+                if name else what
+
+        # the press's short notice, else the answer if it fits the button, else "done"
+        what = card.result or text
+        if not what or len(label(what)) > REPLACE_LIMIT:
+            what = self.svc.catalog.t(lang, "wecom.card_answered")
         try:
-            await self.api.update_card(userid, card.response_code, label[:REPLACE_LIMIT])
+            await self.api.update_card(userid, card.response_code, label(what)[:REPLACE_LIMIT])
         except WeChatError as exc:
             log.info("a WeCom card could not be updated (%s); answering anew", exc.errcode)
             return False
-        return what == text and len(label) <= REPLACE_LIMIT and not message.choices
+        return what == text and not message.choices
 
     async def answer_button(self, incoming: Incoming, toast: str | None) -> None:
         """Keeps what a card's press came to, for the card's new button."""
