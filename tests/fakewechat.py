@@ -419,9 +419,13 @@ class Follower:
         mark = self.api.count(self.openid)
         answer = await self.servers.post(fields)
         assert answer.status_code == 200 and answer.text == "success", answer.text
-        text = await self.api.wait_for(self.openid, contains=expect, after=mark)
+        text = await self.reply(contains=expect, after=mark)
         await self.settle()
         return text
+
+    async def reply(self, *, contains: str | None, after: int) -> str:
+        """The first text from message index `after` on containing `contains`."""
+        return await self.api.wait_for(self.openid, contains=contains, after=after)
 
     async def settle(self, quiet: float = 0.25) -> None:
         """Waits until no more messages arrive for a moment (a reply may come in parts)."""
@@ -475,15 +479,10 @@ class Member(Follower):
                 return card
         raise AssertionError(f"no card containing {contains!r} to {self.openid}")
 
-    async def deliver(self, fields: dict[str, Any], *, expect: str | None = None) -> str:
-        """Posts one callback and returns the first new reply, a text or a card's text
-        (containing `expect`)."""
-        mark = self.api.count(self.openid)
-        answer = await self.servers.post(fields)
-        assert answer.status_code == 200 and answer.text == "success", answer.text
-        text = await self.api.wait_for_reply(self.openid, contains=expect, after=mark)
-        await self.settle()
-        return text
+    async def reply(self, *, contains: str | None, after: int) -> str:
+        """The first text or card's text from message index `after` on containing
+        `contains`."""
+        return await self.api.wait_for_reply(self.openid, contains=contains, after=after)
 
     async def presses(self, label: str, *, card: JSON | None = None, key: str | None = None,
                       code: str | None = None) -> None:

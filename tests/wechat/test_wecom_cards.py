@@ -169,6 +169,26 @@ async def test_an_instructor_urges_and_takes_over_from_a_card(
     assert mine["task_id"] != card["task_id"] and "[✅ 办结]" in card_text(mine)
 
 
+async def test_text_commands_work_as_typed_messages(
+        both: tuple[OA, WeComServers]) -> None:  # noqa: F811
+    oa, work = both
+    wang, amy = await a_reported_ticket(oa, work)
+    ticket = await the_ticket(oa)
+    queue = await wang.says("/queue", expect="件待办工单")
+    assert f"1. {ticket.number}" in queue, "a list too long for buttons comes numbered"
+    seen = oa.api.count(WANG)
+    await wang.says("1")
+    card = await oa.api.wait_for_card(WANG, contains="[✋ 接单]", after=seen)
+    assert card["main_title"]["title"] == f"工单 {ticket.number}" and "提交工单" in card_text(card)
+    refused = await wang.says("/stats")
+    assert "没有权限使用 /stats" in refused and "没有做任何改动" in refused
+
+    zhang = await invite(oa, work, ZHANG, Role.INSTRUCTOR, "张建华")
+    seen = oa.api.count(ZHANG)
+    await zhang.says("/stats", expect="近7天工单统计")
+    assert any(m["msgtype"] == "image" for m in oa.api.sent[ZHANG][seen:]), "with its chart"
+
+
 async def a_ticket_in_grid_2(oa: OA) -> Ticket:
     """Ben, a resident of Lijingyuan (grid 2), reported at the counter (no chat of his)."""
     async with oa.svc.db.tx() as r:
@@ -213,30 +233,31 @@ async def test_a_repeated_callback_acts_once(both: tuple[OA, WeComServers]) -> N
     assert len(told) == 1
 
 
-async def test_a_used_response_code_answers_with_a_new_message(
-        both: tuple[OA, WeComServers]) -> None:  # noqa: F811
-    oa, work = both
-    wang, amy = await a_reported_ticket(oa, work)
+async def forwards_to_lina(oa: OA, work: WeComServers, **press: str) -> int:
+    """王秀兰 passes Amy's ticket to her colleague 李娜 (on WeCom too); where her messages
+    stood before she chose 李娜."""
+    wang, _ = await a_reported_ticket(oa, work)
     await invite(oa, work, "lina", Role.GRID_WORKER, "李娜")
     await wang.presses("转派")
     choose = await oa.api.wait_for_card(WANG, contains="转派给谁")
     mark = oa.api.count(WANG)
-
-    await wang.presses("李娜", card=choose, code="rc-used-or-72-hours-old")
-    said = await oa.api.wait_for(WANG, contains="已转派给 李娜", after=mark)
-    assert said.startswith("工单 ") and oa.api.card_updates == []
+    await wang.presses("李娜", card=choose, **press)
     await oa.api.wait_for_card("lina", contains="转给您一件工单")
+    return mark
 
 
 async def test_forwarding_marks_the_list_of_colleagues_done(
         both: tuple[OA, WeComServers]) -> None:  # noqa: F811
     oa, work = both
-    wang, amy = await a_reported_ticket(oa, work)
-    await invite(oa, work, "lina", Role.GRID_WORKER, "李娜")
-    await wang.presses("转派")
-    choose = await oa.api.wait_for_card(WANG, contains="转派给谁")
-    mark = oa.api.count(WANG)
-    await wang.presses("李娜", card=choose)
+    mark = await forwards_to_lina(oa, work)
     await until(lambda: oa.api.replaced(WANG) == ["已处理 · 王秀兰"])
     said = await oa.api.wait_for(WANG, contains="已转派给 李娜", after=mark)
     assert said.startswith("工单 "), "too long for the button: said as well"
+
+
+async def test_a_used_response_code_answers_with_a_new_message(
+        both: tuple[OA, WeComServers]) -> None:  # noqa: F811
+    oa, work = both
+    mark = await forwards_to_lina(oa, work, code="rc-used-or-72-hours-old")
+    said = await oa.api.wait_for(WANG, contains="已转派给 李娜", after=mark)
+    assert said.startswith("工单 ") and oa.api.card_updates == []
