@@ -226,8 +226,10 @@ class FakeWeChat:
         self.sent.setdefault(body["touser"], []).append(body)
         if body["msgtype"] == "template_card":  # a card with buttons: its code and task id
             card = body["template_card"]
-            assert card["card_type"] == "button_interaction" and card["task_id"]
-            assert 1 <= len(card["button_list"]) <= 6
+            if card.get("card_type") != "button_interaction" or not card.get("task_id") or \
+                    not 1 <= len(card.get("button_list", [])) <= 6 or \
+                    not card.get("main_title", {}).get("title"):
+                return self._error(40058, "invalid template_card")
             return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": "wm1",
                                       "response_code": self.click_code()})
         return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": "wm1"})

@@ -53,7 +53,7 @@ NOT_VISIBLE = 81013  # the user is not in the app's visible range (left, or neve
 CARD_EVENT = "template_card_event"
 CODE_VALID = timedelta(hours=71)  # a response code serves 72 hours: an hour to spare
 # WeCom's limits (some only advised) for a button_interaction card
-MAX_BUTTONS, BUTTON_TEXT, REPLACE_LIMIT = 6, 12, 30
+MAX_BUTTONS, BUTTON_TEXT, REPLACE_LIMIT = 6, 12, 20
 TITLE_TEXT, DESC_TEXT, SUB_TEXT = 36, 44, 160
 MAX_FACTS, FACT_TEXT = 6, 30
 # a "Name: value" line (either colon; not a link) is one of the card's facts
