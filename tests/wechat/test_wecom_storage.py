@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.messages import Address, Choice, KeyButton, Outgoing
-from bot.handlers.wecom import WeComAPI, WeComChannel, card_buttons, layout
+from bot.handlers.wecom import WeComAPI, WeComChannel
+from bot.handlers.wecom_card import card_buttons, layout
 from bot.services.clock import ManualClock
 from bot.services.erasure import erase
 from storage.wecom import WeComCards
