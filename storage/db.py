@@ -174,11 +174,18 @@ async def _wechat_tables(conn: AsyncConnection) -> None:
     await create_missing_tables(conn)
 
 
+async def _wecom_cards(conn: AsyncConnection) -> None:
+    """wecom_cards: the WeCom app's template cards and the codes that update them."""
+    import storage.wecom  # noqa: F401  (its table joins the metadata)
+
+    await create_missing_tables(conn)
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
                                _growth_indexes, _media_tables, _street_communities,
                                _survey_audience, _desk_logins, _webchat_messages,
-                               _users_room, _wechat_tables]
+                               _users_room, _wechat_tables, _wecom_cards]
 
 
 class Database:

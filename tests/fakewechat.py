@@ -13,8 +13,11 @@ It can refuse a token as expired (42001) and a recipient as silent for 48 hours 
 :class:`WeChatServers` posts callbacks the way WeChat does: XML signed with the token over
 (token, timestamp, nonce), and in safe mode encrypted with wechatpy's own ``WeChatCrypto``
 (``msg_signature`` in the query); :class:`WeComServers` does the same for the WeCom app.
-The fake answers WeCom's ``gettoken`` and ``message/send`` too (recorded in ``sent``).
-:class:`Follower` is one person in a dialogue, on either.
+The fake answers WeCom's ``gettoken`` and ``message/send`` too (recorded in ``sent``; a
+``template_card`` is answered with a response code), and ``update_template_card`` (recorded
+in ``card_updates``; each response code serves once).
+:class:`Follower` is one person in a dialogue, on either; :class:`Member` presses the buttons
+of a WeCom member's template cards.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ class FakeWeChat:
         self._valid: set[str] = set()
         self._silent: set[str] = set()
         self._serial = itertools.count(1)
+        self.card_updates: list[JSON] = []  # WeCom update_template_card bodies, in order
+        self._codes: set[str] = set()  # response codes not used yet (each serves once)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -75,6 +80,7 @@ class FakeWeChat:
         app.router.add_get("/pic/{media_id}", self._pic)
         app.router.add_get("/cgi-bin/gettoken", self._gettoken)  # WeCom
         app.router.add_post("/cgi-bin/message/send", self._app_send)
+        app.router.add_post("/cgi-bin/message/update_template_card", self._update_card)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -104,6 +110,49 @@ class FakeWeChat:
         media_id = f"m{next(self._serial)}"
         self.media[media_id] = data
         return media_id
+
+    def click_code(self) -> str:
+        """A response code as WeCom gives out with a card and with each click on it."""
+        code = f"rc-{next(self._serial)}"
+        self._codes.add(code)
+        return code
+
+    def cards(self, userid: str) -> list[JSON]:
+        """The template cards sent to a WeCom member, in order."""
+        return [m["template_card"] for m in self.sent.get(userid, [])
+                if m["msgtype"] == "template_card"]
+
+    def replaced(self, userid: str) -> list[str]:
+        """What the cards updated for a member now say instead of their buttons."""
+        return [u["button"]["replace_name"] for u in self.card_updates
+                if userid in u.get("userids", [])]
+
+    async def wait_for_card(self, userid: str, *, contains: str | None = None, after: int = 0,
+                            timeout: float = 10.0) -> JSON:  # noqa: ASYNC109
+        """The first card to `userid` from message index `after` on whose text (see
+        `card_text`) contains `contains`."""
+        message = await self._wait(userid, contains, after, timeout, cards=True)
+        return message["template_card"]
+
+    async def wait_for_reply(self, userid: str, *, contains: str | None = None, after: int = 0,
+                             timeout: float = 10.0) -> str:  # noqa: ASYNC109
+        """The first text or card (as `reading` shows it) from index `after` on containing
+        `contains`."""
+        return reading(await self._wait(userid, contains, after, timeout, cards=False))
+
+    async def _wait(self, userid: str, contains: str | None, after: int,
+                    timeout: float, *, cards: bool) -> JSON:  # noqa: ASYNC109
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for message in self.sent.get(userid, [])[after:]:
+                if (not cards or message["msgtype"] == "template_card") and (
+                        contains is None or contains in reading(message)):
+                    return message
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"no message to {userid} containing {contains!r}:\n"
+                                     + "\n---\n".join(reading(m) for m in
+                                                       self.sent.get(userid, [])[-3:]))
+            await asyncio.sleep(0.02)
 
     def texts(self, openid: str) -> list[str]:
         return [m["text"]["content"] for m in self.sent.get(openid, []) if m["msgtype"] == "text"]
@@ -175,7 +224,29 @@ class FakeWeChat:
             return web.json_response({"errcode": 0, "errmsg": "ok",
                                       "invaliduser": body["touser"]})
         self.sent.setdefault(body["touser"], []).append(body)
+        if body["msgtype"] == "template_card":  # a card with buttons: its code and task id
+            card = body["template_card"]
+            if card.get("card_type") != "button_interaction" or not card.get("task_id") or \
+                    not 1 <= len(card.get("button_list", [])) <= 6 or \
+                    not card.get("main_title", {}).get("title"):
+                return self._error(40058, "invalid template_card")
+            return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": "wm1",
+                                      "response_code": self.click_code()})
         return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": "wm1"})
+
+    async def _update_card(self, request: web.Request) -> web.Response:
+        """WeCom's update_template_card: each response code updates once (the errcode for a
+        used or unknown code is this fake's choice)."""
+        if not self._token_ok(request):
+            return self._error(42001, "access_token expired")
+        body = await request.json()
+        if body.get("agentid") != AGENT_ID:
+            return self._error(301002, "not allow operate another agent with this accesstoken")
+        if body.get("response_code") not in self._codes:
+            return self._error(40058, "invalid response_code")
+        self._codes.discard(body["response_code"])
+        self.card_updates.append(body)
+        return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": []})
 
     async def _template_send(self, request: web.Request) -> web.Response:
         if not self._token_ok(request):
@@ -218,6 +289,23 @@ class FakeWeChat:
             return self._error(40017, "invalid button size")
         self.menu = buttons
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+
+def card_text(card: JSON) -> str:
+    """A template card as a member reads it: title, texts, facts, then [button] labels."""
+    main = card.get("main_title", {})
+    lines = [main.get("title", ""), main.get("desc", ""), card.get("sub_title_text", "")]
+    lines += [f"{f['keyname']}：{f.get('value', '')}"
+              for f in card.get("horizontal_content_list", [])]
+    lines += [f"[{b['text']}]" for b in card.get("button_list", [])]
+    return "\n".join(line for line in lines if line)
+
+
+def reading(message: JSON) -> str:
+    """A sent message as its reader sees it: the text, or the card's text."""
+    if message["msgtype"] == "template_card":
+        return card_text(message["template_card"])
+    return message.get("text", {}).get("content", "")
 
 
 def sign(token: str, timestamp: str, nonce: str) -> str:
@@ -333,9 +421,13 @@ class Follower:
         mark = self.api.count(self.openid)
         answer = await self.servers.post(fields)
         assert answer.status_code == 200 and answer.text == "success", answer.text
-        text = await self.api.wait_for(self.openid, contains=expect, after=mark)
+        text = await self.reply(contains=expect, after=mark)
         await self.settle()
         return text
+
+    async def reply(self, *, contains: str | None, after: int) -> str:
+        """The first text from message index `after` on containing `contains`."""
+        return await self.api.wait_for(self.openid, contains=contains, after=after)
 
     async def settle(self, quiet: float = 0.25) -> None:
         """Waits until no more messages arrive for a moment (a reply may come in parts)."""
@@ -373,3 +465,57 @@ class Follower:
         return await self.deliver(self.servers.message(
             self.openid, "voice", MediaId=media_id, Format="amr", Recognition=recognition),
             expect=expect)
+
+
+class Member(Follower):
+    """One WeCom member in a dialogue: reads the app's template cards and presses their
+    buttons, as WeCom calls back (`template_card_event` with the card's task id, the button's
+    key and a fresh response code)."""
+
+    last_event: dict[str, Any] | None = None
+
+    def card(self, contains: str | None = None) -> JSON:
+        """The newest card whose text contains `contains`."""
+        for card in reversed(self.api.cards(self.openid)):
+            if contains is None or contains in card_text(card):
+                return card
+        raise AssertionError(f"no card containing {contains!r} to {self.openid}")
+
+    async def reply(self, *, contains: str | None, after: int) -> str:
+        """The first text or card's text from message index `after` on containing
+        `contains`."""
+        return await self.api.wait_for_reply(self.openid, contains=contains, after=after)
+
+    async def presses(self, label: str, *, card: JSON | None = None, key: str | None = None,
+                      code: str | None = None) -> None:
+        """Presses the button labelled `label` on `card` (the newest card with such a button);
+        `key` forges the button's key, `code` gives a response code of WeCom's choosing
+        (else a fresh one)."""
+        if card is None:  # the newest card with that button
+            card = next((c for c in reversed(self.api.cards(self.openid))
+                         if any(label in b["text"] for b in c["button_list"])), None)
+            assert card is not None, f"no card with a button {label!r} to {self.openid}"
+        button = next((b for b in card["button_list"] if label in b["text"]), None)
+        assert button is not None, f"no button {label!r} on\n{card_text(card)}"
+        self.last_event = self.servers.event(
+            self.openid, "template_card_event", EventKey=key or button["key"],
+            TaskId=card["task_id"], CardType=card["card_type"],
+            ResponseCode=code or self.api.click_code())
+        await self.repeats()
+
+    async def repeats(self) -> None:
+        """Delivers the last press again, as WeCom retries a callback it thinks was lost."""
+        assert self.last_event is not None
+        answer = await self.servers.post(self.last_event)
+        assert answer.status_code == 200 and answer.text == "success", answer.text
+        await self.settle()
+
+    async def settle(self, quiet: float = 0.25) -> None:
+        """Waits until no more messages or card updates arrive for a moment."""
+        def seen() -> int:
+            return self.api.count(self.openid) + len(self.api.card_updates)
+
+        count = -1
+        while count != seen():
+            count = seen()
+            await asyncio.sleep(quiet)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.services.clock import Clock
@@ -37,13 +38,16 @@ class WeChatAPI:
 
     def __init__(self, settings: Settings, db: Database, clock: Clock, *,
                  timeout: float = 10.0) -> None:
-        assert settings.wechat_app_id and settings.wechat_app_secret
-        self.app_id = settings.wechat_app_id  # the key of the cached token
-        self._secret = settings.wechat_app_secret
-        self.base = settings.wechat_api_base_url.rstrip("/")
+        self.app_id, self._secret, base = self.credentials(settings)  # app_id: the token's key
+        self.base = base.rstrip("/")
         self.db = db
         self.clock = clock
         self.http = httpx.AsyncClient(timeout=timeout)
+
+    def credentials(self, settings: Settings) -> tuple[str, SecretStr, str]:
+        """The cached token's key, the secret that gets a token, and the API's base URL."""
+        assert settings.wechat_app_id and settings.wechat_app_secret
+        return settings.wechat_app_id, settings.wechat_app_secret, settings.wechat_api_base_url
 
     async def close(self) -> None:
         await self.http.aclose()

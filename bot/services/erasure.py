@@ -71,6 +71,10 @@ async def erase(r: Repos, user: User, now: datetime, deleted: str) -> None:
         from storage.wechat import WeChatRepo, options_key
 
         await WeChatRepo(r.conn).forget(options_key(user.channel, user.external_id))
+    if user.channel == "wecom":  # the template cards sent to them
+        from storage.wecom import WeComCards
+
+        await WeComCards(r.conn).forget(user.external_id)
     await r.users.delete(user.id)
 
 

@@ -15,7 +15,9 @@ from tests.fakewechat import (
     WECOM_AES_KEY,
     WECOM_TOKEN,
     Follower,
+    Member,
     WeComServers,
+    card_text,
 )
 from tests.wechat.test_wechat_mp import AMY, OA, files_a_report, onboard, outbox_to, serving
 
@@ -57,15 +59,16 @@ async def test_the_url_check_decrypts_the_echo_and_refuses_a_forgery(
 async def test_a_worker_on_wecom_accepts_a_wechat_residents_ticket(
         both: tuple[OA, WeComServers]) -> None:
     oa, work = both
-    wang = await invited_worker(oa, work)
+    await invited_worker(oa, work)
+    wang = Member(oa.api, work, WANG)
     amy = oa.follower(AMY)
     await onboard(amy)
     await files_a_report(amy)
-    card = await oa.api.wait_for(WANG, contains="📥 新工单")
-    assert "接单" in card
+    card = await oa.api.wait_for_card(WANG, contains="📥 新工单")
+    assert "[✋ 接单]" in card_text(card), "the ticket's buttons are the card's"
     assert all(m["agentid"] == AGENT_ID for m in oa.api.sent[WANG]), "sent as the app"
     mark = oa.api.count(AMY)
-    await wang.taps("接单", expect="处理中")
+    await wang.presses("接单", card=card)
     await oa.api.wait_for(AMY, contains="已被网格员受理", after=mark)
     async with oa.svc.db.read() as r:
         [ticket] = await r.tickets.find()
