@@ -121,8 +121,8 @@ class DeskRepo(Repo):
             query = query.where(tickets.c.created_at >= f.opened_from)
         if f.opened_until is not None:
             query = query.where(tickets.c.created_at < f.opened_until)
-        if f.text:
-            query = query.where(_text_match(f.text, f.buildings))
+        for word, buildings in f.words:
+            query = query.where(_text_match(word, buildings))
         if f.before_id is not None:
             query = query.where(tickets.c.id < f.before_id)
         rows = (await self.conn.execute(query.order_by(tickets.c.id.desc()).limit(
@@ -142,8 +142,9 @@ class TicketFilter:
     overdue_at: datetime | None = None  # only tickets past a running deadline at this moment
     opened_from: datetime | None = None
     opened_until: datetime | None = None
-    text: str = ""
-    buildings: list[str] = field(default_factory=list)  # whose address names match `text`
+    # every word must be in the number, the description, the place typed, or the address in
+    # words (given as the buildings whose compound and building names hold the word)
+    words: list[tuple[str, list[str]]] = field(default_factory=list)
     before_id: int | None = None  # keyset pagination, newest first
     limit: int = 50
 

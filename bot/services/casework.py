@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.domain.community import Community
 from bot.domain.messages import Choice
-from bot.domain.models import Ticket, User
+from bot.domain.models import Ticket, TicketState, User
 from bot.i18n import Catalog
 from bot.services.notify import Notifier
 from bot.services.tickets import (
@@ -34,7 +34,9 @@ class Casework:
             offered |= {a for a in ("accept", "resolve", "forward") if state in TRANSITIONS[a][0]}
             if ticket.assignee_id not in (None, actor.id):
                 offered.discard("accept")
-            if state in EXTERNAL_STEPS["hand_off"][0] and community.external_handlers:
+            # taken on first, then handed to the property company if it is theirs (the card)
+            if state is TicketState.ACCEPTED and state in EXTERNAL_STEPS["hand_off"][0] and \
+                    community.external_handlers:
                 offered.add("hand_off")
         if works and actor.role in SUPERVISORS and ticket.is_open:
             offered |= {"move"}

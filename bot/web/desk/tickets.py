@@ -42,13 +42,11 @@ class Row:
     worker: str
 
 
-def addressed(community: Community, text: str) -> list[str]:
-    """The buildings whose address in words (compound and building names) contains `text`."""
-    wanted = "".join(text.split()).casefold()
-    if not wanted:
-        return []
+def addressed(community: Community, word: str) -> list[str]:
+    """The buildings whose address in words (compound and building names) contains `word`."""
+    wanted = word.casefold()
     return [b.id for c in community.compounds for b in c.buildings
-            if any(wanted in f"{name}{b.name}".replace(" ", "").casefold()
+            if any(wanted in f"{name} {b.name}".casefold()
                    for name in (c.name.zh, c.name.en or ""))]
 
 
@@ -88,7 +86,7 @@ def routes(site: DeskSite) -> list[Route]:
             overdue_at=svc.clock.now() if query.get("overdue") else None,
             opened_from=day(query.get("from", "")),
             opened_until=(d + timedelta(days=1)) if (d := day(query.get("to", ""))) else None,
-            text=text, buildings=addressed(community, text),
+            words=[(word, addressed(community, word)) for word in text.split()[:5]],
             before_id=int(before) if before.isdigit() and len(before) < 10 else None,
             limit=PAGE + 1)
 
