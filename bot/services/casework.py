@@ -39,11 +39,9 @@ class Casework:
                     community.external_handlers:
                 offered.add("hand_off")
         if works and actor.role in SUPERVISORS and ticket.is_open:
-            offered |= {"move"}
-            if ticket.assignee_id != actor.id:
-                offered.add("take")
-            if ticket.assignee_id not in (None, actor.id):
-                offered.add("urge")
+            offered.add("move")
+            if ticket.assignee_id not in (None, actor.id):  # as the chat's supervisor card
+                offered = (offered & {"forward", "move"}) | {"take", "urge"}
         if self.tickets.may_supervise(actor, ticket) and ticket.is_open:
             offered.add("merge")
         return offered
