@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
-from bot.domain.models import Ticket, TicketState, open_states
+from bot.domain.models import PhotoKind, Ticket, TicketState, open_states
 from storage.base import Repo, row_dict
 from storage.certificates import Application, application_photos, applications
 from storage.media import media_refs
@@ -87,19 +88,26 @@ class DeskRepo(Repo):
                                  ) -> dict[int, list[tuple[str, int | None]]]:
         """Each application's photo refs in order, with the stored medium a channel's own ref
         names (None if not stored): one query for the whole counter page."""
-        photos = application_photos
-        refs = sa.select(media_refs.c.ref, sa.func.min(media_refs.c.media_id).label("media_id")
-                         ).group_by(media_refs.c.ref).subquery()
-        rows = (await self.conn.execute(
-            sa.select(photos.c.application_id, photos.c.file_id, refs.c.media_id)
-            .outerjoin(refs, refs.c.ref == photos.c.file_id)
-            .where(photos.c.application_id.in_(app_ids)).order_by(photos.c.id))).all() \
-            if app_ids else []
         found: dict[int, list[tuple[str, int | None]]] = {}
-        for app_id, ref, stored in rows:
-            found.setdefault(int(app_id), []).append(
-                (ref, int(stored) if stored is not None else None))
+        for row in await self._photos(application_photos,
+                                      application_photos.c.application_id, app_ids):
+            found.setdefault(int(row.application_id), []).append((row.file_id, row.stored))
         return found
+
+    async def ticket_photos(self, ticket_id: int) -> list[tuple[str, PhotoKind, int | None]]:
+        """A ticket's photos in order: ref, kind and the stored medium, in one query."""
+        return [(row.file_id, PhotoKind(row.kind), row.stored) for row in await self._photos(
+            ticket_photos, ticket_photos.c.ticket_id, [ticket_id])]
+
+    async def _photos(self, photos: sa.Table, owner: sa.Column[int],
+                      ids: list[int]) -> list[sa.Row[Any]]:
+        if not ids:
+            return []
+        refs = sa.select(media_refs.c.ref, sa.func.min(media_refs.c.media_id).label("stored")
+                         ).group_by(media_refs.c.ref).subquery()
+        return list((await self.conn.execute(
+            sa.select(photos, refs.c.stored).outerjoin(refs, refs.c.ref == photos.c.file_id)
+            .where(owner.in_(ids)).order_by(photos.c.id))).all())
 
     async def tickets(self, f: TicketFilter) -> list[Ticket]:
         """One page of the desk's ticket table, newest first: one query, keyset by id."""

@@ -264,3 +264,16 @@ async def test_the_counter_shows_every_applications_photos(site: Site, town: Tow
     page = await (await site.logged_in(zhao)).get("/desk/counter")
     assert page.status_code == 200 and page.text.count(f"/desk/media/{media}") >= 2
     assert CSRF.search(page.text)
+
+
+async def test_in_chat_too_a_moved_ticket_is_told_to_the_resident(
+        town: Town, file_ticket) -> None:  # noqa: ANN001
+    """/move and /merge in chat run the same Casework steps as the desk's forms."""
+    amy = await town.resident()
+    ticket = await file_ticket(amy, "骊景苑2号楼门口的地砖翘起来了", building="dzld-1")
+    zhang, chen = town.person("3001"), town.person("2101")
+    await zhang.says(f"/move {ticket.number} G2")
+    assert ticket.number in zhang.last.text
+    await town.sender.drain()
+    assert amy.last.text == f"🔁 您的工单 {ticket.number} 已转交给其他工作人员处理。"
+    assert "地砖翘起来了" in chen.last.text

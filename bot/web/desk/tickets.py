@@ -172,11 +172,9 @@ def routes(site: DeskSite) -> list[Route]:
                     event.to_state != event.from_state else "",
                     "note": svc.cards.note(community, lang, event)})
             photos = []
-            for photo in await r.tickets.photos(ticket.id):
-                found = media_id(photo.file_id) or await r.media.by_native_ref(photo.file_id)
-                if found is not None:
-                    kind = t(visitor, f"desk.photo_{photo.kind.value}")
-                    photos.append({"id": found, "kind": kind})
+            for ref, kind, stored in await r.desk.ticket_photos(ticket.id):
+                if (found := media_id(ref) or stored) is not None:
+                    photos.append({"id": found, "kind": t(visitor, f"desk.photo_{kind.value}")})
             reporter = await r.users.get(ticket.reporter_id) if ticket.reporter_id else None
             offered = svc.casework.offers(user, ticket, community)
             colleagues = await svc.tickets.colleagues(r, ticket, user) \
