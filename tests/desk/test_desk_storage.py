@@ -3,30 +3,17 @@ table's filters and pages, and photos with their stored media in one query."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-
-import pytest
+from datetime import timedelta
 
 from bot.domain.messages import Address
 from bot.domain.models import PhotoKind, Role, TicketState
 from bot.flows.base import Services
-from bot.services.clock import ManualClock
 from bot.services.tickets import Draft
 from storage.desk import TicketFilter
-from tests.conftest import make_services
-
-NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+from tests.test_storage_contract import NOW, services  # noqa: F401 - the fixture
 
 
-@pytest.fixture
-async def services(any_db_url: str) -> AsyncIterator[Services]:
-    svc = await make_services(any_db_url, ManualClock(NOW))
-    yield svc
-    await svc.db.dispose()
-
-
-async def test_the_ticket_table_query_filters_and_pages(services: Services) -> None:
+async def test_the_ticket_table_query_filters_and_pages(services: Services) -> None:  # noqa: F811
     svc = services
     async with svc.db.tx() as r:
         community = await svc.community.current()
@@ -61,7 +48,7 @@ async def test_the_ticket_table_query_filters_and_pages(services: Services) -> N
     assert await numbers(overdue_at=late) == [bench, odd, old]
 
 
-async def test_photos_come_with_their_stored_media(services: Services) -> None:
+async def test_photos_come_with_their_stored_media(services: Services) -> None:  # noqa: F811
     svc = services
     assert svc.media is not None
     stored = await svc.media.keep(b"\x89PNG\r\n", sender=Address(channel="test",
