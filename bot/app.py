@@ -27,6 +27,7 @@ from bot.services.board import NoticeBoard
 from bot.services.broadcast import BroadcastSender
 from bot.services.calendar import HolidayCalendar
 from bot.services.cards import Cards
+from bot.services.casework import Casework
 from bot.services.certificates import CertificateService
 from bot.services.civic import CivicService
 from bot.services.clock import Clock, SystemClock
@@ -86,6 +87,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
         civic=CivicService(clock, settings.timezone, notifier, catalog, board,
                            settings.proposal_threshold),
         surveys=SurveyService(clock, notifier, catalog, load_surveys()),
+        casework=Casework(tickets, notifier, catalog),
         fieldwork=fieldwork, media=MediaStore(db, clock))
     tickets.on_left_external = svc.external.taken_back  # the handler hears it is not theirs
     sla.on_escalated = svc.external.escalated  # and hears of each climb

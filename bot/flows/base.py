@@ -18,6 +18,7 @@ from bot.services.activities import ActivityService
 from bot.services.announcements import AnnouncementService
 from bot.services.board import NoticeBoard
 from bot.services.cards import Cards
+from bot.services.casework import Casework
 from bot.services.certificates import CertificateService
 from bot.services.civic import CivicService
 from bot.services.clock import Clock
@@ -73,6 +74,7 @@ class Services:
     board: NoticeBoard
     civic: CivicService
     surveys: SurveyService
+    casework: Casework  # the ticket actions of chat and desk
     fieldwork: Fieldwork | None = None  # built by bot.app.build_services
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     health: Health = field(default_factory=Health)  # per channel: ok / unreachable since …

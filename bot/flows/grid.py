@@ -65,16 +65,11 @@ async def cmd_move(ctx: Ctx, arg: str) -> None:
         ctx.say(ctx.t("grid.move_usage", grids=", ".join(g.id for g in ctx.community.grids)))
         return
     try:
-        moved = await ctx.svc.tickets.move(ctx.r, ctx.community, ctx.user, ticket.id,
-                                           parts[1].upper())
+        moved = await ctx.svc.casework.move(ctx.r, ctx.community, ctx.user, ticket.id,
+                                            parts[1].upper())
     except TicketError as refusal:
         ctx.say(ctx.t(refusal.key))
         return
-    if moved.assignee_id:
-        assignee = await ctx.r.users.get(moved.assignee_id)
-        if assignee:
-            await ctx.svc.notifier.card_to(ctx.r, ctx.community, moved, assignee,
-                                           intro_key="notify.new_ticket")
     ctx.say(ctx.t("grid.moved", number=moved.number, grid=moved.grid_id or ""))
 
 
@@ -106,12 +101,10 @@ async def cmd_merge(ctx: Ctx, arg: str) -> None:
     source, target = found
     assert source is not None and target is not None
     try:
-        merged = await ctx.svc.tickets.merge(ctx.r, ctx.user, source.id, target.id)
+        source, merged = await ctx.svc.casework.merge(ctx.r, ctx.user, source.id, target.id)
     except TicketError as refusal:
         ctx.say(ctx.t(refusal.key))
         return
-    await ctx.svc.notifier.to_residents(ctx.r, source, "notify.merged", target=merged.number,
-                                        follower_key="notify.merged")
     ctx.say(ctx.t("grid.merged", source=source.number, target=merged.number))
 
 

@@ -70,31 +70,21 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
 
 async def accept(ctx: Ctx, ticket_id: int) -> None:
     """Takes the ticket and tells the resident."""
-    ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "accept")
-    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.accepted",
-                                        follower_key="notify.accepted")
+    ticket = await ctx.svc.casework.accept(ctx.r, ctx.user, ticket_id)
     ctx.toast = ctx.t("work.accepted_toast")
     await refresh_card(ctx, ticket, edit=True)
 
 
 async def urge(ctx: Ctx, ticket_id: int) -> None:
     """A supervisor presses the assignee to act; recorded in the history."""
-    ticket = await ctx.svc.tickets.urge(ctx.r, ctx.user, ticket_id)
-    await ctx.svc.notifier.to_assignee(ctx.r, ticket, "notify.urged",
-                                       name=ctx.user.display_name or f"#{ctx.user.id}")
+    ticket = await ctx.svc.casework.urge(ctx.r, ctx.user, ticket_id)
     ctx.toast = ctx.t("work.urged", number=ticket.number)
     ctx.say(ctx.t("work.urged", number=ticket.number))
 
 
 async def take_over(ctx: Ctx, ticket_id: int) -> None:
     """A supervisor takes the ticket over; the previous assignee and the resident are told."""
-    before = await ctx.svc.tickets.get_for(ctx.r, ctx.user, ticket_id)
-    ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "take")
-    if before.assignee_id and before.assignee_id != ctx.user.id:
-        await ctx.svc.notifier.to_assignee(ctx.r, before, "notify.taken_over",
-                                           name=ctx.user.display_name or f"#{ctx.user.id}")
-    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.accepted",
-                                        follower_key="notify.accepted")
+    ticket = await ctx.svc.casework.take_over(ctx.r, ctx.user, ticket_id)
     ctx.toast = ctx.t("work.taken_over", number=ticket.number)
     await refresh_card(ctx, ticket, edit=False)
 
@@ -154,19 +144,8 @@ async def ask(ctx: Ctx, ticket_id: int, question: str) -> None:
 
 async def resolve(ctx: Ctx, ticket_id: int, note: str | None, photo: str | None) -> None:
     """Marks the ticket resolved and asks the resident to confirm."""
-    ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "resolve",
-                                              note=note, photo=photo)
+    ticket = await ctx.svc.casework.resolve(ctx.r, ctx.user, ticket_id, note, photo)
     ctx.end()
-    t = ctx.svc.catalog.t
-
-    def choices(lang: str) -> list[list[Choice]]:
-        return [[Choice(label=t(lang, "btn.solved"), data=f"c1:ok:{ticket.id}"),
-                 Choice(label=t(lang, "btn.unsolved"), data=f"c1:no:{ticket.id}")]]
-
-    key = "notify.resolved" if note else "notify.resolved_photo"
-    await ctx.svc.notifier.to_residents(ctx.r, ticket, key, choices=choices,
-                                        photos=[photo] if photo else None, note=note or "",
-                                        follower_key="privacy.follower_resolved")
     faq = [[ctx.choice("btn.save_faq", f"t1:faq:{ticket.id}")]] \
         if note and ticket.category_id == CONSULTATION and ctx.user.is_office else None
     ctx.say(ctx.t("work.resolved", number=ticket.number), choices=faq)
@@ -201,16 +180,8 @@ async def choose_colleague(ctx: Ctx, ticket_id: int) -> None:
 
 async def forward(ctx: Ctx, ticket_id: int, user_id: int) -> None:
     """Passes the ticket on; the colleague gets the card, the resident is told."""
-    colleague = await ctx.r.users.get(user_id)
-    if colleague is None:
-        raise TicketError("err.stale")
-    ticket = await ctx.svc.tickets.transition(ctx.r, ctx.user, ticket_id, "forward",
-                                              assignee=colleague)
-    await ctx.svc.notifier.card_to(ctx.r, ctx.community, ticket, colleague,
-                                   intro_key="notify.forwarded_to_you",
-                                   name=ctx.user.display_name or f"#{ctx.user.id}")
-    await ctx.svc.notifier.to_residents(ctx.r, ticket, "notify.forwarded",
-                                        follower_key="notify.forwarded")
+    ticket, colleague = await ctx.svc.casework.forward(ctx.r, ctx.community, ctx.user,
+                                                       ticket_id, user_id)
     ctx.say(ctx.t("work.forwarded", number=ticket.number,
                   name=colleague.display_name or f"#{colleague.id}"), edit=True)
 

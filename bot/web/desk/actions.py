@@ -1,50 +1,81 @@
-"""The chat's ticket actions, done from the desk: the same TicketService transition (its event
-row and its checks) and the same Notifier calls as bot/flows/work.py, so the resident and the
-colleague hear of it in their chat exactly as when a worker acts there."""
+"""The chat's ticket actions, done from the desk: each calls the same service method as the chat
+(bot/services/casework.py, ExternalService for hand-offs), which checks who may act and tells
+the resident and colleagues through the outbox, in the request's transaction."""
 
 from __future__ import annotations
 
-from bot.domain.messages import Choice
+from collections.abc import Awaitable, Callable
+
 from bot.domain.models import Ticket
 from bot.flows.base import Services
 from bot.services.tickets import TicketError
 from bot.web.desk.auth import Visitor
 from storage import Repos
 
-ACTIONS = ("accept", "resolve", "forward")
+# the ticket found for the form's other number (merge), authorised as the page itself is
+Find = Callable[[Repos, str], Awaitable[Ticket]]
+Action = Callable[[Services, Repos, Visitor, Ticket, dict[str, str], Find], Awaitable[None]]
 
 
-async def accept(svc: Services, r: Repos, visitor: Visitor, ticket: Ticket) -> None:
+def _number(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+async def accept(svc: Services, r: Repos, visitor: Visitor, ticket: Ticket,
+                 form: dict[str, str], find: Find) -> None:
     """As the chat's accept button: the ticket is the visitor's, the resident told."""
-    done = await svc.tickets.transition(r, visitor.user, ticket.id, "accept")
-    await svc.notifier.to_residents(r, done, "notify.accepted",
-                                    follower_key="notify.accepted")
+    await svc.casework.accept(r, visitor.user, ticket.id)
 
 
 async def resolve(svc: Services, r: Repos, visitor: Visitor, ticket: Ticket,
-                  note: str) -> None:
+                  form: dict[str, str], find: Find) -> None:
     """As the chat's resolve: resolved with the note; the resident asked to confirm."""
-    done = await svc.tickets.transition(r, visitor.user, ticket.id, "resolve", note=note)
-
-    def choices(lang: str) -> list[list[Choice]]:
-        return [[Choice(label=svc.catalog.t(lang, "btn.solved"), data=f"c1:ok:{done.id}"),
-                 Choice(label=svc.catalog.t(lang, "btn.unsolved"),
-                        data=f"c1:no:{done.id}")]]
-
-    await svc.notifier.to_residents(r, done, "notify.resolved", choices=choices, note=note,
-                                    follower_key="privacy.follower_resolved")
+    await svc.casework.resolve(r, visitor.user, ticket.id, form["note"])
 
 
-async def forward(svc: Services, r: Repos, visitor: Visitor, ticket: Ticket, to: str,
-                  note: str | None) -> None:
+async def forward(svc: Services, r: Repos, visitor: Visitor, ticket: Ticket,
+                  form: dict[str, str], find: Find) -> None:
     """As the chat's reassign: the colleague gets the card, the resident is told."""
-    colleague = await r.users.get(int(to)) if to.isdigit() and len(to) < 10 else None
-    if colleague is None or colleague.community_id != visitor.community.id:
+    colleague = _number(form.get("to", ""))
+    if colleague is None:
         raise TicketError("err.stale")
-    done = await svc.tickets.transition(r, visitor.user, ticket.id, "forward",
-                                        assignee=colleague, note=note)
-    await svc.notifier.card_to(r, visitor.community, done, colleague,
-                               intro_key="notify.forwarded_to_you",
-                               name=visitor.user.display_name or f"#{visitor.user.id}")
-    await svc.notifier.to_residents(r, done, "notify.forwarded",
-                                    follower_key="notify.forwarded")
+    await svc.casework.forward(r, visitor.community, visitor.user, ticket.id, colleague,
+                               form["note"] or None)
+
+
+async def take(svc: Services, r: Repos, visitor: Visitor, ticket: Ticket,
+               form: dict[str, str], find: Find) -> None:
+    """As the chat's take over: the supervisor holds it; the previous holder is told."""
+    await svc.casework.take_over(r, visitor.user, ticket.id)
+
+
+async def urge(svc: Services, r: Repos, visitor: Visitor, ticket: Ticket,
+               form: dict[str, str], find: Find) -> None:
+    """As the chat's chase: the holder is pressed to act."""
+    await svc.casework.urge(r, visitor.user, ticket.id)
+
+
+async def move(svc: Services, r: Repos, visitor: Visitor, ticket: Ticket,
+               form: dict[str, str], find: Find) -> None:
+    """As /move: to another grid, routed there anew."""
+    await svc.casework.move(r, visitor.community, visitor.user, ticket.id,
+                            form.get("grid", "").upper()[:40])
+
+
+async def merge(svc: Services, r: Repos, visitor: Visitor, ticket: Ticket,
+                form: dict[str, str], find: Find) -> None:
+    """As /merge: this ticket is a duplicate of the one named in the form."""
+    target = await find(r, form.get("into", "").strip())
+    await svc.casework.merge(r, visitor.user, ticket.id, target.id)
+
+
+async def hand_off(svc: Services, r: Repos, visitor: Visitor, ticket: Ticket,
+                   form: dict[str, str], find: Find) -> None:
+    """As To property company/department: the handler's people and the resident are told."""
+    await svc.external.hand_off(r, visitor.community, visitor.user, ticket.id,
+                                form.get("handler", "")[:40], form["note"] or None)
+
+
+ACTIONS: dict[str, Action] = {
+    "accept": accept, "resolve": resolve, "forward": forward, "take": take, "urge": urge,
+    "move": move, "merge": merge, "hand_off": hand_off}

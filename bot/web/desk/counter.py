@@ -53,9 +53,9 @@ def routes(site: DeskSite) -> list[Route]:
                                              limit=500)
             today = await r.desk.appointments(visitor.community.id, start,
                                               start + timedelta(days=1))
-            photos = {a.id: [m for m in [media_id(ref) or await r.media.by_native_ref(ref)
-                                         for ref in await r.certificates.photos(a.id)] if m]
-                      for a in {a.id: a for a in [*apps, *today]}.values()}
+            refs = await r.desk.application_photos(sorted({a.id for a in [*apps, *today]}))
+        photos = {app_id: [m for ref, stored in found if (m := media_id(ref) or stored)]
+                  for app_id, found in refs.items()}
         far = datetime.max.replace(tzinfo=tz)
         apps.sort(key=lambda a: (a.slot_at or far, a.id))
         return site.html("counter_queue.html", visitor.user.lang, visitor=visitor,

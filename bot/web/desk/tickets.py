@@ -1,26 +1,31 @@
-"""The desk's tickets: a filtered table, one ticket with its history and photos, and the chat's
-actions (accept, assign, resolve with a note) through TicketService and the Notifier, so the
-resident hears of it in their chat (bot/web/desk/actions.py)."""
+"""The desk's tickets: a filtered, paged table, one ticket with its history and photos, and the
+chat's actions (accept, assign, take over, chase, move, merge, hand off, resolve with a note)
+through the same services as the chat, so the resident hears of it in their chat
+(bot/web/desk/actions.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.domain.community import Community
 from bot.domain.models import Ticket, TicketState, open_states
 from bot.services.media import media_id
-from bot.services.tickets import TRANSITIONS, TicketError
-from bot.web.desk import actions
+from bot.services.tickets import TicketError
+from bot.web.desk.actions import ACTIONS
 from bot.web.desk.auth import Refused, Visitor, authorise
 from bot.web.desk.site import DeskSite
 from storage import Repos
+from storage.desk import TicketFilter
 
-LIMIT = 300  # rows in the table: filters and the number search find the rest
+PAGE = 50  # rows a page; "older" goes on from the last one shown
+FILTERS = ("state", "category", "grid", "overdue", "from", "to", "q")
 NOTE_LIMIT = 1000
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 
@@ -35,6 +40,14 @@ class Row:
     due: str
     overdue: bool
     worker: str
+
+
+def addressed(community: Community, word: str) -> list[str]:
+    """The buildings whose address in words (compound and building names) contains `word`."""
+    wanted = word.casefold()
+    return [b.id for c in community.compounds for b in c.buildings
+            if any(wanted in f"{name} {b.name}".casefold()
+                   for name in (c.name.zh, c.name.en or ""))]
 
 
 def routes(site: DeskSite) -> list[Route]:
@@ -52,43 +65,48 @@ def routes(site: DeskSite) -> list[Route]:
             return t(visitor, "desk.age_hours", n=int(span.total_seconds() // 3600))
         return t(visitor, "desk.age_days", n=span.days)
 
-    async def visible(r: Repos, visitor: Visitor, query: dict[str, str]) -> list[Ticket]:
-        """The tickets the visitor may see that match the filters, newest first."""
+    def wanted(visitor: Visitor, query: dict[str, str]) -> TicketFilter:
+        """The table's filters from the address (bookmarkable), limited to what the visitor
+        may see: office staff the whole community, a grid member their own grids."""
         user, community = visitor.user, visitor.community
-        states = [TicketState(query["state"])] if query.get("state") in {
-            s.value for s in TicketState} else None
-        if query.get("state") == "open":
-            states = list(open_states())
-        category = query.get("category") if community.category(
-            query.get("category", "")) else None
+        state = query.get("state", "")
+        states = list(open_states()) if state == "open" else [TicketState(state)] \
+            if state in {s.value for s in TicketState} else None
         grid = query.get("grid") if community.grid(query.get("grid", "")) else None
         if user.is_office:
-            grids: list[str | None] = [grid]
-        else:  # a grid member: their own grids only
+            grids = [grid] if grid else None
+        else:
             grids = [g for g in user.grids if grid in (None, g)]
-        found: dict[int, Ticket] = {}
-        for grid_id in grids:
-            for ticket in await r.tickets.find(community_id=community.id, grid_id=grid_id,
-                                               states=states, category_id=category,
-                                               newest_first=True, limit=LIMIT):
-                found[ticket.id] = ticket
-        number = query.get("q", "").strip().upper()[:40]
-        if number:
-            exact = await r.tickets.by_number(number)
-            if exact is not None and exact.community_id == community.id:
-                found.setdefault(exact.id, exact)
-            found = {i: x for i, x in found.items() if number in x.number}
-        now = svc.clock.now()
-        result = []
-        for ticket in sorted(found.values(), key=lambda x: x.id, reverse=True):
-            try:
+        text = " ".join(query.get("q", "").split())[:40]
+        before = query.get("before", "")
+        return TicketFilter(
+            community_id=community.id, grids=grids, states=states,
+            category_id=query.get("category") if community.category(
+                query.get("category", "")) else None,
+            overdue_at=svc.clock.now() if query.get("overdue") else None,
+            opened_from=day(query.get("from", "")),
+            opened_until=(d + timedelta(days=1)) if (d := day(query.get("to", ""))) else None,
+            words=[(word, addressed(community, word)) for word in text.split()[:5]],
+            before_id=int(before) if before.isdigit() and len(before) < 10 else None,
+            limit=PAGE + 1)
+
+    def day(raw: str) -> datetime | None:
+        """A local date typed YYYY-MM-DD, as the moment it begins."""
+        try:
+            return datetime.combine(date.fromisoformat(raw), time(0), tz) if raw else None
+        except ValueError:
+            return None
+
+    async def visible(r: Repos, visitor: Visitor, query: dict[str, str]) -> list[Ticket]:
+        """One page of the tickets the visitor may see that match the filters, newest first."""
+        found = []
+        for ticket in await r.desk.tickets(wanted(visitor, query)):
+            try:  # the query already keeps to what they may see; this is the one rule
                 authorise(svc, visitor, "ticket", ticket=ticket)
             except Refused:
                 continue
-            if query.get("overdue") and not ticket.is_overdue(now):
-                continue
-            result.append(ticket)
-        return result[:LIMIT]
+            found.append(ticket)
+        return found
 
     async def row(r: Repos, visitor: Visitor, ticket: Ticket, names: dict[int, str]) -> Row:
         lang, community, now = visitor.user.lang, visitor.community, svc.clock.now()
@@ -112,12 +130,17 @@ def routes(site: DeskSite) -> list[Route]:
         query = {k: v[:60] for k, v in request.query_params.items()}
         names: dict[int, str] = {}
         async with svc.db.read() as r:
-            rows = [await row(r, visitor, x, names) for x in await visible(r, visitor, query)]
+            found = await visible(r, visitor, query)
+            rows = [await row(r, visitor, x, names) for x in found[:PAGE]]
         community, lang = visitor.community, visitor.user.lang
         grids = [g for g in community.grids if visitor.user.is_office or g.id in
                  visitor.user.grids]
+        kept = {k: query[k] for k in FILTERS if query.get(k)}
+        older = f"/desk/tickets?{urlencode({**kept, 'before': rows[-1].ticket.id})}" \
+            if len(found) > PAGE else ""
         return site.html(
-            "tickets.html", lang, visitor=visitor, rows=rows, query=query, limit=LIMIT,
+            "tickets.html", lang, visitor=visitor, rows=rows, query=query, older=older,
+            first=f"/desk/tickets?{urlencode(kept)}" if query.get("before") else "",
             states=[(s.value, svc.cards.state(lang, s)) for s in TicketState],
             categories=[(c.id, c.name.get(lang)) for c in community.categories],
             grids=[(g.id, g.name.get(lang)) for g in grids])
@@ -149,30 +172,28 @@ def routes(site: DeskSite) -> list[Route]:
                     event.to_state != event.from_state else "",
                     "note": svc.cards.note(community, lang, event)})
             photos = []
-            for photo in await r.tickets.photos(ticket.id):
-                found = media_id(photo.file_id) or await r.media.by_native_ref(photo.file_id)
-                if found is not None:
-                    kind = t(visitor, f"desk.photo_{photo.kind.value}")
-                    photos.append({"id": found, "kind": kind})
+            for ref, kind, stored in await r.desk.ticket_photos(ticket.id):
+                if (found := media_id(ref) or stored) is not None:
+                    photos.append({"id": found, "kind": t(visitor, f"desk.photo_{kind.value}")})
             reporter = await r.users.get(ticket.reporter_id) if ticket.reporter_id else None
+            offered = svc.casework.offers(user, ticket, community)
             colleagues = await svc.tickets.colleagues(r, ticket, user) \
-                if svc.tickets.may_work(user, ticket) and ticket.is_open else []
+                if "forward" in offered else []
         contact = None
         if reporter is not None and ticket.assignee_id == user.id:  # as the chat's card
             contact = reporter.contact_name or reporter.display_name or ""
             contact += f" {reporter.phone}" if reporter.phone else ""
-        works = svc.tickets.may_work(user, ticket)
-        actions = {a for a in ("accept", "resolve", "forward")
-                   if works and ticket.state in TRANSITIONS[a][0]}
-        if "accept" in actions and ticket.assignee_id not in (None, user.id):
-            actions.discard("accept")
+        compound = community.compound_of(ticket.building_id or "")
+        handlers = sorted(community.external_handlers,  # its own property company first
+                          key=lambda h: not (compound and compound.id in h.compounds))
         done = request.query_params.get("done", "")
         return site.html(
             "ticket.html", lang, visitor=visitor, row=current, ticket=ticket, history=history,
-            photos=photos, contact=contact, actions=actions, note_limit=NOTE_LIMIT,
+            photos=photos, contact=contact, actions=offered, note_limit=NOTE_LIMIT,
             colleagues=[(p.id, svc.cards.person(lang, p)) for p in colleagues],
-            done=t(visitor, f"desk.done_{done}") if done in ("accept", "resolve", "forward")
-            else "")
+            grids=[(g.id, g.name.get(lang)) for g in community.grids if g.id != ticket.grid_id],
+            handlers=[(h.id, h.name.get(lang)) for h in handlers],
+            done=t(visitor, f"desk.done_{done}") if done in ACTIONS else "")
 
     async def act(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
         """Runs one action through the service; the resident is told through the outbox."""
@@ -180,7 +201,7 @@ def routes(site: DeskSite) -> list[Route]:
         number = request.path_params["number"]
         note = form.get("note", "").strip()
         lang = visitor.user.lang
-        if action not in actions.ACTIONS:
+        if action not in ACTIONS:
             raise Refused(404, "desk.no_action")
         if len(note) > NOTE_LIMIT:
             return message(visitor, 400, svc.catalog.t(lang, "err.too_long", limit=NOTE_LIMIT,
@@ -190,13 +211,8 @@ def routes(site: DeskSite) -> list[Route]:
         try:
             async with svc.db.tx() as r:
                 ticket = await find(r, visitor, number)
-                if action == "accept":
-                    await actions.accept(svc, r, visitor, ticket)
-                elif action == "resolve":
-                    await actions.resolve(svc, r, visitor, ticket, note)
-                else:
-                    await actions.forward(svc, r, visitor, ticket, form.get("to", ""),
-                                          note or None)
+                await ACTIONS[action](svc, r, visitor, ticket, {**form, "note": note},
+                                      lambda r, other: find(r, visitor, other))
         except TicketError as refusal:
             status = 403 if refusal.key == "err.not_allowed" else 409
             return message(visitor, status, svc.catalog.t(lang, refusal.key, **refusal.values))
