@@ -1,4 +1,4 @@
-"""The `linli` command: run, console, load-community, invite, migrate, wechat menu."""
+"""The `linli` command: run, demo, console, load-community, invite, migrate, wechat menu."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ def parser() -> argparse.ArgumentParser:
                      "URL (TELEGRAM_WEBHOOK_URL); its path is served on HTTP_HOST:HTTP_PORT")
     run.add_argument("--allow-sample", action="store_true",
                      help="start although the community file still has sample phone numbers")
+    demo = sub.add_parser("demo", help="serve the web chat with demo personas (a resident, a "
+                          "grid worker, an instructor, staff) side by side at /demo, no channel")
+    demo.add_argument("--db", type=Path, default=Path("linli-demo.db"),
+                      help="the demo's SQLite file (default: linli-demo.db)")
     con = sub.add_parser("console", help="walk every flow in the terminal, without a token")
     con.add_argument("--as", "--role", dest="role", type=_role, default=Role.RESIDENT,
                      help=f"one of: {role_names()}")
@@ -98,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in settings_errors(exc, catalog):
             print(line, file=sys.stderr)
         return 2
+    if args.command == "demo":
+        settings = demo_settings(settings, args.db)
     from bot.logs import configure
 
     configure(settings.log_level, settings.log_format)
@@ -134,6 +140,13 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
 
     svc = build_services(settings)
     lang = settings.default_language
+    from bot.web.chat.personas import demo_mode, ensure_personas
+
+    demo = args.command in ("run", "demo") and demo_mode(settings)
+    if demo:  # the first line says so, before the migrations' log lines
+        host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::") else settings.http_host
+        print(catalog.t(lang, "web.demo_mode", url=f"http://{host}:{settings.http_port}/demo"),
+              file=sys.stderr)
     try:
         try:
             check_database_folder(settings.database_url)
@@ -169,9 +182,18 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             await run_console(svc, args.role, args.user, grid_id=args.grid, name=args.name,
                               community=community)
             return 0
-        return await _run_telegram(svc, webhook_url=args.webhook)
+        if demo:
+            await ensure_personas(svc)
+        return await _run_telegram(svc, webhook_url=getattr(args, "webhook", None))
     finally:
         await svc.db.dispose()
+
+
+def demo_settings(settings: Settings, db: Path) -> Settings:
+    """`linli demo`: `linli run` on its own SQLite file with no chat platform, whatever .env says."""
+    return settings.model_copy(update={
+        "database_url": f"sqlite+aiosqlite:///{db}", "telegram_bot_token": None,
+        "telegram_webhook_url": None, "wechat_app_id": None, "wecom_corp_id": None})
 
 
 def serves_public(settings: Settings) -> bool:

@@ -50,7 +50,8 @@ CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; object-src '
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 PAGE_KEYS = ("title", "big_text", "send", "photo", "input_label", "placeholder", "location",
              "connecting", "offline", "no_location", "ask_phone", "sent_location", "file",
-             "photo_alt", "you", "bot", "keys", "log", "failed")
+             "photo_alt", "you", "bot", "keys", "log", "failed", "pick_place", "send_place",
+             "use_position", "cancel")
 
 
 class WebChat:
@@ -113,14 +114,7 @@ class WebChat:
         new = web_user is None
         if web_user is None:
             web_user = secrets.token_urlsafe(18)
-        lang = self.lang(request)
-        strings = {k: self.svc.catalog.t(lang, f"web.{k}") for k in PAGE_KEYS}
-        response = self.templates.TemplateResponse(request, "chat.html", {
-            "lang": "zh-CN" if lang == "zh-Hans" else "en", "t": strings,
-            "strings": json.dumps(strings, ensure_ascii=False).replace("<", "\\u003c"),
-            "csrf": await self.csrf_for(web_user)})
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Content-Security-Policy"] = CSP
+        response = await self.page_for(request, web_user, base="/chat")
         if new:
             signed = Signer(await self.secret(), salt="web-user").sign(web_user).decode()
             https = (self.svc.settings.public_base_url or "").startswith("https://")
@@ -128,8 +122,30 @@ class WebChat:
                                 samesite="lax", secure=https)
         return response
 
-    async def _checked(self, request: Request) -> str | Response:
-        web_user = await self.who(request)
+    async def page_for(self, request: Request, web_user: str, *, base: str,
+                       csp: str = CSP, title: str | None = None) -> Response:
+        """The chat page of `web_user`, whose posts and stream live under `base`."""
+        lang = self.lang(request)
+        strings = {k: self.svc.catalog.t(lang, f"web.{k}") for k in PAGE_KEYS}
+        if title:
+            strings["title"] = title
+        strings["places"] = await self.places(lang)
+        response = self.templates.TemplateResponse(request, "chat.html", {
+            "lang": "zh-CN" if lang == "zh-Hans" else "en", "t": strings, "base": base,
+            "strings": json.dumps(strings, ensure_ascii=False).replace("<", "\\u003c"),
+            "csrf": await self.csrf_for(web_user)})
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Security-Policy"] = csp
+        return response
+
+    async def places(self, lang: str) -> list[str]:
+        """The buildings the page's place picker offers, as the report flow reads typed text."""
+        community = await self.svc.community.current()
+        return [self.svc.catalog.t(lang, "web.place", compound=c.name.get(lang),
+                                   building=b.name) for c in community.compounds
+                for b in c.buildings]
+
+    async def _checked(self, request: Request, web_user: str | None) -> str | Response:
         if web_user is None:
             return self.refuse(request, "web.forbidden", 403)
         given = request.headers.get(CSRF_HEADER, "")
@@ -138,10 +154,14 @@ class WebChat:
         return web_user
 
     async def send(self, request: Request) -> Response:
+        """Handles one posted message of the cookie's person."""
+        return await self.send_as(request, await self.who(request))
+
+    async def send_as(self, request: Request, web_user: str | None) -> Response:
         """Handles one posted message once; answers after its replies were kept."""
-        web_user = await self._checked(request)
-        if isinstance(web_user, Response):
-            return web_user
+        checked = await self._checked(request, web_user)
+        if isinstance(checked, Response):
+            return checked
         length = request.headers.get("content-length", "0")
         if not length.isdigit() or int(length) > MAX_BODY:
             return self.refuse(request, "web.too_large", 413)
@@ -150,7 +170,7 @@ class WebChat:
         except Exception:  # noqa: BLE001 - not a form we can read
             return self.refuse(request, "web.bad_request", 400)
         try:
-            return await self._take(request, web_user, form)
+            return await self._take(request, checked, form)
         finally:
             await form.close()
 
@@ -206,8 +226,11 @@ class WebChat:
         return {"text": fields.get("text", "")}
 
     async def events(self, request: Request) -> Response:
+        """The cookie's person's event stream."""
+        return await self.events_as(request, await self.who(request))
+
+    async def events_as(self, request: Request, web_user: str | None) -> Response:
         """This person's messages after Last-Event-ID, then each one as it is kept."""
-        web_user = await self.who(request)
         if web_user is None:
             return self.refuse(request, "web.forbidden", 403)
         last = request.headers.get("last-event-id") or request.query_params.get("after", "0")
@@ -254,8 +277,11 @@ class WebChat:
         return got.result() if got in done else None
 
     async def medium(self, request: Request) -> Response:
+        """A stored photo, to the cookie's person if they sent it or were shown it."""
+        return await self.medium_as(request, await self.who(request))
+
+    async def medium_as(self, request: Request, web_user: str | None) -> Response:
         """A stored photo, to the person who sent it or was shown it."""
-        web_user = await self.who(request)
         found = request.path_params["media"]
         if web_user is None or self.svc.media is None:
             return Response(status_code=404)
