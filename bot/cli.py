@@ -145,8 +145,8 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
     demo = args.command in ("run", "demo") and demo_mode(settings)
     if demo:  # the first line says so, before the migrations' log lines
         host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::") else settings.http_host
-        print(catalog.t(lang, "web.demo_mode", url=f"http://{host}:{settings.http_port}/demo"),
-              file=sys.stderr)
+        url = f"http://{host}:{settings.http_port}/demo" if settings.http_port else "/demo"
+        print(catalog.t(lang, "web.demo_mode", url=url), file=sys.stderr)
     try:
         try:
             check_database_folder(settings.database_url)
