@@ -78,6 +78,20 @@
     return src.startsWith("/chat/media/") ? base + src.slice(5) : src;
   }
 
+  function linkify(p, text) {
+    // a link the bot sends (e.g. the desk's /web login) opens in a tab of its own
+    const parts = (text || "").split(/(https?:\/\/[^\s<>"'，。）]+)/);
+    parts.forEach((part, i) => {
+      if (i % 2 === 0) { p.appendChild(document.createTextNode(part)); return; }
+      const a = document.createElement("a");
+      a.href = part;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      a.textContent = part;
+      p.appendChild(a);
+    });
+  }
+
   function fill(el, m) {
     el.textContent = "";
     const who = document.createElement("span");
@@ -87,7 +101,7 @@
     if (m.text || m.html) {
       const p = document.createElement("p");
       p.className = "text";
-      if (m.html) p.innerHTML = m.html; else p.textContent = m.text;  // html: escaped server-side
+      if (m.html) p.innerHTML = m.html; else linkify(p, m.text);  // html: escaped server-side
       el.appendChild(p);
     }
     for (const src of m.photos || []) {
