@@ -140,7 +140,7 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
 
     svc = build_services(settings)
     lang = settings.default_language
-    from bot.web.chat.personas import demo_mode, ensure_personas
+    from bot.web.chat.personas import demo_mode, ensure_personas, retire_personas
 
     demo = args.command in ("run", "demo") and demo_mode(settings)
     if demo:  # the first line says so, before the migrations' log lines
@@ -184,6 +184,8 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             return 0
         if demo:
             await ensure_personas(svc)
+        elif args.command == "run" and await retire_personas(svc):
+            logging.getLogger(__name__).warning("demo personas retired: a chat platform is set")
         return await _run_telegram(svc, webhook_url=getattr(args, "webhook", None))
     finally:
         await svc.db.dispose()

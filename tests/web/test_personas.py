@@ -18,7 +18,7 @@ from bot.cli import demo_settings
 from bot.domain.models import Role
 from bot.services.clock import ManualClock
 from bot.web import chat
-from bot.web.chat.personas import ensure_personas
+from bot.web.chat.personas import ensure_personas, retire_personas
 from tests.conftest import make_services
 from tests.factories import make_settings
 from tests.fakewechat import (
@@ -96,6 +96,13 @@ async def test_no_persona_is_served_once_a_chat_platform_is_configured(
             posted = await browser.post("/demo/worker/api/send", data=says("/queue", "q1"))
             assert posted.status_code == 404
             assert (await browser.get("/")).headers["location"] == "/chat"
+        assert await retire_personas(svc) == 3, "`linli run` with a platform retires them"
+        assert await retire_personas(svc) == 0
+        async with svc.db.read() as r:
+            in_g1 = await r.users.in_grid("G1")
+            staff = await r.users.by_address("web", "demo-staff")
+        assert not any(u.external_id.startswith("demo-") for u in in_g1), "no card goes there"
+        assert staff.role is Role.RESIDENT
     finally:
         await svc.db.dispose()
 

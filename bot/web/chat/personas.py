@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.config import Settings
 from bot.domain.messages import Address
-from bot.domain.models import Role
+from bot.domain.models import Duty, Role
 from bot.flows.base import Services
 from bot.handlers.console import ensure_persona
 from bot.handlers.web import CHANNEL
@@ -75,6 +75,19 @@ async def ensure_personas(svc: Services) -> list[Persona]:
                                      consent_at=svc.clock.now(), compound_id=compound.id,
                                      building_id=building.id, unit=building.units[0])
     return found
+
+
+async def retire_personas(svc: Services) -> int:
+    """With a chat platform configured, the demo's people hold no role any more: no ticket is
+    routed to a worker nobody reads. Returns how many were retired."""
+    retired = 0
+    async with svc.db.tx() as r:
+        for persona in personas():
+            user = await r.users.by_address(CHANNEL, persona.address.external_id)
+            if user is not None and (user.role is not Role.RESIDENT or user.grid_id):
+                await r.users.update(user.id, role=Role.RESIDENT, grid_id=None, duty=Duty.OFF)
+                retired += 1
+    return retired
 
 
 class Personas:
