@@ -192,7 +192,7 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
 
 
 def demo_settings(settings: Settings, db: Path) -> Settings:
-    """`linli demo`: `linli run` on its own SQLite file with no chat platform, whatever .env says."""
+    """`linli demo`: `linli run` on its own SQLite file, no chat platform, whatever .env says."""
     return settings.model_copy(update={
         "database_url": f"sqlite+aiosqlite:///{db}", "telegram_bot_token": None,
         "telegram_webhook_url": None, "wechat_app_id": None, "wecom_corp_id": None})
