@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from bot.cli import demo_settings
 from bot.domain.models import Role
+from bot.flows.base import Services
 from bot.services.clock import ManualClock
 from bot.web import chat
 from bot.web.chat.personas import ensure_personas, retire_personas
@@ -53,32 +54,27 @@ def says(text: str, client_id: str) -> dict[str, str]:
     return {"kind": "text", "text": text, "client_id": client_id}
 
 
-async def test_the_persona_page_shows_the_sample_communitys_people(
-        sqlite_url: str, clock: ManualClock) -> None:
-    svc = await make_services(sqlite_url, clock)
-    try:
-        await ensure_personas(svc)
-        await ensure_personas(svc)  # every start: the same four people, nothing doubled
-        async with svc.db.read() as r:
-            worker = await r.users.by_address("web", "demo-worker")
-            resident = await r.users.by_address("web", "demo-resident")
-        assert worker.role is Role.GRID_WORKER and worker.display_name == "王秀兰"
-        assert worker.grids == ["G1"]
-        assert resident.building_id == "dzld-1" and resident.consent_at is not None
-        async with browser_of(svc) as browser:
-            home = await browser.get("/")
-            assert home.headers["location"] == "/demo"
-            page = await browser.get("/demo")
-            assert page.status_code == 200
-            for who in ("居民", "李秀英", "网格员", "王秀兰", "网格指导员", "张建华", "赵慧"):
-                assert who in page.text
-            assert 'src="/demo/worker/chat"' in page.text
-            pane = await browser.get("/demo/worker/chat")
-            assert pane.status_code == 200 and "网格员 王秀兰" in pane.text
-            assert "frame-ancestors 'self'" in pane.headers["content-security-policy"]
-            assert (await browser.get("/demo/mayor/chat")).status_code == 404
-    finally:
-        await svc.db.dispose()
+async def test_the_persona_page_shows_the_sample_communitys_people(svc: Services) -> None:
+    await ensure_personas(svc)
+    await ensure_personas(svc)  # every start: the same four people, nothing doubled
+    async with svc.db.read() as r:
+        worker = await r.users.by_address("web", "demo-worker")
+        resident = await r.users.by_address("web", "demo-resident")
+    assert worker.role is Role.GRID_WORKER and worker.display_name == "王秀兰"
+    assert worker.grids == ["G1"]
+    assert resident.building_id == "dzld-1" and resident.consent_at is not None
+    async with browser_of(svc) as browser:
+        home = await browser.get("/")
+        assert home.headers["location"] == "/demo"
+        page = await browser.get("/demo")
+        assert page.status_code == 200
+        for who in ("居民", "李秀英", "网格员", "王秀兰", "网格指导员", "张建华", "赵慧"):
+            assert who in page.text
+        assert 'src="/demo/worker/chat"' in page.text
+        pane = await browser.get("/demo/worker/chat")
+        assert pane.status_code == 200 and "网格员 王秀兰" in pane.text
+        assert "frame-ancestors 'self'" in pane.headers["content-security-policy"]
+        assert (await browser.get("/demo/mayor/chat")).status_code == 404
 
 
 @pytest.mark.parametrize("platform", [TELEGRAM, WECHAT, WECOM], ids=["telegram", "wechat", "wecom"])
@@ -107,29 +103,24 @@ async def test_no_persona_is_served_once_a_chat_platform_is_configured(
         await svc.db.dispose()
 
 
-async def test_a_pane_posts_as_its_own_persona_and_no_other(
-        sqlite_url: str, clock: ManualClock) -> None:
-    svc = await make_services(sqlite_url, clock)
-    try:
-        await ensure_personas(svc)
-        async with browser_of(svc) as browser:
-            resident = csrf_of(await browser.get("/demo/resident/chat"))
-            mine = csrf_of(await browser.get("/chat"))  # this browser's own chat
-            for token in (resident, mine, ""):  # another pane's, the cookie's, none at all
-                refused = await browser.post("/demo/worker/api/send", data=says("/queue", "q1"),
-                                             headers={"X-CSRF-Token": token})
-                assert refused.status_code == 403
-            async with svc.db.read() as r:
-                assert await r.webchat.after("demo-worker", 0) == [], "nothing was said"
-            worker = csrf_of(await browser.get("/demo/worker/chat"))
-            taken = await browser.post("/demo/worker/api/send", data=says("/queue", "q1"),
-                                       headers={"X-CSRF-Token": worker})
-            assert taken.status_code == 200
-            async with svc.db.read() as r:
-                said = [m.payload.get("text", "") for m in await r.webchat.after("demo-worker", 0)]
-            assert said[0] == "/queue" and len(said) > 1, "the worker's own queue answers"
-    finally:
-        await svc.db.dispose()
+async def test_a_pane_posts_as_its_own_persona_and_no_other(svc: Services) -> None:
+    await ensure_personas(svc)
+    async with browser_of(svc) as browser:
+        resident = csrf_of(await browser.get("/demo/resident/chat"))
+        mine = csrf_of(await browser.get("/chat"))  # this browser's own chat
+        for token in (resident, mine, ""):  # another pane's, the cookie's, none at all
+            refused = await browser.post("/demo/worker/api/send", data=says("/queue", "q1"),
+                                         headers={"X-CSRF-Token": token})
+            assert refused.status_code == 403
+        async with svc.db.read() as r:
+            assert await r.webchat.after("demo-worker", 0) == [], "nothing was said"
+        worker = csrf_of(await browser.get("/demo/worker/chat"))
+        taken = await browser.post("/demo/worker/api/send", data=says("/queue", "q1"),
+                                   headers={"X-CSRF-Token": worker})
+        assert taken.status_code == 200
+        async with svc.db.read() as r:
+            said = [m.payload.get("text", "") for m in await r.webchat.after("demo-worker", 0)]
+        assert said[0] == "/queue" and len(said) > 1, "the worker's own queue answers"
 
 
 def test_linli_demo_says_so_first_and_serves_the_personas(tmp_path: Path) -> None:
