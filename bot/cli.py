@@ -69,6 +69,8 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--building", help="building id(s), comma-separated, for a building head")
     inv.add_argument("--community", help="community id or code on a street (default: the "
                      "grid's community, else the first)")
+    inv.add_argument("--qr", type=Path, metavar="FILE.png",
+                     help="also save the web chat link as a QR code image to print")
     sub.add_parser("migrate", help="bring the database schema up to date")
     wx = sub.add_parser("wechat", help="the WeChat Official Account (WECHAT_APP_ID …)")
     wx.add_argument("action", choices=["menu"],
@@ -250,7 +252,7 @@ async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
         print(catalog.t(lang, exc.key, **values), file=sys.stderr)
         return 2
     username = svc.settings.bot_username or await _bot_username(svc)
-    return await print_invite(svc, catalog, code, args.role, username)
+    return await print_invite(svc, catalog, code, args.role, username, qr=args.qr)
 
 
 async def _export(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001

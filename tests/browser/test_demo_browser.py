@@ -1,12 +1,14 @@
 """In Chromium, the persona page as grid workers are trained on it: the resident files a report
 (photo, building picked from the list), the worker's pane accepts and resolves it, the resident
-confirms and rates; staff open the desk by the chat's link, the resident's session cannot; on
-a phone one pane at a time; no serious or critical accessibility violation."""
+confirms and rates; staff open the desk by the chat's link, the resident's session cannot; an
+invite's web chat link binds a worker; on a phone one pane at a time; no serious or critical
+accessibility violation."""
 
 from __future__ import annotations
 
 import socket
 
+from bot.domain.models import Role
 from bot.services.clock import ManualClock
 from bot.web.chat.personas import ensure_personas
 from tests.browser.conftest import axe_violations
@@ -15,7 +17,7 @@ from tests.web.browserless import PNG, serving
 
 
 async def test_a_resident_and_the_grid_worker_work_a_ticket_side_by_side(
-        desktop, phone, sqlite_url: str, clock: ManualClock) -> None:  # noqa: ANN001
+        browser, desktop, phone, sqlite_url: str, clock: ManualClock) -> None:  # noqa: ANN001
     # a fixed port: the /web link the staff pane receives is http://HTTP_HOST:HTTP_PORT/…
     svc = await make_services(sqlite_url, clock, http_port=free_port())
     await ensure_personas(svc)
@@ -83,6 +85,15 @@ async def test_a_resident_and_the_grid_worker_work_a_ticket_side_by_side(
             await desk.get_by_role("link", name="DD-20261123-0001").wait_for()
             assert await axe_violations(desk) == []
             assert errors == [], "no script error and nothing the pages' CSP blocked"
+
+            async with svc.db.tx() as r:  # a real deployment's one-time link, here in Chromium
+                code = await svc.users.invite(r, await svc.community.current(),
+                                              Role.GRID_WORKER, ["G2"], "陈静")
+            chen = await (await browser.new_context(locale="zh-CN")).new_page()
+            await chen.goto(f"{base}/chat?start={code}")
+            await chen.get_by_text("已绑定为网格员").wait_for()
+            assert chen.url == base + "/chat", "the code leaves the address bar"
+            await chen.context.close()
 
             await phone.goto(base + "/demo")  # a phone: one pane, a switcher for the others
             on_phone = phone.frame_locator('iframe[name="worker"]')

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -45,6 +46,7 @@ COOKIE = "linli_web"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_TEXT = 20_000  # the desk refuses long texts politely; beyond this the post is refused
 MAX_BODY = MAX_BYTES + 64 * 1024
+START = re.compile(r"^[A-Za-z0-9_-]{1,58}$")  # said with client id "start-<it>" (64 at most)
 POLL_SECONDS = 3.0  # another instance may have kept a message: look at the database anyway
 CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -114,7 +116,9 @@ class WebChat:
         new = web_user is None
         if web_user is None:
             web_user = secrets.token_urlsafe(18)
-        response = await self.page_for(request, web_user, base="/chat")
+        start = request.query_params.get("start", "")  # an invite or a community's QR code
+        response = await self.page_for(request, web_user, base="/chat",
+                                       start=start if START.match(start) else "")
         if new:
             signed = Signer(await self.secret(), salt="web-user").sign(web_user).decode()
             https = (self.svc.settings.public_base_url or "").startswith("https://")
@@ -123,8 +127,9 @@ class WebChat:
         return response
 
     async def page_for(self, request: Request, web_user: str, *, base: str,
-                       csp: str = CSP, title: str | None = None) -> Response:
-        """The chat page of `web_user`, whose posts and stream live under `base`."""
+                       csp: str = CSP, title: str | None = None, start: str = "") -> Response:
+        """The chat page of `web_user`, whose posts and stream live under `base`; `start` is
+        said as `/start <start>` once (a link's invite code, or c_CODE for a community)."""
         lang = self.lang(request)
         strings = {k: self.svc.catalog.t(lang, f"web.{k}") for k in PAGE_KEYS}
         if title:
@@ -132,6 +137,7 @@ class WebChat:
         strings["places"] = await self.places(lang)
         response = self.templates.TemplateResponse(request, "chat.html", {
             "lang": "zh-CN" if lang == "zh-Hans" else "en", "t": strings, "base": base,
+            "start": start,
             "strings": json.dumps(strings, ensure_ascii=False).replace("<", "\\u003c"),
             "csrf": await self.csrf_for(web_user)})
         response.headers["Cache-Control"] = "no-store"

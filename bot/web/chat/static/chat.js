@@ -207,7 +207,14 @@
     status.textContent = "";
     if (started) return;
     started = true;
-    if (!JSON.parse(e.data).last) post({ client_id: "start", kind: "text", text: "/start", quiet: "1" });
+    // a link's /start argument (an invite, a community's code) is said once, by its client id
+    const arg = document.querySelector('meta[name="start"]').content;
+    if (arg) {
+      post({ client_id: "start-" + arg, kind: "text", text: "/start " + arg, quiet: "1" });
+      history.replaceState(null, "", base);
+    } else if (!JSON.parse(e.data).last) {
+      post({ client_id: "start", kind: "text", text: "/start", quiet: "1" });
+    }
   });
 
   form.addEventListener("submit", async (e) => {
