@@ -95,6 +95,11 @@ async def test_a_resident_and_the_grid_worker_work_a_ticket_side_by_side(
             assert chen.url == base + "/chat", "the code leaves the address bar"
             await chen.context.close()
 
+            again = await page.context.new_page()  # a second tab: the panes poll, so the
+            await again.goto(base + "/demo")  # browser's 6 connections per host suffice
+            await again.frame_locator('iframe[name="worker"]').get_by_text("打了 5 星").wait_for()
+            await again.close()
+
             await phone.goto(base + "/demo")  # a phone: one pane, a switcher for the others
             on_phone = phone.frame_locator('iframe[name="worker"]')
             assert await phone.locator('iframe[name="resident"]').is_visible()

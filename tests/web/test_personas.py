@@ -121,6 +121,10 @@ async def test_a_pane_posts_as_its_own_persona_and_no_other(svc: Services) -> No
         async with svc.db.read() as r:
             said = [m.payload.get("text", "") for m in await r.webchat.after("demo-worker", 0)]
         assert said[0] == "/queue" and len(said) > 1, "the worker's own queue answers"
+        polled = (await browser.get("/demo/worker/api/events?poll=1&after=0")).json()
+        assert [m["text"] for m in polled["messages"]] == said  # the pane polls, no stream
+        later = await browser.get(f"/demo/worker/api/events?poll=1&after={polled['last']}")
+        assert later.json() == {"messages": [], "last": polled["last"]}
 
 
 def test_linli_demo_says_so_first_and_serves_the_personas(tmp_path: Path) -> None:

@@ -156,7 +156,7 @@ class Personas:
                      if p["key"] == request.path_params["key"])
         return await self.chat.page_for(request, web_user,
                                         base=f"/demo/{request.path_params['key']}",
-                                        csp=PANE_CSP, title=title)
+                                        csp=PANE_CSP, title=title, poll=True)
 
     async def send(self, request: Request) -> Response:
         web_user = await self.web_user(request)

@@ -40,6 +40,7 @@ from bot.handlers.web import (
 )
 from bot.i18n import normalise_language
 from bot.services.media import MAX_BYTES, media_id, owner_of, sniff_mime
+from storage.webchat import WebMessage
 
 HERE = Path(__file__).parent
 COOKIE = "linli_web"
@@ -127,9 +128,12 @@ class WebChat:
         return response
 
     async def page_for(self, request: Request, web_user: str, *, base: str,
-                       csp: str = CSP, title: str | None = None, start: str = "") -> Response:
+                       csp: str = CSP, title: str | None = None, start: str = "",
+                       poll: bool = False) -> Response:
         """The chat page of `web_user`, whose posts and stream live under `base`; `start` is
-        said as `/start <start>` once (a link's invite code, or c_CODE for a community)."""
+        said as `/start <start>` once (a link's invite code, or c_CODE for a community); `poll`:
+        the page polls instead of holding an event stream open (a browser holds only 6
+        connections per host, and the persona page shows four chats)."""
         lang = self.lang(request)
         strings = {k: self.svc.catalog.t(lang, f"web.{k}") for k in PAGE_KEYS}
         if title:
@@ -137,7 +141,7 @@ class WebChat:
         strings["places"] = await self.places(lang)
         response = self.templates.TemplateResponse(request, "chat.html", {
             "lang": "zh-CN" if lang == "zh-Hans" else "en", "t": strings, "base": base,
-            "start": start,
+            "start": start, "poll": "1" if poll else "",
             "strings": json.dumps(strings, ensure_ascii=False).replace("<", "\\u003c"),
             "csrf": await self.csrf_for(web_user)})
         response.headers["Cache-Control"] = "no-store"
@@ -241,6 +245,12 @@ class WebChat:
             return self.refuse(request, "web.forbidden", 403)
         last = request.headers.get("last-event-id") or request.query_params.get("after", "0")
         after = int(last) if last.isdigit() else 0
+        if request.query_params.get("poll"):  # polling: what was kept after `after`, at once
+            async with self.svc.db.read() as r:
+                kept = await r.webchat.after(web_user, after)
+            return JSONResponse({"messages": [_body(m) for m in kept],
+                                 "last": kept[-1].id if kept else after},
+                                headers={"Cache-Control": "no-store"})
         return EventSourceResponse(self._stream(web_user, after), ping=15,
                                    headers={"Cache-Control": "no-store"})
 
@@ -253,9 +263,8 @@ class WebChat:
                     kept = await r.webchat.after(web_user, after)
                 for message in kept:
                     after = message.id
-                    body = {"id": message.id, "author": message.author,
-                            "replaces": message.replaces, **message.payload}
-                    yield ServerSentEvent(json.dumps(body, ensure_ascii=False), id=str(after))
+                    yield ServerSentEvent(json.dumps(_body(message), ensure_ascii=False),
+                                          id=str(after))
                 if first:  # the backlog is out: the page may greet a newcomer
                     first = False
                     yield ServerSentEvent(json.dumps({"last": after}), event="ready")
@@ -302,3 +311,9 @@ class WebChat:
 
     async def stop(self) -> None:
         self.closing.set()
+
+
+def _body(message: WebMessage) -> dict:
+    """One kept message as the page draws it."""
+    return {"id": message.id, "author": message.author, "replaces": message.replaces,
+            **message.payload}

@@ -198,12 +198,7 @@
     main.scrollTop = main.scrollHeight;
   }
 
-  const events = new EventSource(base + "/api/events");
-  events.onopen = () => { status.textContent = ""; };
-  events.onerror = () => { status.textContent = T.offline; };
-  events.onmessage = (e) => show(JSON.parse(e.data));
-  events.addEventListener("toast", (e) => toast(JSON.parse(e.data).text));
-  events.addEventListener("ready", (e) => {
+  function ready(last) {
     status.textContent = "";
     if (started) return;
     started = true;
@@ -212,10 +207,39 @@
     if (arg) {
       post({ client_id: "start-" + arg, kind: "text", text: "/start " + arg, quiet: "1" });
       history.replaceState(null, "", base);
-    } else if (!JSON.parse(e.data).last) {
+    } else if (!last) {
       post({ client_id: "start", kind: "text", text: "/start", quiet: "1" });
     }
-  });
+  }
+
+  let after = 0;
+  async function poll() {
+    // the persona page's panes poll: four event streams would hold most of the browser's
+    // six connections to this host
+    try {
+      const answer = await fetch(base + "/api/events?poll=1&after=" + after,
+                                 { credentials: "same-origin" });
+      if (!answer.ok) throw new Error(String(answer.status));
+      const got = await answer.json();
+      for (const m of got.messages) show(m);
+      after = got.last;
+      ready(after);
+    } catch (e) {
+      status.textContent = T.offline;
+    }
+    setTimeout(poll, 1000);
+  }
+
+  if (document.querySelector('meta[name="poll"]').content) {
+    poll();
+  } else {
+    const events = new EventSource(base + "/api/events");
+    events.onopen = () => { status.textContent = ""; };
+    events.onerror = () => { status.textContent = T.offline; };
+    events.onmessage = (e) => show(JSON.parse(e.data));
+    events.addEventListener("toast", (e) => toast(JSON.parse(e.data).text));
+    events.addEventListener("ready", (e) => ready(JSON.parse(e.data).last));
+  }
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
