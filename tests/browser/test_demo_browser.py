@@ -97,7 +97,8 @@ async def test_a_resident_and_the_grid_worker_work_a_ticket_side_by_side(
 
             again = await page.context.new_page()  # a second tab: the panes poll, so the
             await again.goto(base + "/demo")  # browser's 6 connections per host suffice
-            await again.frame_locator('iframe[name="worker"]').get_by_text("打了 5 星").wait_for()
+            for name, said in (("worker", "打了 5 星"), ("staff", "员工工作台登录链接")):
+                await again.frame_locator(f'iframe[name="{name}"]').get_by_text(said).wait_for()
             await again.close()
 
             await phone.goto(base + "/demo")  # a phone: one pane, a switcher for the others
