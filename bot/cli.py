@@ -71,6 +71,10 @@ def parser() -> argparse.ArgumentParser:
                      "grid's community, else the first)")
     inv.add_argument("--qr", type=Path, metavar="FILE.png",
                      help="also save the web chat link as a QR code image to print")
+    poster = sub.add_parser("poster", help="the web chat's link for a community's residents "
+                            "(PUBLIC_BASE_URL/chat?start=c_CODE) as a QR code to print")
+    poster.add_argument("--out", type=Path, required=True, help="the .png file to write")
+    poster.add_argument("--community", help="community id or code on a street (default: first)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     wx = sub.add_parser("wechat", help="the WeChat Official Account (WECHAT_APP_ID …)")
     wx.add_argument("action", choices=["menu"],
@@ -173,6 +177,8 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             return await _load_activities(svc, args.file, catalog)
         if args.command == "export":
             return await _export(svc, args, catalog)
+        if args.command == "poster":
+            return await _poster(svc, args, catalog)
         if args.command == "wechat":
             return await _wechat_menu(svc, catalog)
         if args.command == "console":
@@ -223,6 +229,21 @@ async def _wechat_menu(svc, catalog: Catalog) -> int:  # noqa: ANN001
               file=sys.stderr)
         return 1
     print(catalog.t(lang, "wechat.menu_created", names=" / ".join(names)))
+    return 0
+
+
+async def _poster(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001
+    """`linli poster`: the notice board's QR code; scanned, the chat starts in that community."""
+    from bot.flows.onboarding import COMMUNITY_LINK
+    from bot.services.activities import qr_png
+
+    community = await _community(svc, args.community, catalog)
+    if community is None:
+        return 2
+    link = f"{svc.settings.public_url}/chat?start={COMMUNITY_LINK}{community.code}"
+    await asyncio.to_thread(args.out.write_bytes, qr_png(link))
+    print(catalog.t(svc.settings.default_language, "web.poster", link=link, path=str(args.out),
+                    community=community.name.get(svc.settings.default_language)))
     return 0
 
 

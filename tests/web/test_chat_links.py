@@ -1,6 +1,6 @@
 """The web chat for a real deployment: `linli invite` prints the chat's one-time link
-(PUBLIC_BASE_URL/chat?start=CODE) and saves it as a QR code to print; the page says the
-link's `/start CODE` once, and only a code-shaped argument."""
+(PUBLIC_BASE_URL/chat?start=CODE) and saves it as a QR code to print, `linli poster` the
+community's (c_DD); the page says the link's `/start CODE` once, only a code-shaped one."""
 
 from __future__ import annotations
 
@@ -27,6 +27,16 @@ def test_an_invite_prints_the_web_chat_link_and_saves_its_qr_code(
     _, code = LINK.search(out).groups()
     assert f"/start {code}" in out and "二维码已保存" in out
     assert qr.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_notice_boards_poster_links_the_chat_to_the_community(
+        cli_env: Path, capsys: pytest.CaptureFixture[str],  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://linli.example.cn")
+    status, out, err = linli(capsys, "poster", "--out", str(cli_env / "board.png"))
+    assert status == 0, err
+    assert "https://linli.example.cn/chat?start=c_DD" in out and "代东社区" in out
+    assert (cli_env / "board.png").read_bytes().startswith(b"\x89PNG")
 
 
 async def test_the_page_says_a_links_start_argument(svc: Services) -> None:
