@@ -1,4 +1,4 @@
-"""The `linli` command: run, demo, console, load-community, invite, migrate, wechat menu."""
+"""The `linli` command: run, demo, console, load-community, invite, poster, migrate, wechat."""
 
 from __future__ import annotations
 
@@ -146,9 +146,11 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
 
     svc = build_services(settings)
     lang = settings.default_language
-    from bot.web.chat.personas import demo_mode, ensure_personas, retire_personas
+    demo = False
+    if args.command in ("run", "demo"):
+        from bot.web.chat.personas import demo_mode, ensure_personas, retire_personas
 
-    demo = args.command in ("run", "demo") and demo_mode(settings)
+        demo = demo_mode(settings)
     if demo:  # the first line says so, before the migrations' log lines
         host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::") else settings.http_host
         url = f"http://{host}:{settings.http_port}/demo" if settings.http_port else "/demo"
