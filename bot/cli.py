@@ -205,7 +205,8 @@ def demo_settings(settings: Settings, db: Path) -> Settings:
     """`linli demo`: `linli run` on its own SQLite file, no chat platform, whatever .env says."""
     return settings.model_copy(update={
         "database_url": f"sqlite+aiosqlite:///{db}", "telegram_bot_token": None,
-        "telegram_webhook_url": None, "wechat_app_id": None, "wecom_corp_id": None})
+        "telegram_webhook_url": None, "wechat_app_id": None, "wecom_corp_id": None,
+        "public_base_url": None})
 
 
 def serves_public(settings: Settings) -> bool:

@@ -35,6 +35,7 @@ from tests.fakewechat import (
 
 ROOT = Path(__file__).resolve().parents[2]
 TELEGRAM = {"telegram_bot_token": "123:abc"}
+PUBLIC = {"public_base_url": "https://linli.example.cn"}  # the web chat for real residents
 WECHAT = {"wechat_app_id": APP_ID, "wechat_app_secret": SECRET, "wechat_token": TOKEN}
 WECOM = {"wecom_corp_id": CORP_ID, "wecom_agent_id": AGENT_ID, "wecom_secret": CORP_SECRET,
          "wecom_token": WECOM_TOKEN, "wecom_aes_key": WECOM_AES_KEY}
@@ -77,7 +78,8 @@ async def test_the_persona_page_shows_the_sample_communitys_people(svc: Services
         assert (await browser.get("/demo/mayor/chat")).status_code == 404
 
 
-@pytest.mark.parametrize("platform", [TELEGRAM, WECHAT, WECOM], ids=["telegram", "wechat", "wecom"])
+@pytest.mark.parametrize("platform", [TELEGRAM, WECHAT, WECOM, PUBLIC],
+                         ids=["telegram", "wechat", "wecom", "public web chat"])
 async def test_no_persona_is_served_once_a_chat_platform_is_configured(
         sqlite_url: str, clock: ManualClock, platform: dict[str, object]) -> None:
     demo = await make_services(sqlite_url, clock)
@@ -152,7 +154,8 @@ def test_linli_demo_says_so_first_and_serves_the_personas(tmp_path: Path) -> Non
 
 
 def test_the_demo_runs_on_its_own_file_with_no_platform() -> None:
-    settings = demo_settings(make_settings("sqlite:///linli.db", **TELEGRAM, **WECOM),
+    settings = demo_settings(make_settings("sqlite:///linli.db", **TELEGRAM, **WECOM, **PUBLIC),
                              Path("try.db"))
     assert settings.database_url == "sqlite+aiosqlite:///try.db"
     assert settings.telegram_bot_token is None and settings.wecom_corp_id is None
+    assert settings.public_base_url is None

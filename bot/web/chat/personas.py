@@ -1,8 +1,9 @@
 """Demo personas: one browser acts as a resident, a grid worker, an instructor and staff at
 once (/demo), each pane the web chat of one persona.
 
-Served only in demo mode (`linli demo`, or `linli run` with no chat platform configured);
-with Telegram, WeChat or WeCom configured none of these routes exists. A pane's posts and
+Served only in demo mode (`linli demo`, or `linli run` with no chat platform and no
+PUBLIC_BASE_URL configured); with Telegram, WeChat or WeCom, or a public address, none of these
+routes exists. A pane's posts and
 stream live under /demo/<key>/ and carry the CSRF token bound to that persona's web user, so
 a pane cannot post as another person."""
 
@@ -42,9 +43,10 @@ class Persona:
 
 
 def demo_mode(settings: Settings) -> bool:
-    """No chat platform configured: this machine only, so personas may be served."""
+    """No chat platform configured and no public address (a PUBLIC_BASE_URL means the web chat
+    serves real residents): this machine only, so personas may be served."""
     return (settings.telegram_bot_token is None and settings.wechat_app_id is None
-            and settings.wecom_corp_id is None)
+            and settings.wecom_corp_id is None and settings.public_base_url is None)
 
 
 def personas(path: Path = PERSONAS_FILE) -> list[Persona]:
