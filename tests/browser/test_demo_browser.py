@@ -84,6 +84,11 @@ async def test_a_resident_and_the_grid_worker_work_a_ticket_side_by_side(
             await desk.wait_for_url("**/desk/tickets")
             await desk.get_by_role("link", name="DD-20261123-0001").wait_for()
             assert await axe_violations(desk) == []
+            await desk.get_by_label("类别").select_option(label="环境卫生")  # staff filter
+            await desk.get_by_role("button", name="筛选").click()
+            await desk.get_by_role("link", name="DD-20261123-0001").click()
+            await desk.wait_for_url("**/desk/tickets/DD-20261123-0001")
+            assert "垃圾桶满了，气味很大" in await desk.inner_text("main")
             assert errors == [], "no script error and nothing the pages' CSP blocked"
 
             async with svc.db.tx() as r:  # a real deployment's one-time link, here in Chromium
