@@ -1,4 +1,4 @@
-"""The `linli` command: run, console, load-community, invite, migrate, wechat menu."""
+"""The `linli` command: run, demo, console, load-community, invite, poster, migrate, wechat."""
 
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ def parser() -> argparse.ArgumentParser:
                      "URL (TELEGRAM_WEBHOOK_URL); its path is served on HTTP_HOST:HTTP_PORT")
     run.add_argument("--allow-sample", action="store_true",
                      help="start although the community file still has sample phone numbers")
+    demo = sub.add_parser("demo", help="serve the web chat with demo personas (a resident, a "
+                          "grid worker, an instructor, staff) side by side at /demo, no channel")
+    demo.add_argument("--db", type=Path, default=Path("linli-demo.db"),
+                      help="the demo's SQLite file (default: linli-demo.db)")
     con = sub.add_parser("console", help="walk every flow in the terminal, without a token")
     con.add_argument("--as", "--role", dest="role", type=_role, default=Role.RESIDENT,
                      help=f"one of: {role_names()}")
@@ -66,6 +70,12 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--building", help="building id(s), comma-separated, for a building head")
     inv.add_argument("--community", help="community id or code on a street (default: the "
                      "grid's community, else the first)")
+    inv.add_argument("--qr", type=Path, metavar="FILE.png",
+                     help="also save the web chat link as a QR code image to print")
+    poster = sub.add_parser("poster", help="the web chat's link for a community's residents "
+                            "(PUBLIC_BASE_URL/chat?start=c_CODE) as a QR code to print")
+    poster.add_argument("--out", type=Path, required=True, help="the .png file to write")
+    poster.add_argument("--community", help="community id or code on a street (default: first)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     wx = sub.add_parser("wechat", help="the WeChat Official Account (WECHAT_APP_ID …)")
     wx.add_argument("action", choices=["menu"],
@@ -99,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in settings_errors(exc, catalog):
             print(line, file=sys.stderr)
         return 2
+    if args.command == "demo":
+        settings = demo_settings(settings, args.db)
     from bot.logs import configure
 
     configure(settings.log_level, settings.log_format)
@@ -154,6 +166,15 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
 
     svc = build_services(settings)
     lang = settings.default_language
+    demo = False
+    if args.command in ("run", "demo"):
+        from bot.web.chat.personas import demo_mode, ensure_personas, retire_personas
+
+        demo = demo_mode(settings)
+    if demo:  # the first line says so, before the migrations' log lines
+        host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::") else settings.http_host
+        url = f"http://{host}:{settings.http_port}/demo" if settings.http_port else "/demo"
+        print(catalog.t(lang, "web.demo_mode", url=url), file=sys.stderr)
     try:
         try:
             check_database_folder(settings.database_url)
@@ -178,6 +199,8 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             return await _load_activities(svc, args.file, catalog)
         if args.command == "export":
             return await _export(svc, args, catalog)
+        if args.command == "poster":
+            return await _poster(svc, args, catalog)
         if args.command == "wechat":
             return await _wechat_menu(svc, catalog)
         if args.command == "console":
@@ -189,9 +212,21 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             await run_console(svc, args.role, args.user, grid_id=args.grid, name=args.name,
                               community=community)
             return 0
-        return await _run_telegram(svc, webhook_url=args.webhook)
+        if demo:
+            await ensure_personas(svc)
+        elif args.command == "run" and await retire_personas(svc):
+            logging.getLogger(__name__).warning("demo personas retired: a chat platform is set")
+        return await _run_telegram(svc, webhook_url=getattr(args, "webhook", None))
     finally:
         await svc.db.dispose()
+
+
+def demo_settings(settings: Settings, db: Path) -> Settings:
+    """`linli demo`: `linli run` on its own SQLite file, no chat platform, whatever .env says."""
+    return settings.model_copy(update={
+        "database_url": f"sqlite+aiosqlite:///{db}", "telegram_bot_token": None,
+        "telegram_webhook_url": None, "wechat_app_id": None, "wecom_corp_id": None,
+        "public_base_url": None})
 
 
 def serves_public(settings: Settings) -> bool:
@@ -217,6 +252,21 @@ async def _wechat_menu(svc, catalog: Catalog) -> int:  # noqa: ANN001
               file=sys.stderr)
         return 1
     print(catalog.t(lang, "wechat.menu_created", names=" / ".join(names)))
+    return 0
+
+
+async def _poster(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001
+    """`linli poster`: the notice board's QR code; scanned, the chat starts in that community."""
+    from bot.flows.onboarding import COMMUNITY_LINK
+    from bot.services.activities import qr_png
+
+    community = await _community(svc, args.community, catalog)
+    if community is None:
+        return 2
+    link = f"{svc.settings.public_url}/chat?start={COMMUNITY_LINK}{community.code}"
+    await asyncio.to_thread(args.out.write_bytes, qr_png(link))
+    print(catalog.t(svc.settings.default_language, "web.poster", link=link, path=str(args.out),
+                    community=community.name.get(svc.settings.default_language)))
     return 0
 
 
@@ -246,7 +296,7 @@ async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
         print(catalog.t(lang, exc.key, **values), file=sys.stderr)
         return 2
     username = svc.settings.bot_username or await _bot_username(svc)
-    return await print_invite(svc, catalog, code, args.role, username)
+    return await print_invite(svc, catalog, code, args.role, username, qr=args.qr)
 
 
 async def _export(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.domain.community import Community
@@ -19,8 +21,9 @@ def _when(svc: Services, moment: datetime | None) -> str:
 
 
 async def print_invite(svc: Services, catalog: Catalog, code: str, role: Role,
-                       username: str | None) -> int:
-    """Prints the new code: a t.me link when the username is known, else the code and a hint."""
+                       username: str | None, qr: Path | None = None) -> int:
+    """Prints the new code: a t.me link when the username is known, else the code and a hint;
+    then the web chat's link (PUBLIC_BASE_URL/chat?start=CODE), as a QR code in `qr` if asked."""
     lang = svc.settings.default_language
     async with svc.db.tx() as r:
         invite = await r.users.invite(code)
@@ -31,6 +34,13 @@ async def print_invite(svc: Services, catalog: Catalog, code: str, role: Role,
                         link=f"https://t.me/{username}?start={code}"))
     else:
         print(catalog.t(lang, "setup.invite_code_only", role=role_name, code=code))
+    web = f"{svc.settings.public_url}/chat?start={code}"
+    print(catalog.t(lang, "setup.invite_web", link=web))
+    if qr is not None:
+        from bot.services.activities import qr_png
+
+        await asyncio.to_thread(qr.write_bytes, qr_png(web))
+        print(catalog.t(lang, "setup.invite_qr", path=str(qr)))
     print(catalog.t(lang, "setup.invite_expires", expires=_when(svc, invite["expires_at"])))
     return 0
 

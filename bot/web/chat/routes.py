@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -39,18 +40,21 @@ from bot.handlers.web import (
 )
 from bot.i18n import normalise_language
 from bot.services.media import MAX_BYTES, media_id, owner_of, sniff_mime
+from storage.webchat import WebMessage
 
 HERE = Path(__file__).parent
 COOKIE = "linli_web"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_TEXT = 20_000  # the desk refuses long texts politely; beyond this the post is refused
 MAX_BODY = MAX_BYTES + 64 * 1024
+START = re.compile(r"^[A-Za-z0-9_-]{1,58}$")  # said with client id "start-<it>" (64 at most)
 POLL_SECONDS = 3.0  # another instance may have kept a message: look at the database anyway
 CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 PAGE_KEYS = ("title", "big_text", "send", "photo", "input_label", "placeholder", "location",
              "connecting", "offline", "no_location", "ask_phone", "sent_location", "file",
-             "photo_alt", "you", "bot", "keys", "log", "failed")
+             "photo_alt", "you", "bot", "keys", "log", "failed", "pick_place", "send_place",
+             "use_position", "cancel")
 
 
 class WebChat:
@@ -113,14 +117,9 @@ class WebChat:
         new = web_user is None
         if web_user is None:
             web_user = secrets.token_urlsafe(18)
-        lang = self.lang(request)
-        strings = {k: self.svc.catalog.t(lang, f"web.{k}") for k in PAGE_KEYS}
-        response = self.templates.TemplateResponse(request, "chat.html", {
-            "lang": "zh-CN" if lang == "zh-Hans" else "en", "t": strings,
-            "strings": json.dumps(strings, ensure_ascii=False).replace("<", "\\u003c"),
-            "csrf": await self.csrf_for(web_user)})
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Content-Security-Policy"] = CSP
+        start = request.query_params.get("start", "")  # an invite or a community's QR code
+        response = await self.page_for(request, web_user, base="/chat",
+                                       start=start if START.match(start) else "")
         if new:
             signed = Signer(await self.secret(), salt="web-user").sign(web_user).decode()
             https = (self.svc.settings.public_base_url or "").startswith("https://")
@@ -128,8 +127,35 @@ class WebChat:
                                 samesite="lax", secure=https)
         return response
 
-    async def _checked(self, request: Request) -> str | Response:
-        web_user = await self.who(request)
+    async def page_for(self, request: Request, web_user: str, *, base: str,
+                       csp: str = CSP, title: str | None = None, start: str = "",
+                       poll: bool = False) -> Response:
+        """The chat page of `web_user`, whose posts and stream live under `base`; `start` is
+        said as `/start <start>` once (a link's invite code, or c_CODE for a community); `poll`:
+        the page polls instead of holding an event stream open (a browser holds only 6
+        connections per host, and the persona page shows four chats)."""
+        lang = self.lang(request)
+        strings = {k: self.svc.catalog.t(lang, f"web.{k}") for k in PAGE_KEYS}
+        if title:
+            strings["title"] = title
+        strings["places"] = await self.places(lang)
+        response = self.templates.TemplateResponse(request, "chat.html", {
+            "lang": "zh-CN" if lang == "zh-Hans" else "en", "t": strings, "base": base,
+            "start": start, "poll": "1" if poll else "",
+            "strings": json.dumps(strings, ensure_ascii=False).replace("<", "\\u003c"),
+            "csrf": await self.csrf_for(web_user)})
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Security-Policy"] = csp
+        return response
+
+    async def places(self, lang: str) -> list[str]:
+        """The buildings the page's place picker offers, as the report flow reads typed text."""
+        community = await self.svc.community.current()
+        return [self.svc.catalog.t(lang, "web.place", compound=c.name.get(lang),
+                                   building=b.name) for c in community.compounds
+                for b in c.buildings]
+
+    async def _checked(self, request: Request, web_user: str | None) -> str | Response:
         if web_user is None:
             return self.refuse(request, "web.forbidden", 403)
         given = request.headers.get(CSRF_HEADER, "")
@@ -138,10 +164,14 @@ class WebChat:
         return web_user
 
     async def send(self, request: Request) -> Response:
+        """Handles one posted message of the cookie's person."""
+        return await self.send_as(request, await self.who(request))
+
+    async def send_as(self, request: Request, web_user: str | None) -> Response:
         """Handles one posted message once; answers after its replies were kept."""
-        web_user = await self._checked(request)
-        if isinstance(web_user, Response):
-            return web_user
+        checked = await self._checked(request, web_user)
+        if isinstance(checked, Response):
+            return checked
         length = request.headers.get("content-length", "0")
         if not length.isdigit() or int(length) > MAX_BODY:
             return self.refuse(request, "web.too_large", 413)
@@ -150,7 +180,7 @@ class WebChat:
         except Exception:  # noqa: BLE001 - not a form we can read
             return self.refuse(request, "web.bad_request", 400)
         try:
-            return await self._take(request, web_user, form)
+            return await self._take(request, checked, form)
         finally:
             await form.close()
 
@@ -206,12 +236,21 @@ class WebChat:
         return {"text": fields.get("text", "")}
 
     async def events(self, request: Request) -> Response:
+        """The cookie's person's event stream."""
+        return await self.events_as(request, await self.who(request))
+
+    async def events_as(self, request: Request, web_user: str | None) -> Response:
         """This person's messages after Last-Event-ID, then each one as it is kept."""
-        web_user = await self.who(request)
         if web_user is None:
             return self.refuse(request, "web.forbidden", 403)
         last = request.headers.get("last-event-id") or request.query_params.get("after", "0")
         after = int(last) if last.isdigit() else 0
+        if request.query_params.get("poll"):  # polling: what was kept after `after`, at once
+            async with self.svc.db.read() as r:
+                kept = await r.webchat.after(web_user, after)
+            return JSONResponse({"messages": [_body(m) for m in kept],
+                                 "last": kept[-1].id if kept else after},
+                                headers={"Cache-Control": "no-store"})
         return EventSourceResponse(self._stream(web_user, after), ping=15,
                                    headers={"Cache-Control": "no-store"})
 
@@ -224,9 +263,8 @@ class WebChat:
                     kept = await r.webchat.after(web_user, after)
                 for message in kept:
                     after = message.id
-                    body = {"id": message.id, "author": message.author,
-                            "replaces": message.replaces, **message.payload}
-                    yield ServerSentEvent(json.dumps(body, ensure_ascii=False), id=str(after))
+                    yield ServerSentEvent(json.dumps(_body(message), ensure_ascii=False),
+                                          id=str(after))
                 if first:  # the backlog is out: the page may greet a newcomer
                     first = False
                     yield ServerSentEvent(json.dumps({"last": after}), event="ready")
@@ -254,8 +292,11 @@ class WebChat:
         return got.result() if got in done else None
 
     async def medium(self, request: Request) -> Response:
+        """A stored photo, to the cookie's person if they sent it or were shown it."""
+        return await self.medium_as(request, await self.who(request))
+
+    async def medium_as(self, request: Request, web_user: str | None) -> Response:
         """A stored photo, to the person who sent it or was shown it."""
-        web_user = await self.who(request)
         found = request.path_params["media"]
         if web_user is None or self.svc.media is None:
             return Response(status_code=404)
@@ -270,3 +311,9 @@ class WebChat:
 
     async def stop(self) -> None:
         self.closing.set()
+
+
+def _body(message: WebMessage) -> dict:
+    """One kept message as the page draws it."""
+    return {"id": message.id, "author": message.author, "replaces": message.replaces,
+            **message.payload}

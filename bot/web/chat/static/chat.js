@@ -4,6 +4,10 @@
   "use strict";
   const T = JSON.parse(document.getElementById("strings").textContent);
   const csrf = document.querySelector('meta[name="csrf"]').content;
+  // "/chat", or a demo persona's "/demo/worker": where this person posts, listens and loads
+  const base = document.querySelector('meta[name="base"]').content;
+  const places = document.getElementById("places");
+  const place = document.getElementById("place");
   const log = document.getElementById("log");
   const keys = document.getElementById("keys");
   const form = document.getElementById("form");
@@ -45,7 +49,7 @@
     if (file) body.append("photo", file);
     for (let attempt = 0; attempt < 4; attempt++) {
       try {
-        const answer = await fetch("/chat/api/send", {
+        const answer = await fetch(base + "/api/send", {
           method: "POST", body, credentials: "same-origin",
           headers: { "X-CSRF-Token": csrf } });
         if (answer.ok) return true;
@@ -69,6 +73,25 @@
     return b;
   }
 
+  function media(src) {
+    // stored media are kept as /chat/media/N; a persona loads them under its own base
+    return src.startsWith("/chat/media/") ? base + src.slice(5) : src;
+  }
+
+  function linkify(p, text) {
+    // a link the bot sends (e.g. the desk's /web login) opens in a tab of its own
+    const parts = (text || "").split(/(https?:\/\/[^\s<>"'，。）]+)/);
+    parts.forEach((part, i) => {
+      if (i % 2 === 0) { p.appendChild(document.createTextNode(part)); return; }
+      const a = document.createElement("a");
+      a.href = part;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      a.textContent = part;
+      p.appendChild(a);
+    });
+  }
+
   function fill(el, m) {
     el.textContent = "";
     const who = document.createElement("span");
@@ -78,12 +101,12 @@
     if (m.text || m.html) {
       const p = document.createElement("p");
       p.className = "text";
-      if (m.html) p.innerHTML = m.html; else p.textContent = m.text;  // html: escaped server-side
+      if (m.html) p.innerHTML = m.html; else linkify(p, m.text);  // html: escaped server-side
       el.appendChild(p);
     }
     for (const src of m.photos || []) {
       const img = document.createElement("img");
-      img.src = src;
+      img.src = media(src);
       img.alt = T.photo_alt;
       img.loading = "lazy";
       el.appendChild(img);
@@ -91,12 +114,12 @@
     if (m.voice) {
       const audio = document.createElement("audio");
       audio.controls = true;
-      audio.src = m.voice;
+      audio.src = media(m.voice);
       el.appendChild(audio);
     }
     for (const f of m.files || []) {
       const a = document.createElement("a");
-      a.href = f.href;
+      a.href = media(f.href);
       a.download = f.name;
       a.textContent = T.file + ": " + f.name;
       el.appendChild(a);
@@ -129,13 +152,30 @@
     }
   }
 
+  for (const label of T.places || []) {
+    const option = document.createElement("option");
+    option.textContent = label;
+    place.appendChild(option);
+  }
+
+  function sendPosition() {
+    if (!navigator.geolocation) { toast(T.no_location); return; }
+    navigator.geolocation.getCurrentPosition(
+      (pos) => post({ kind: "location", latitude: String(pos.coords.latitude),
+                      longitude: String(pos.coords.longitude) }),
+      () => toast(T.no_location), { timeout: 10000 });
+  }
+
+  // the place picker: a building of the community (sent as the place's name) or the position
+  places.addEventListener("close", () => {
+    if (places.returnValue === "place" && place.value) post({ kind: "text", text: place.value });
+    else if (places.returnValue === "position") sendPosition();
+  });
+
   function pressKey(k) {
     if (k.location) {
-      if (!navigator.geolocation) { toast(T.no_location); return; }
-      navigator.geolocation.getCurrentPosition(
-        (pos) => post({ kind: "location", latitude: String(pos.coords.latitude),
-                        longitude: String(pos.coords.longitude) }),
-        () => toast(T.no_location), { timeout: 10000 });
+      if (place.options.length && places.showModal) { places.returnValue = ""; places.showModal(); }
+      else sendPosition();
     } else if (k.contact) {
       const phone = window.prompt(T.ask_phone);
       if (phone) post({ kind: "contact", phone });
@@ -158,17 +198,48 @@
     main.scrollTop = main.scrollHeight;
   }
 
-  const events = new EventSource("/chat/api/events");
-  events.onopen = () => { status.textContent = ""; };
-  events.onerror = () => { status.textContent = T.offline; };
-  events.onmessage = (e) => show(JSON.parse(e.data));
-  events.addEventListener("toast", (e) => toast(JSON.parse(e.data).text));
-  events.addEventListener("ready", (e) => {
+  function ready(last) {
     status.textContent = "";
     if (started) return;
     started = true;
-    if (!JSON.parse(e.data).last) post({ client_id: "start", kind: "text", text: "/start", quiet: "1" });
-  });
+    // a link's /start argument (an invite, a community's code) is said once, by its client id
+    const arg = document.querySelector('meta[name="start"]').content;
+    if (arg) {
+      post({ client_id: "start-" + arg, kind: "text", text: "/start " + arg, quiet: "1" });
+      history.replaceState(null, "", base);
+    } else if (!last) {
+      post({ client_id: "start", kind: "text", text: "/start", quiet: "1" });
+    }
+  }
+
+  let after = 0;
+  async function poll() {
+    // the persona page's panes poll: four event streams would hold most of the browser's
+    // six connections to this host
+    try {
+      const answer = await fetch(base + "/api/events?poll=1&after=" + after,
+                                 { credentials: "same-origin" });
+      if (!answer.ok) throw new Error(String(answer.status));
+      const got = await answer.json();
+      for (const m of got.messages) show(m);
+      after = got.last;
+      ready(after);
+    } catch (e) {
+      status.textContent = T.offline;
+    }
+    setTimeout(poll, 1000);
+  }
+
+  if (document.querySelector('meta[name="poll"]').content) {
+    poll();
+  } else {
+    const events = new EventSource(base + "/api/events");
+    events.onopen = () => { status.textContent = ""; };
+    events.onerror = () => { status.textContent = T.offline; };
+    events.onmessage = (e) => show(JSON.parse(e.data));
+    events.addEventListener("toast", (e) => toast(JSON.parse(e.data).text));
+    events.addEventListener("ready", (e) => ready(JSON.parse(e.data).last));
+  }
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
