@@ -233,13 +233,17 @@ class AnnouncementService:
                 lines = [self.catalog.t(worker.lang, "notice.followup", count=len(people),
                                         text=notice.text[:60])]
                 for person in people[:100]:
-                    home = community.building(person.building_id or "")
                     lines.append(self.catalog.t(
                         worker.lang, "notice.followup_line",
                         name=person.contact_name or person.display_name or f"#{person.id}",
-                        home=f"{home.name if home else ''} {person.unit or ''}",
-                        phone=person.phone or "—"))
+                        home=home_of(community, person), phone=person.phone or "—"))
                 await self.notifier.send(r, worker, "\n".join(lines))
+
+
+def home_of(community: Community, person: User) -> str:
+    """A resident's building and unit, for the lists of who has not pressed Received."""
+    building = community.building(person.building_id or "")
+    return f"{building.name if building else ''} {person.unit or ''}".strip()
 
 
 _ALLOWED = re.compile(r"&lt;(/?)(b|i|u|s)&gt;")
