@@ -154,7 +154,7 @@ def routes(site: DeskSite) -> list[Route]:
         shown = svc.notices.message(notice, visitor.user)
         return site.html(
             "notice.html", lang, visitor=visitor, notice=notice, counts=counts, grids=grids,
-            shown=Markup(shown.text), status=svc.catalog.t(lang, f"notice.status_{notice.status}"),
+            shown=Markup(shown.text), state=svc.catalog.t(lang, f"notice.status_{notice.status}"),
             audience=svc.notices.audience_text(community, lang, notice.audience),
             next=field_time(notice.next_at, tz).replace("T", " "),
             done=request.query_params.get("done", "")[:20])

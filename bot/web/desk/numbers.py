@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from bot.domain.models import Role
 from bot.flows.base import PERIODS
-from bot.services import street
+from bot.services import charts, street
 from bot.services.export import workbook
 from bot.services.stats import Stats, compute
 from bot.services.street import percent, span
@@ -86,12 +86,28 @@ def routes(site: DeskSite) -> list[Route]:
     async def chart(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
         """The digest's bar chart of the period (opened and resolved per category)."""
         authorise(svc, visitor, "stats")
+        period = period_of(request, "week")
         if visitor.user.role is Role.STREET:
-            raise Refused(404, "desk.no_chart")  # the street's figures have no chart yet
-        stats = await figures(visitor, period_of(request, "week"))
+            return await street_chart(visitor, period)
+        stats = await figures(visitor, period)
         async with drawing:
             png = await asyncio.to_thread(svc.digest.chart, visitor.community,
                                           visitor.user.lang, stats)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+    async def street_chart(visitor: Visitor, period: str) -> Response:
+        """Each community's opened and resolved tickets of the period, side by side."""
+        lang, now = visitor.user.lang, svc.clock.now()
+        async with svc.db.read() as r:
+            rows, _total = await street.figures(r, await svc.community.loaded(),
+                                                now - PERIODS[period], now, now, lang)
+        t = svc.catalog.t
+        async with drawing:
+            png = await asyncio.to_thread(
+                charts.opened_and_resolved, [x.name for x in rows], [x.opened for x in rows],
+                [x.resolved for x in rows],
+                (t(lang, "digest.chart_opened"), t(lang, "digest.chart_resolved")),
+                t(lang, "desk.street_title"))
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
     async def book(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
