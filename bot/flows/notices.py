@@ -20,22 +20,26 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.announcements import SAFETY_CRITICAL, Announcement, Audience, Topic
+from bot.domain.announcements import (
+    AUDIENCES,
+    REPEATS,
+    SAFETY_CRITICAL,
+    Announcement,
+    Audience,
+    Topic,
+)
 from bot.domain.messages import Choice, Expect, InKind
 from bot.domain.models import OFFICE_ROLES, Role
 from bot.flows import menu
 from bot.flows.base import Ctx, future_time, parse_id
 from bot.flows.command import EVERYONE, OFFICE, Command
+from bot.services.announcements import plain
 
 NAME = "notices"
 PREFIX = "n1"
-AUDIENCES = ("all", "compound", "buildings", "grid", "role")
-REPEATS = ("now", "once", "daily", "weekly", "monthly")
 
 
 def allowed(ctx: Ctx) -> bool:
@@ -290,8 +294,3 @@ COMMANDS = (
     Command("broadcasts", cmd_broadcasts, roles=OFFICE),
     Command("subscriptions", cmd_subscriptions, roles=EVERYONE - {Role.STREET, Role.EXTERNAL}),
 )
-
-
-def plain(text: str) -> str:
-    """A notice's text without its formatting tags, on one line (for lists)."""
-    return " ".join(html.unescape(re.sub(r"</?[a-z]+>", "", text)).split())

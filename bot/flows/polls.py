@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import io
 
+from bot.domain.announcements import POLL_FLAGS
 from bot.domain.messages import Attachment, Choice, Expect, InKind
 from bot.domain.models import OFFICE_ROLES, User
 from bot.flows import menu
@@ -29,7 +30,7 @@ from storage.polls import Poll
 
 NAME = "polls"
 PREFIX = "v1"
-FLAGS = ("multiple", "anonymous", "household", "share")
+FLAGS = POLL_FLAGS
 
 
 async def cmd_poll(ctx: Ctx) -> None:

@@ -256,3 +256,8 @@ def basic_html(text: str) -> str:
         if escaped.count(f"<{tag}>") != escaped.count(f"</{tag}>"):
             escaped = escaped.replace(f"<{tag}>", "").replace(f"</{tag}>", "")
     return escaped
+
+
+def plain(text: str) -> str:
+    """A notice's text without its formatting tags, on one line (for lists)."""
+    return " ".join(html.unescape(re.sub(r"</?[a-z]+>", "", text)).split())

@@ -97,7 +97,8 @@ async def test_a_notice_scheduled_on_the_desk_waits_for_its_time_and_can_be_canc
     desk = await site.logged_in(zhao)  # a day later: the 8-hour session is over
     page = await desk.get("/desk/notices/new")
     later = await desk.post("/desk/notices/send", data={
-        **form, "csrf": csrf_of(page), "text": "第二次会议", "when": local(town, timedelta(days=2))})
+        **form, "csrf": csrf_of(page), "text": "第二次会议",
+        "when": local(town, timedelta(days=2))})
     page = await desk.get(later.headers["location"])
     cancelled = await desk.post(later.headers["location"].split("?")[0] + "/cancel",
                                 data={"csrf": csrf_of(page)})

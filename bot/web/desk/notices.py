@@ -12,10 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.domain.announcements import Announcement, Audience, Topic
+from bot.domain.announcements import AUDIENCES, REPEATS, Announcement, Audience, Topic
 from bot.domain.models import Role
-from bot.flows.notices import AUDIENCES, REPEATS, plain
-from bot.services.announcements import home_of
+from bot.services.announcements import home_of, plain
 from bot.web.desk.auth import Refused, Visitor, authorise
 from bot.web.desk.forms import field_time, local_time, text, ticked
 from bot.web.desk.site import DeskSite
@@ -153,7 +152,7 @@ def routes(site: DeskSite) -> list[Route]:
             grids.append((grid.name.get(lang), people))
         shown = svc.notices.message(notice, visitor.user)
         return site.html(
-            "notice.html", lang, visitor=visitor, notice=notice, counts=counts, grids=grids,
+            "notice_detail.html", lang, visitor=visitor, notice=notice, counts=counts, grids=grids,
             shown=Markup(shown.text), state=svc.catalog.t(lang, f"notice.status_{notice.status}"),
             audience=svc.notices.audience_text(community, lang, notice.audience),
             next=field_time(notice.next_at, tz).replace("T", " "),

@@ -11,8 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.domain.announcements import Audience, Topic
-from bot.flows.polls import FLAGS
+from bot.domain.announcements import POLL_FLAGS, Audience, Topic
 from bot.web.desk.auth import Visitor, authorise
 from bot.web.desk.forms import text
 from bot.web.desk.site import DeskSite
@@ -44,7 +43,7 @@ def routes(site: DeskSite) -> list[Route]:
     def page(visitor: Visitor, form: dict[str, str], *, status: int = 200,
              **extra: object) -> Response:
         return site.html("poll_compose.html", visitor.user.lang, visitor=visitor,
-                         status=status, form=form, flags=FLAGS, days=DAYS, **extra)
+                         status=status, form=form, flags=POLL_FLAGS, days=DAYS, **extra)
 
     async def listing(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
         """The community's polls, each with its votes per option."""
@@ -81,7 +80,8 @@ def routes(site: DeskSite) -> list[Route]:
                     closes_at=now + timedelta(days=int(form["days"])), status="open")
         shown = svc.notices.message(notice, visitor.user, poll)
         flags = svc.catalog.t(lang, "check.separator").join(
-            svc.catalog.t(lang, f"poll.{f}_{'yes' if form.get(f) else 'no'}") for f in FLAGS)
+            svc.catalog.t(lang, f"poll.{f}_{'yes' if form.get(f) else 'no'}")
+            for f in POLL_FLAGS)
         intro = svc.catalog.t(lang, "poll.preview", question=question, days=form["days"],
                               flags=flags)
         async with svc.db.read() as r:
