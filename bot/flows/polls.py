@@ -17,7 +17,6 @@ stateDiagram-v2
 from __future__ import annotations
 
 import base64
-import io
 
 from bot.domain.announcements import POLL_FLAGS
 from bot.domain.messages import Attachment, Choice, Expect, InKind
@@ -204,11 +203,7 @@ def _chart(poll: Poll, counts: list[int], votes: str = "votes") -> bytes:
         axes.invert_yaxis()
         charts.style(axes)
         axes.set_xlabel(votes)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        pyplot.close(figure)
-    return buffer.getvalue()
+        return charts.png(figure)
 
 
 COMMANDS = (Command("poll", cmd_poll, roles=OFFICE),)

@@ -47,8 +47,6 @@ def opened_and_resolved(names: list[str], opened: list[int], resolved: list[int]
                         labels: tuple[str, str], title: str) -> bytes:
     """Opened and resolved tickets side by side for each name (a category, a community) as
     a PNG bar chart; the caller holds the drawing lock (pyplot is not thread-safe)."""
-    import io
-
     import matplotlib
 
     matplotlib.use("Agg")
@@ -67,8 +65,17 @@ def opened_and_resolved(names: list[str], opened: list[int], resolved: list[int]
         style(axes)
         axes.legend(loc="lower right")
         axes.set_title(title)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        pyplot.close(figure)
+        return png(figure)
+
+
+def png(figure: object) -> bytes:
+    """The laid-out figure as PNG bytes; the figure is closed (pyplot keeps none open)."""
+    import io
+
+    from matplotlib import pyplot
+
+    figure.tight_layout()  # type: ignore[attr-defined]
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")  # type: ignore[attr-defined]
+    pyplot.close(figure)  # type: ignore[arg-type]
     return buffer.getvalue()

@@ -39,6 +39,8 @@ async def test_staff_compose_a_notice_on_the_desk_and_residents_press_received(
     desk = await site.logged_in(await office(town))
     page = await desk.get("/desk/notices/new")
     assert page.status_code == 200 and "全社区居民" in page.text and "按网格" in page.text
+    assert 'src="/desk/static/htmx.min.js"' in page.text and 'src="http' not in page.text
+    assert (await desk.get("/desk/static/htmx.min.js")).status_code == 200, "vendored, no CDN"
     form = {"csrf": csrf_of(page), "text": "明天<b>9:00–15:00</b>停水，请提前储水。<script>",
             "topic": "water_power", "audience": "all", "important": "1", "repeat": "now"}
 

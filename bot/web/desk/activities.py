@@ -13,7 +13,7 @@ from starlette.routing import Route
 from bot.domain.activities import Activity, ActivityKind
 from bot.services.activities import describe_audience
 from bot.web.desk.auth import Refused, Visitor, authorise
-from bot.web.desk.forms import local_time, text
+from bot.web.desk.forms import local_time, number, text
 from bot.web.desk.site import DeskSite
 
 DEADLINES = ("24", "2", "0")  # hours before the start, as the chat offers
@@ -100,8 +100,7 @@ def routes(site: DeskSite) -> list[Route]:
 
     async def find(visitor: Visitor, raw: str) -> Activity:
         async with svc.db.read() as r:
-            found = await r.activities.get(int(raw)) if raw.isdigit() and len(raw) < 10 \
-                else None
+            found = await r.activities.get(key) if (key := number(raw)) else None
         if found is None or found.community_id != visitor.community.id:
             raise Refused(404, "deskadmin.no_activity")
         return found

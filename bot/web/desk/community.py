@@ -167,16 +167,7 @@ def routes(site: DeskSite) -> list[Route]:
         """Stores the category; the next ticket of it gets the new SLA."""
         authorise(svc, visitor, "community")
         base = category_of(visitor, request.path_params["category_id"])
-        category = category_from(form, base)
-        raw = data(visitor)
-        raw["categories"] = [category if c["id"] == category["id"] else c
-                             for c in raw["categories"]]
-        try:
-            await save(visitor, raw)
-        except Invalid as refused:
-            return category_page(visitor, category, new=False, status=400,
-                                 errors=refused.problems)
-        return site.back("/desk/community?done=saved")
+        return await store_category(visitor, category_from(form, base), new=False)
 
     async def category_new(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
         """A new category (GET: the empty form)."""
@@ -185,12 +176,17 @@ def routes(site: DeskSite) -> list[Route]:
             return category_page(visitor, {"route": "grid", "respond_within": "2h",
                                            "resolve_within": "3d"}, new=True)
         category = category_from(form, {"id": form.get("id", "").strip()})
+        return await store_category(visitor, category, new=True)
+
+    async def store_category(visitor: Visitor, category: dict[str, Any], *,
+                             new: bool) -> Response:
         raw = data(visitor)
-        raw["categories"] = [*raw["categories"], category]
+        raw["categories"] = [*raw["categories"], category] if new else [
+            category if c["id"] == category["id"] else c for c in raw["categories"]]
         try:
             await save(visitor, raw)
         except Invalid as refused:
-            return category_page(visitor, category, new=True, status=400,
+            return category_page(visitor, category, new=new, status=400,
                                  errors=refused.problems)
         return site.back("/desk/community?done=saved")
 

@@ -33,3 +33,8 @@ def text(form: dict[str, str], name: str, limit: int) -> str | None:
     """A field's text, stripped; None when it is longer than `limit`."""
     value = form.get(name, "").strip()
     return value if len(value) <= limit else None
+
+
+def number(raw: str) -> int | None:
+    """A row id from a path, or None for anything that is not one."""
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None

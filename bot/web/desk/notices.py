@@ -16,7 +16,7 @@ from bot.domain.announcements import AUDIENCES, REPEATS, Announcement, Audience,
 from bot.domain.models import Role
 from bot.services.announcements import home_of, plain
 from bot.web.desk.auth import Refused, Visitor, authorise
-from bot.web.desk.forms import field_time, local_time, text, ticked
+from bot.web.desk.forms import field_time, local_time, number, text, ticked
 from bot.web.desk.site import DeskSite
 
 TEXT_LIMIT = 3500  # as in chat
@@ -130,8 +130,7 @@ def routes(site: DeskSite) -> list[Route]:
 
     async def find(visitor: Visitor, raw: str) -> Announcement:
         async with svc.db.read() as r:
-            notice = await r.announcements.get(int(raw)) if raw.isdigit() and len(raw) < 10 \
-                else None
+            notice = await r.announcements.get(key) if (key := number(raw)) else None
         if notice is None or notice.community_id != visitor.community.id:
             raise Refused(404, "deskadmin.no_notice")
         return notice
