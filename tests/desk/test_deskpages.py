@@ -281,3 +281,17 @@ async def test_a_street_account_sees_two_communities_side_by_side(
     assert len(sheets) >= 3 and any("青年路" in s for s in sheets), sheets
     for path in ("/desk/notices", "/desk/community"):
         assert (await http.get(path)).status_code == 403, "a street account composes nothing"
+
+
+async def test_the_numbers_page_gives_each_grid_its_rates(
+        site: Site, town: Town, file_ticket) -> None:  # noqa: ANN001
+    amy = await town.resident()
+    await file_ticket(amy, "楼顶漏水")
+    await file_ticket(amy, "骊景苑门口的路灯坏了", building="ljy-1")
+    town.svc.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+    zhao = await site.logged_in(await office(town))
+    page = await zhao.get("/desk/stats")
+    grids = page.text.split("按网格")[1].split("</table>")[0]
+    assert "按时办结率" in grids and "满意率" in grids and "响应时间" in grids
+    assert '<th scope="row">第一网格（地质六队小区）</th><td>1</td><td>0</td>' in grids
+    assert '<th scope="row">第二网格（骊景苑小区）</th><td>1</td><td>0</td>' in grids

@@ -54,9 +54,16 @@ def routes(site: DeskSite) -> list[Route]:
                        stats.resolved_by_category.get(c.id, 0)) for c in community.categories
                       if stats.opened_by_category.get(c.id)
                       or stats.resolved_by_category.get(c.id)]
-        grids = [(g.name.get(lang), stats.opened_by_grid.get(g.id, 0),
-                  stats.resolved_by_grid.get(g.id, 0)) for g in community.grids
-                 if stats.opened_by_grid.get(g.id) or stats.resolved_by_grid.get(g.id)]
+        grids = []
+        for grid in community.grids:  # each grid's rates, as compute gives them for its grids
+            if not (stats.opened_by_grid.get(grid.id) or stats.resolved_by_grid.get(grid.id)):
+                continue
+            async with svc.db.read() as r:
+                own = await compute(r, community, stats.start, stats.end, svc.clock.now(),
+                                    [grid.id])
+            grids.append((grid.name.get(lang), own.opened, own.resolved,
+                          span(svc.catalog, lang, own.median_response), percent(own.sla_rate),
+                          percent(own.satisfaction_rate)))
         overdue = [(x.number, svc.cards.category(community, lang, x.category_id),
                     svc.cards.state(lang, x.state), f"{x.created_at.astimezone(tz):%m-%d %H:%M}")
                    for x in stats.oldest_overdue]
