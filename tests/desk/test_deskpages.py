@@ -276,6 +276,8 @@ async def test_a_street_account_sees_two_communities_side_by_side(
     assert '<th scope="row">街道合计</th><td>3</td>' in rows
     chart = await http.get("/desk/stats/chart.png", params={"period": "month"})
     assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
+    trend = await http.get("/desk/stats/weeks.png")
+    assert trend.status_code == 200 and trend.content.startswith(b"\x89PNG")
     book = await http.get("/desk/stats/workbook.xlsx")
     sheets = load_workbook(io.BytesIO(book.content)).sheetnames
     assert len(sheets) >= 3 and any("青年路" in s for s in sheets), sheets
@@ -295,3 +297,6 @@ async def test_the_numbers_page_gives_each_grid_its_rates(
     assert "按时办结率" in grids and "满意率" in grids and "响应时间" in grids
     assert '<th scope="row">第一网格（地质六队小区）</th><td>1</td><td>0</td>' in grids
     assert '<th scope="row">第二网格（骊景苑小区）</th><td>1</td><td>0</td>' in grids
+    assert 'src="/desk/stats/weeks.png"' in page.text
+    trend = await zhao.get("/desk/stats/weeks.png")
+    assert trend.status_code == 200 and trend.content.startswith(b"\x89PNG")

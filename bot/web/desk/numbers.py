@@ -20,6 +20,8 @@ from bot.web.desk.auth import Refused, Visitor, authorise
 from bot.web.desk.counter import XLSX, download
 from bot.web.desk.site import DeskSite
 
+WEEKS = 8  # the trend chart's span
+
 
 def routes(site: DeskSite) -> list[Route]:
     svc = site.svc
@@ -117,6 +119,31 @@ def routes(site: DeskSite) -> list[Route]:
                 t(lang, "desk.street_title"))
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
+    async def weeks(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
+        """Opened and resolved tickets in each of the last eight weeks (the street: all its
+        communities together)."""
+        authorise(svc, visitor, "stats")
+        lang, now = visitor.user.lang, svc.clock.now()
+        grids = visitor.user.grids if visitor.user.role is Role.INSTRUCTOR else None
+        served = await svc.community.loaded() if visitor.user.role is Role.STREET \
+            else [visitor.community]
+        names, opened, resolved = [], [], []
+        async with svc.db.read() as r:
+            for back in range(WEEKS, 0, -1):
+                start, end = now - back * PERIODS["week"], now - (back - 1) * PERIODS["week"]
+                found = [await compute(r, c, start, end, now, grids) for c in served]
+                names.append(svc.catalog.t(lang, "deskadmin.week_of",
+                                           date=f"{start.astimezone(tz):%m-%d}"))
+                opened.append(sum(x.opened for x in found))
+                resolved.append(sum(x.resolved for x in found))
+        t = svc.catalog.t
+        async with drawing:
+            png = await asyncio.to_thread(
+                charts.opened_and_resolved, names, opened, resolved,
+                (t(lang, "digest.chart_opened"), t(lang, "digest.chart_resolved")),
+                t(lang, "deskadmin.weeks_title", weeks=WEEKS))
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
     async def book(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
         """The tickets and their events of the period as the /export workbook."""
         authorise(svc, visitor, "workbook")
@@ -137,4 +164,5 @@ def routes(site: DeskSite) -> list[Route]:
 
     return [Route("/stats", site.view(page), methods=["GET"]),
             Route("/stats/chart.png", site.view(chart), methods=["GET"]),
+            Route("/stats/weeks.png", site.view(weeks), methods=["GET"]),
             Route("/stats/workbook.xlsx", site.view(book), methods=["GET"])]
