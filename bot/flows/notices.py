@@ -27,6 +27,7 @@ from bot.domain.announcements import (
     AUDIENCES,
     REPEATS,
     SAFETY_CRITICAL,
+    TEXT_LIMIT,
     Announcement,
     Audience,
     Topic,
@@ -62,8 +63,8 @@ async def on_input(ctx: Ctx) -> None:
     step, data = ctx.conv.step, ctx.conv.data
     text = (ctx.inc.text or "").strip()
     if step == "text" and ctx.inc.kind is InKind.TEXT and text:
-        if len(text) > 3500:
-            ctx.say(ctx.t("err.too_long", limit=3500, length=len(text)))
+        if len(text) > TEXT_LIMIT:
+            ctx.say(ctx.t("err.too_long", limit=TEXT_LIMIT, length=len(text)))
             return
         data["text"] = text
         ctx.conv.step = "photo"
@@ -233,16 +234,14 @@ async def cmd_broadcasts(ctx: Ctx) -> None:
 
 async def apply_edit(ctx: Ctx, text: str) -> None:
     """New text for a scheduled notice; what is still to be sent uses it."""
-    notice = await ctx.r.announcements.get(int(ctx.conv.data["notice"]))
+    notice_id = int(ctx.conv.data["notice"])
     ctx.end()
-    if notice is None or notice.status != "scheduled":
+    if len(text) > TEXT_LIMIT:
+        ctx.say(ctx.t("err.too_long", limit=TEXT_LIMIT, length=len(text)))
+    elif await ctx.svc.notices.edit(ctx.r, ctx.community, notice_id, text):
+        ctx.say(ctx.t("notice.edited", id=notice_id))
+    else:
         ctx.refuse()
-        return
-    if len(text) > 3500:
-        ctx.say(ctx.t("err.too_long", limit=3500, length=len(text)))
-        return
-    await ctx.r.announcements.update(notice.id, text=text)
-    ctx.say(ctx.t("notice.edited", id=notice.id))
 
 
 async def cancel(ctx: Ctx, notice_id: int) -> None:

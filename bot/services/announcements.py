@@ -75,6 +75,16 @@ class AnnouncementService:
         await self.schedule(r, stored)
         return stored, len(await self.recipients(r, community, stored))
 
+    async def edit(self, r: Repos, community: Community, notice_id: int, text: str) -> bool:
+        """New text for a scheduled notice of the community (what is still to be sent uses
+        it); False when there is none to change."""
+        notice = await r.announcements.get(notice_id)
+        if notice is None or notice.community_id != community.id or \
+                notice.status != "scheduled":
+            return False
+        await r.announcements.update(notice.id, text=text)
+        return True
+
     async def cancel(self, r: Repos, community: Community, notice_id: int) -> bool:
         """Cancels a scheduled notice of the community; False when there is none to cancel."""
         notice = await r.announcements.get(notice_id)

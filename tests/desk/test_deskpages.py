@@ -92,9 +92,14 @@ async def test_a_notice_scheduled_on_the_desk_waits_for_its_time_and_can_be_canc
     sent = await desk.post("/desk/notices/send", data=form)
     assert sent.status_code == 303
     assert await deliver(town) == 0, "not yet"
+    page = await desk.get(sent.headers["location"])
+    assert "待发送" in page.text and "第一网格周六开居民会" in page.text
+    edited = await desk.post(sent.headers["location"].split("?")[0] + "/edit", data={
+        "csrf": csrf_of(page), "text": "第一网格周日开居民会（改期）"})
+    assert edited.status_code == 303
     await town.tick(timedelta(days=1, minutes=1))
     assert await deliver(town) == 1
-    assert amy.heard("居民会") and not ben.heard("居民会")
+    assert amy.heard("周日开居民会（改期）") and not ben.heard("居民会")
 
     desk = await site.logged_in(zhao)  # a day later: the 8-hour session is over
     page = await desk.get("/desk/notices/new")

@@ -12,14 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.domain.announcements import AUDIENCES, REPEATS, Announcement, Audience, Topic
+from bot.domain.announcements import AUDIENCES, REPEATS, TEXT_LIMIT, Announcement, Audience, Topic
 from bot.domain.models import Role
 from bot.services.announcements import home_of, plain
 from bot.web.desk.auth import Refused, Visitor, authorise
 from bot.web.desk.forms import field_time, local_time, number, text, ticked
 from bot.web.desk.site import DeskSite
-
-TEXT_LIMIT = 3500  # as in chat
 
 
 @dataclass
@@ -157,6 +155,18 @@ def routes(site: DeskSite) -> list[Route]:
             next=field_time(notice.next_at, tz).replace("T", " "),
             done=request.query_params.get("done", "")[:20])
 
+    async def edit(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
+        """New text for a scheduled notice, as the chat's edit button gives."""
+        authorise(svc, visitor, "notices")
+        notice = await find(visitor, request.path_params["notice_id"])
+        body = text(form, "text", TEXT_LIMIT)
+        if not body:
+            raise Refused(400, "deskadmin.need_text" if body == "" else "deskadmin.notice_too_long")
+        async with svc.db.tx() as r:
+            if not await svc.notices.edit(r, visitor.community, notice.id, body):
+                raise Refused(409, "err.stale")
+        return site.back(f"/desk/notices/{notice.id}?done=edited")
+
     async def cancel(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
         """Cancels a scheduled notice; what was sent stays sent."""
         authorise(svc, visitor, "notices")
@@ -171,4 +181,5 @@ def routes(site: DeskSite) -> list[Route]:
             Route("/notices/preview", site.view(preview), methods=["POST"]),
             Route("/notices/send", site.view(send), methods=["POST"]),
             Route("/notices/{notice_id}", site.view(detail), methods=["GET"]),
+            Route("/notices/{notice_id}/edit", site.view(edit), methods=["POST"]),
             Route("/notices/{notice_id}/cancel", site.view(cancel), methods=["POST"])]
