@@ -293,15 +293,26 @@ async def test_a_street_account_sees_two_communities_side_by_side(
 async def test_the_numbers_page_gives_each_grid_its_rates(
         site: Site, town: Town, file_ticket) -> None:  # noqa: ANN001
     amy = await town.resident()
-    await file_ticket(amy, "楼顶漏水")
+    leak = await file_ticket(amy, "楼顶漏水")
     await file_ticket(amy, "骊景苑门口的路灯坏了", building="ljy-1")
+    await file_ticket(amy, "2号楼门口路灯坏了", building="dzld-2")
+    worker = await site.logged_in(town.person("2001"))  # 王秀兰 works one of her two
+    page = await worker.get(f"/desk/tickets/{leak.number}")
+    await worker.post(f"/desk/tickets/{leak.number}/accept", data={"csrf": csrf_of(page)})
+    await worker.post(f"/desk/tickets/{leak.number}/resolve",
+                      data={"csrf": csrf_of(page), "note": "已修好"})
     town.svc.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
     zhao = await site.logged_in(await office(town))
     page = await zhao.get("/desk/stats")
     grids = page.text.split("按网格")[1].split("</table>")[0]
     assert "按时办结率" in grids and "满意率" in grids and "响应时间" in grids
-    assert '<th scope="row">第一网格（地质六队小区）</th><td>1</td><td>0</td>' in grids
+    assert '<th scope="row">第一网格（地质六队小区）</th><td>2</td><td>1</td>' in grids
     assert '<th scope="row">第二网格（骊景苑小区）</th><td>1</td><td>0</td>' in grids
+    workers = page.text.split("按网格员")[1].split("</table>")[0]
+    wang, chen = (workers.split(name)[1].split("</tr>")[0] for name in ("王秀兰", "陈静"))
+    assert wang.endswith("<td>2</td><td>1</td><td>100%</td><td>—</td>"), "one of two done"
+    assert chen.endswith("<td>1</td><td>0</td><td>—</td><td>—</td>")
+    assert "李娜" in workers, "a backup with nothing held is listed too"
     assert 'src="/desk/stats/weeks.png"' in page.text
     trend = await zhao.get("/desk/stats/weeks.png")
     assert trend.status_code == 200 and trend.content.startswith(b"\x89PNG")

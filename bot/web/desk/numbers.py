@@ -14,7 +14,7 @@ from bot.domain.models import Role
 from bot.flows.base import PERIODS
 from bot.services import charts, street
 from bot.services.export import workbook
-from bot.services.stats import Stats, compute
+from bot.services.stats import Stats, compute, satisfied_share, share
 from bot.services.street import percent, span
 from bot.web.desk.auth import Refused, Visitor, authorise
 from bot.web.desk.counter import XLSX, download
@@ -66,12 +66,29 @@ def routes(site: DeskSite) -> list[Route]:
             grids.append((grid.name.get(lang), own.opened, own.resolved,
                           span(svc.catalog, lang, own.median_response), percent(own.sla_rate),
                           percent(own.satisfaction_rate)))
+        workers = []
+        async with svc.db.read() as r:
+            held = await r.stats.by_assignee(community.id, [g.id for g in community.grids if
+                                                            visitor.user.is_office or g.id in
+                                                            visitor.user.grids],
+                                             stats.start, stats.end)
+            for person in await r.users.with_role(community.id, Role.GRID_WORKER):
+                if not visitor.user.is_office and not set(person.grids) & set(
+                        visitor.user.grids):
+                    continue
+                own = held.get(person.id, {"opened": 0, "resolved": 0, "breached": 0,
+                                           "ratings": []})
+                workers.append((svc.cards.person(lang, person), own["opened"], own["resolved"],
+                                percent(share(own["resolved"] - own["breached"],
+                                              own["resolved"])),
+                                percent(satisfied_share(own["ratings"]))))
         overdue = [(x.number, svc.cards.category(community, lang, x.category_id),
                     svc.cards.state(lang, x.state), f"{x.created_at.astimezone(tz):%m-%d %H:%M}")
                    for x in stats.oldest_overdue]
         return site.html("stats.html", lang, visitor=visitor, period=period,
                          periods=list(PERIODS), summary=summary, categories=categories,
-                         grids=grids, overdue=overdue, may_export=may_export(visitor))
+                         grids=grids, workers=workers, overdue=overdue,
+                         may_export=may_export(visitor))
 
     def may_export(visitor: Visitor) -> bool:
         try:
