@@ -3,28 +3,16 @@ what they resolved (and whether late), and the ratings given in the period."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-
-import pytest
+from datetime import timedelta
 
 from bot.flows.base import Services
-from bot.services.clock import ManualClock
 from bot.services.tickets import Draft
-from tests.conftest import make_services
 from tests.factories import Town
-
-NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def services(any_db_url: str) -> AsyncIterator[Services]:
-    svc = await make_services(any_db_url, ManualClock(NOW))
-    yield svc
-    await svc.db.dispose()
+from tests.test_storage_contract import NOW, services  # noqa: F401 - the fixture, on both
 
 
-async def test_each_worker_has_their_opened_resolved_and_ratings(services: Services) -> None:
+async def test_each_worker_has_their_opened_resolved_and_ratings(
+        services: Services) -> None:  # noqa: F811 - the imported fixture
     town = await Town.build(services)
     amy = await town.resident()
     resident, wang = await amy.user(), await town.person("2001").user()
