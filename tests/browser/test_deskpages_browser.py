@@ -42,9 +42,10 @@ async def test_the_office_pages_reflow_at_200_percent_zoom(
     await page.goto(site.base + path)
     await page.get_by_role("button", name="进入工作台").click()
     await page.wait_for_url("**/desk/tickets")
-    for where in ("/desk/notices/new", "/desk/community", "/desk/community/grids/G1",
-                  "/desk/community/categories/utilities", "/desk/polls/new",
-                  "/desk/activities/new"):
+    for where in ("/desk/notices/new", "/desk/notices", "/desk/community",
+                  "/desk/community/grids/G1", "/desk/community/categories/utilities",
+                  "/desk/polls/new", "/desk/polls", "/desk/activities/new", "/desk/activities",
+                  "/desk/stats"):
         await page.goto(site.base + where)
         assert await page.evaluate(WIDE), f"{where} scrolls sideways at 200 %"
         assert await axe_violations(page) == [], where
