@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from storage.base import Repo, row_dict
-from storage.schema import polls, votes
+from storage.schema import announcements, polls, votes
 
 
 class Poll(BaseModel):
@@ -41,6 +41,14 @@ class PollRepo(Repo):
         row = (await self.conn.execute(sa.select(polls).where(
             polls.c.announcement_id == announcement_id))).first()
         return Poll(**row_dict(row)) if row else None
+
+    async def listed(self, community_id: str, limit: int = 20) -> list[Poll]:
+        """The community's polls, newest first."""
+        rows = (await self.conn.execute(sa.select(polls).join(
+            announcements, announcements.c.id == polls.c.announcement_id).where(
+            announcements.c.community_id == community_id).order_by(polls.c.id.desc())
+            .limit(limit))).all()
+        return [Poll(**row_dict(r)) for r in rows]
 
     async def close(self, poll_id: int) -> bool:
         result = await self.conn.execute(polls.update().where(

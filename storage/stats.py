@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -45,10 +46,7 @@ class StatsRepo(Repo):
                        end: datetime) -> list[tuple[str, str, timedelta, bool]]:
         """(category, grid, time to resolve, whether a deadline was breached) per ticket
         resolved in [start, end)."""
-        breached = sa.exists().where(
-            ticket_events.c.ticket_id == tickets.c.id,
-            ticket_events.c.kind == EventKind.ESCALATED.value,
-            sa.or_(*(ticket_events.c.note.like(f"%{n}") for n in BREACH_NOTES)))
+        breached = _breached()
         rows = await self.conn.execute(
             sa.select(tickets.c.category_id, sa.func.coalesce(tickets.c.grid_id, "-"),
                       tickets.c.created_at, tickets.c.resolved_at, breached)
@@ -60,14 +58,44 @@ class StatsRepo(Repo):
     async def ratings(self, community_id: str, grids: list[str] | None, start: datetime,
                       end: datetime) -> list[int]:
         """Ratings given in [start, end) (by the time of the rating, not of the ticket)."""
-        rated_at = sa.select(sa.func.max(ticket_events.c.at)).where(
-            ticket_events.c.ticket_id == tickets.c.id,
-            ticket_events.c.kind == EventKind.RATED.value).scalar_subquery()
+        rated_at = _rated_at()
         rows = await self.conn.execute(
             sa.select(tickets.c.rating).where(
                 self._scope(community_id, grids), tickets.c.rating.is_not(None),
                 rated_at >= start, rated_at < end))
         return [r for (r,) in rows.all()]
+
+    async def by_assignee(self, community_id: str, grids: list[str] | None, start: datetime,
+                          end: datetime) -> dict[int, dict[str, Any]]:
+        """Per worker now holding the tickets: opened and resolved in [start, end), how many
+        of those resolved breached a deadline, and the ratings given in it."""
+        scope = sa.and_(self._scope(community_id, grids), tickets.c.assignee_id.is_not(None))
+        found: dict[int, dict[str, Any]] = {}
+
+        def row(user_id: int) -> dict[str, Any]:
+            return found.setdefault(user_id, {"opened": 0, "resolved": 0, "breached": 0,
+                                              "ratings": []})
+
+        opened = await self.conn.execute(
+            sa.select(tickets.c.assignee_id, sa.func.count()).where(
+                scope, tickets.c.created_at >= start, tickets.c.created_at < end,
+                tickets.c.state != TicketState.WITHDRAWN.value).group_by(tickets.c.assignee_id))
+        for user_id, count in opened.all():
+            row(user_id)["opened"] = count
+        breached = _breached()
+        resolved = await self.conn.execute(
+            sa.select(tickets.c.assignee_id, breached).where(
+                scope, tickets.c.resolved_at >= start, tickets.c.resolved_at < end))
+        for user_id, late in resolved.all():
+            row(user_id)["resolved"] += 1
+            row(user_id)["breached"] += bool(late)
+        rated_at = _rated_at()
+        rated = await self.conn.execute(
+            sa.select(tickets.c.assignee_id, tickets.c.rating).where(
+                scope, tickets.c.rating.is_not(None), rated_at >= start, rated_at < end))
+        for user_id, rating in rated.all():
+            row(user_id)["ratings"].append(rating)
+        return found
 
     async def late_candidates(self, community_id: str, grids: list[str] | None,
                               states: Iterable[TicketState], now: datetime,
@@ -82,3 +110,18 @@ class StatsRepo(Repo):
                        tickets.c.resolve_due < now))
             .order_by(tickets.c.created_at).limit(limit))
         return [Ticket(**row_dict(r)) for r in rows.all()]
+
+
+def _breached() -> sa.Exists:
+    """Whether a ticket was escalated for a missed deadline."""
+    return sa.exists().where(
+        ticket_events.c.ticket_id == tickets.c.id,
+        ticket_events.c.kind == EventKind.ESCALATED.value,
+        sa.or_(*(ticket_events.c.note.like(f"%{n}") for n in BREACH_NOTES)))
+
+
+def _rated_at() -> sa.ScalarSelect[Any]:
+    """When a ticket was (last) rated."""
+    return sa.select(sa.func.max(ticket_events.c.at)).where(
+        ticket_events.c.ticket_id == tickets.c.id,
+        ticket_events.c.kind == EventKind.RATED.value).scalar_subquery()

@@ -19,6 +19,10 @@ class Topic(StrEnum):
 
 
 SAFETY_CRITICAL = frozenset({Topic.WATER_POWER, Topic.SAFETY})  # cannot be muted
+AUDIENCES = ("all", "compound", "buildings", "grid", "role")  # whom a notice can go to
+REPEATS = ("now", "once", "daily", "weekly", "monthly")  # when it goes
+POLL_FLAGS = ("multiple", "anonymous", "household", "share")  # a poll's yes/no rules
+TEXT_LIMIT = 3500  # a notice's characters, well inside one Telegram message
 
 
 class Audience(BaseModel, frozen=True):

@@ -226,13 +226,44 @@ def load_community(path: Path | str) -> Community:
     """Reads and validates a community data file."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        source = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommunityFileError(f"{path}: {exc}") from exc
+    return parse_community(source, path)
+
+
+def parse_community(source: str, path: Path | str) -> Community:
+    """Validates the text of a data file (as read from disk or uploaded at the desk)."""
+    try:
+        raw = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
         raise CommunityFileError(f"{path}: {exc}") from exc
     try:
         return Community.model_validate(raw)
     except ValidationError as exc:
-        raise CommunityFileError(describe_error(path, raw, exc)) from exc
+        raise CommunityFileError(describe_error(Path(path), raw, exc)) from exc
+
+
+def duration_text(span: timedelta) -> str:
+    """A duration as a data file writes it: 30m, 2h, 3d (the inverse of parse_duration)."""
+    minutes = int(span.total_seconds() // 60)
+    if minutes and minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    if minutes and minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+def community_yaml(community: Community) -> str:
+    """The community as a data file `linli load-community` reads back unchanged."""
+    data = community.model_dump(mode="json", exclude_defaults=True)
+    for category, model in zip(data["categories"], community.categories, strict=True):
+        for key in ("respond_within", "resolve_within"):
+            category[key] = duration_text(getattr(model, key))
+    if "instructor_within" in data.get("escalation", {}):
+        data["escalation"]["instructor_within"] = duration_text(
+            community.escalation.instructor_within)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
 def describe_error(path: Path, raw: object, exc: ValidationError) -> str:
@@ -240,11 +271,11 @@ def describe_error(path: Path, raw: object, exc: ValidationError) -> str:
     lines = [f"{path}: {exc.error_count()} error(s)"]
     for err in exc.errors():
         loc = list(err["loc"])
-        lines.append(f"  {_entry(raw, loc)}: {err['msg']}")
+        lines.append(f"  {entry_name(raw, loc)}: {err['msg']}")
     return "\n".join(lines)
 
 
-def _entry(raw: object, loc: list[str | int]) -> str:
+def entry_name(raw: object, loc: list[str | int]) -> str:
     """Names the entry by its id where it has one: categories[water].respond_within."""
     parts: list[str] = []
     node = raw

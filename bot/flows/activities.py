@@ -24,7 +24,7 @@ from bot.domain.models import Role
 from bot.flows import menu
 from bot.flows.base import Ctx, parse_id
 from bot.flows.command import Command
-from bot.services.activities import MAX_PARTY, ActivityError, qr_png
+from bot.services.activities import MAX_PARTY, ActivityError, describe_audience, qr_png
 
 NAME = "activities"
 PREFIX = "a1"
@@ -78,12 +78,7 @@ async def details(ctx: Ctx, activity: Activity) -> str:
 
 
 def audience_text(ctx: Ctx, audience: str) -> str:
-    if audience.startswith("compound:"):
-        compound = ctx.community.compound(audience.split(":", 1)[1])
-        return compound.name.get(ctx.lang) if compound else audience
-    if audience.startswith("age:"):
-        return ctx.t("act.audience_age", age=audience.split(":", 1)[1])
-    return ctx.t("act.audience_all")
+    return describe_audience(ctx.svc.catalog, ctx.community, ctx.lang, audience)
 
 
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:

@@ -20,22 +20,27 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.announcements import SAFETY_CRITICAL, Audience, Topic
+from bot.domain.announcements import (
+    AUDIENCES,
+    REPEATS,
+    SAFETY_CRITICAL,
+    TEXT_LIMIT,
+    Announcement,
+    Audience,
+    Topic,
+)
 from bot.domain.messages import Choice, Expect, InKind
 from bot.domain.models import OFFICE_ROLES, Role
 from bot.flows import menu
 from bot.flows.base import Ctx, future_time, parse_id
 from bot.flows.command import EVERYONE, OFFICE, Command
+from bot.services.announcements import plain
 
 NAME = "notices"
 PREFIX = "n1"
-AUDIENCES = ("all", "compound", "buildings", "grid", "role")
-REPEATS = ("now", "once", "daily", "weekly", "monthly")
 
 
 def allowed(ctx: Ctx) -> bool:
@@ -58,8 +63,8 @@ async def on_input(ctx: Ctx) -> None:
     step, data = ctx.conv.step, ctx.conv.data
     text = (ctx.inc.text or "").strip()
     if step == "text" and ctx.inc.kind is InKind.TEXT and text:
-        if len(text) > 3500:
-            ctx.say(ctx.t("err.too_long", limit=3500, length=len(text)))
+        if len(text) > TEXT_LIMIT:
+            ctx.say(ctx.t("err.too_long", limit=TEXT_LIMIT, length=len(text)))
             return
         data["text"] = text
         ctx.conv.step = "photo"
@@ -105,19 +110,14 @@ def ask_values(ctx: Ctx, kind: str) -> None:
     ctx.say(ctx.t("notice.ask_values"), choices=rows)
 
 
-def draft(ctx: Ctx):  # noqa: ANN201
-    from bot.domain.announcements import Announcement
-
-    data, now = ctx.conv.data, ctx.svc.clock.now()
-    return Announcement(
-        id=0, community_id=ctx.community.id, created_by=ctx.user.id, text=data["text"],
-        photo_file_id=data.get("photo"), document_file_id=data.get("document"),
-        topic=Topic(data["topic"]),
+def draft(ctx: Ctx) -> Announcement:
+    data = ctx.conv.data
+    return ctx.svc.notices.draft(
+        ctx.community.id, ctx.user.id, text=data["text"], topic=data["topic"],
         audience=Audience(kind=data["audience"], values=data.get("values", [])),
-        important=data.get("important", False),
-        repeat="once" if data["repeat"] in ("now", "once") else data["repeat"],
-        next_at=datetime.fromisoformat(data["next_at"]) if data.get("next_at") else now,
-        created_at=now)
+        important=data.get("important", False), repeat=data["repeat"],
+        next_at=datetime.fromisoformat(data["next_at"]) if data.get("next_at") else None,
+        photo=data.get("photo"), document=data.get("document"))
 
 
 async def preview(ctx: Ctx) -> None:
@@ -126,39 +126,11 @@ async def preview(ctx: Ctx) -> None:
     ctx.conv.step = "preview"
     notice = draft(ctx)
     shown = ctx.svc.notices.message(notice, ctx.user)
-    tz = ZoneInfo(ctx.svc.settings.timezone)
-    count = len(await ctx.svc.notices.recipients(ctx.r, ctx.community, notice))
-    if ctx.conv.data.get("repeat") == "now":
-        when = ctx.t("notice.repeat_now")
-    else:
-        when = ctx.t("notice.preview_at", when=f"{notice.next_at.astimezone(tz):%m-%d %H:%M}",
-                     repeat=ctx.t(f"notice.repeat_{notice.repeat}"))
-    ctx.say(ctx.t("notice.preview_intro", when=when, audience=audience_text(ctx, notice),
-                  count=count, ack=ctx.t("notice.preview_ack" if notice.important
-                                         else "notice.preview_no_ack")))
+    ctx.say(await ctx.svc.notices.preview_intro(ctx.r, ctx.community, notice, ctx.lang,
+                                                at_once=ctx.conv.data.get("repeat") == "now"))
     ctx.say(shown.text, photos=shown.photos, choices=shown.choices)
     ctx.say(ctx.t("notice.confirm"), choices=[[ctx.choice("notice.send", "n1:send:x"),
                                                ctx.choice("btn.cancel", "n1:quit:x")]])
-
-
-def audience_text(ctx: Ctx, notice) -> str:  # noqa: ANN001
-    """Who a notice goes to, in words: all residents, or the compounds, buildings, grids, roles."""
-    kind, values = notice.audience.kind, notice.audience.values
-    if kind == "all":
-        return ctx.t("notice.audience_all")
-    names: list[str] = []
-    for value in values:
-        if kind == "compound" and (c := ctx.community.compound(value)):
-            names.append(c.name.get(ctx.lang))
-        elif kind == "grid" and (g := ctx.community.grid(value)):
-            names.append(g.name.get(ctx.lang))
-        elif kind == "role":
-            names.append(ctx.t(f"role.{value}"))
-        elif kind == "buildings" and (b := ctx.community.building(value)):
-            names.append(b.name)
-        else:
-            names.append(value)
-    return ctx.t("registry.separator").join(names) or "—"
 
 
 async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
@@ -233,13 +205,7 @@ def ask_important(ctx: Ctx) -> None:
 
 async def queue(ctx: Ctx) -> None:
     """Stores the notice and its timer; the broadcast sender does the rest."""
-    notice = draft(ctx)
-    stored = await ctx.r.announcements.add(**notice.model_dump(
-        exclude={"id", "rounds", "status"}, mode="python") | {
-        "topic": notice.topic.value, "audience": notice.audience.model_dump(),
-        "rounds": 0, "status": "scheduled"})
-    await ctx.svc.notices.schedule(ctx.r, stored)
-    recipients = len(await ctx.svc.notices.recipients(ctx.r, ctx.community, stored))
+    stored, recipients = await ctx.svc.notices.queue(ctx.r, ctx.community, draft(ctx))
     ctx.end()
     ctx.say(ctx.t("notice.queued", id=stored.id, count=recipients))
 
@@ -268,26 +234,21 @@ async def cmd_broadcasts(ctx: Ctx) -> None:
 
 async def apply_edit(ctx: Ctx, text: str) -> None:
     """New text for a scheduled notice; what is still to be sent uses it."""
-    notice = await ctx.r.announcements.get(int(ctx.conv.data["notice"]))
+    notice_id = int(ctx.conv.data["notice"])
     ctx.end()
-    if notice is None or notice.status != "scheduled":
+    if len(text) > TEXT_LIMIT:
+        ctx.say(ctx.t("err.too_long", limit=TEXT_LIMIT, length=len(text)))
+    elif await ctx.svc.notices.edit(ctx.r, ctx.community, notice_id, text):
+        ctx.say(ctx.t("notice.edited", id=notice_id))
+    else:
         ctx.refuse()
-        return
-    if len(text) > 3500:
-        ctx.say(ctx.t("err.too_long", limit=3500, length=len(text)))
-        return
-    await ctx.r.announcements.update(notice.id, text=text)
-    ctx.say(ctx.t("notice.edited", id=notice.id))
 
 
 async def cancel(ctx: Ctx, notice_id: int) -> None:
-    notice = await ctx.r.announcements.get(notice_id)
-    if notice is None or notice.community_id != ctx.community.id or notice.status != "scheduled":
+    if not await ctx.svc.notices.cancel(ctx.r, ctx.community, notice_id):
         ctx.refuse()
         return
-    await ctx.r.announcements.update(notice.id, status="cancelled", next_at=None)
-    await ctx.r.timers.cancel(notice.id, "notice/", ctx.svc.clock.now())
-    ctx.say(ctx.t("notice.cancelled", id=notice.id), edit=True)
+    ctx.say(ctx.t("notice.cancelled", id=notice_id), edit=True)
 
 
 async def acknowledge(ctx: Ctx, value: str) -> None:
@@ -332,8 +293,3 @@ COMMANDS = (
     Command("broadcasts", cmd_broadcasts, roles=OFFICE),
     Command("subscriptions", cmd_subscriptions, roles=EVERYONE - {Role.STREET, Role.EXTERNAL}),
 )
-
-
-def plain(text: str) -> str:
-    """A notice's text without its formatting tags, on one line (for lists)."""
-    return " ".join(html.unescape(re.sub(r"</?[a-z]+>", "", text)).split())

@@ -17,10 +17,8 @@ stateDiagram-v2
 from __future__ import annotations
 
 import base64
-import io
-from datetime import timedelta
 
-from bot.domain.announcements import Audience, Topic
+from bot.domain.announcements import POLL_FLAGS
 from bot.domain.messages import Attachment, Choice, Expect, InKind
 from bot.domain.models import OFFICE_ROLES, User
 from bot.flows import menu
@@ -31,7 +29,7 @@ from storage.polls import Poll
 
 NAME = "polls"
 PREFIX = "v1"
-FLAGS = ("multiple", "anonymous", "household", "share")
+FLAGS = POLL_FLAGS
 
 
 async def cmd_poll(ctx: Ctx) -> None:
@@ -116,19 +114,11 @@ def preview(ctx: Ctx) -> None:
 
 async def publish(ctx: Ctx) -> None:
     """A notice to all residents carrying the poll; it closes by itself."""
-    data, now = ctx.conv.data, ctx.svc.clock.now()
-    notice = await ctx.r.announcements.add(
-        community_id=ctx.community.id, created_by=ctx.user.id, text=data["question"],
-        topic=Topic.GENERAL.value, audience=Audience(kind="all").model_dump(), important=False,
-        repeat="once", next_at=now, rounds=0, status="scheduled", created_at=now)
-    poll = await ctx.r.polls.add(
-        announcement_id=notice.id, question=data["question"], options=data["options"],
+    data = ctx.conv.data
+    poll = await ctx.svc.notices.publish_poll(
+        ctx.r, ctx.community, ctx.user, question=data["question"], options=data["options"],
         multiple=data["multiple"], anonymous=data["anonymous"],
-        per_household=data["household"], share_results=data["share"],
-        closes_at=now + timedelta(days=data["days"]), status="open")
-    await ctx.svc.notices.schedule(ctx.r, notice)
-    await ctx.r.timers.add("poll/close", poll.closes_at, now, ref_id=poll.id,
-                           key=f"poll:{poll.id}")
+        per_household=data["household"], share_results=data["share"], days=data["days"])
     ctx.end()
     ctx.say(ctx.t("poll.published", id=poll.id))
 
@@ -170,7 +160,7 @@ async def close(svc, r: Repos, community, timer) -> None:  # noqa: ANN001
     if poll is None or not await r.polls.close(poll.id):
         return
     ballots = await r.polls.ballots(poll.id)
-    counts = [sum(i in c for _, c in ballots) for i in range(len(poll.options))]
+    counts, _voters = await svc.notices.tally(r, poll)
     notice = await r.announcements.get(poll.announcement_id)
     author = await r.users.get(notice.created_by) if notice and notice.created_by else None
     recipients = [author] if author else []
@@ -213,11 +203,7 @@ def _chart(poll: Poll, counts: list[int], votes: str = "votes") -> bytes:
         axes.invert_yaxis()
         charts.style(axes)
         axes.set_xlabel(votes)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        pyplot.close(figure)
-    return buffer.getvalue()
+        return charts.png(figure)
 
 
 COMMANDS = (Command("poll", cmd_poll, roles=OFFICE),)

@@ -8,13 +8,25 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.activities import Activity, ActivityKind, Registration, RegistrationStatus
+from bot.domain.community import Community
 from bot.domain.models import User
+from bot.i18n import Catalog
 from bot.services.clock import Clock
 from storage import Repos
 
 R = RegistrationStatus
 MAX_PARTY = 5
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+def describe_audience(catalog: Catalog, community: Community, lang: str, audience: str) -> str:
+    """Who an activity is for, in words: everyone, a compound, or residents over an age."""
+    if audience.startswith("compound:"):
+        compound = community.compound(audience.split(":", 1)[1])
+        return compound.name.get(lang) if compound else audience
+    if audience.startswith("age:"):
+        return catalog.t(lang, "act.audience_age", age=audience.split(":", 1)[1])
+    return catalog.t(lang, "act.audience_all")
 
 
 class ActivityError(Exception):

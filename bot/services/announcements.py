@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.announcements import SAFETY_CRITICAL, Announcement
+from bot.domain.announcements import SAFETY_CRITICAL, Announcement, Audience, Topic
 from bot.domain.community import Community
 from bot.domain.messages import Address, Choice, Outgoing
 from bot.domain.models import Role, User
@@ -50,6 +50,123 @@ class AnnouncementService:
             if ok:
                 chosen.append(row.id)
         return chosen
+
+    def draft(self, community_id: str, author_id: int, *, text: str, topic: str,
+              audience: Audience, important: bool, repeat: str, next_at: datetime | None,
+              photo: str | None = None, document: str | None = None) -> Announcement:
+        """A notice not yet stored, as composed in chat or on the desk; `repeat` "now" (or
+        no time) sends it once, at once."""
+        now = self.clock.now()
+        return Announcement(
+            id=0, community_id=community_id, created_by=author_id, text=text,
+            photo_file_id=photo, document_file_id=document, topic=Topic(topic),
+            audience=audience, important=important,
+            repeat="once" if repeat in ("now", "once") else repeat,
+            next_at=next_at if repeat != "now" and next_at else now, created_at=now)
+
+    async def queue(self, r: Repos, community: Community,
+                    notice: Announcement) -> tuple[Announcement, int]:
+        """Stores a composed notice and its timer (the broadcast sender does the rest);
+        returns it with the number of people it will reach."""
+        stored = await r.announcements.add(**notice.model_dump(
+            exclude={"id", "rounds", "status"}, mode="python") | {
+            "topic": notice.topic.value, "audience": notice.audience.model_dump(),
+            "rounds": 0, "status": "scheduled"})
+        await self.schedule(r, stored)
+        return stored, len(await self.recipients(r, community, stored))
+
+    async def edit(self, r: Repos, community: Community, notice_id: int, text: str) -> bool:
+        """New text for a scheduled notice of the community (what is still to be sent uses
+        it); False when there is none to change."""
+        notice = await r.announcements.get(notice_id)
+        if notice is None or notice.community_id != community.id or \
+                notice.status != "scheduled":
+            return False
+        await r.announcements.update(notice.id, text=text)
+        return True
+
+    async def cancel(self, r: Repos, community: Community, notice_id: int) -> bool:
+        """Cancels a scheduled notice of the community; False when there is none to cancel."""
+        notice = await r.announcements.get(notice_id)
+        if notice is None or notice.community_id != community.id or \
+                notice.status != "scheduled":
+            return False
+        await r.announcements.update(notice.id, status="cancelled", next_at=None)
+        await r.timers.cancel(notice.id, "notice/", self.clock.now())
+        return True
+
+    def audience_text(self, community: Community, lang: str, audience: Audience) -> str:
+        """Who a notice goes to, in words: all residents, or the compounds, buildings, grids,
+        roles."""
+        t = self.catalog.t
+        if audience.kind == "all":
+            return t(lang, "notice.audience_all")
+        names: list[str] = []
+        for value in audience.values:
+            if audience.kind == "compound" and (c := community.compound(value)):
+                names.append(c.name.get(lang))
+            elif audience.kind == "grid" and (g := community.grid(value)):
+                names.append(g.name.get(lang))
+            elif audience.kind == "role":
+                names.append(t(lang, f"role.{value}"))
+            elif audience.kind == "buildings" and (b := community.building(value)):
+                names.append(b.name)
+            else:
+                names.append(value)
+        return t(lang, "registry.separator").join(names) or "—"
+
+    async def preview_intro(self, r: Repos, community: Community, notice: Announcement,
+                            lang: str, *, at_once: bool) -> str:
+        """The line above a preview: when, to whom, to how many, whether Received is asked."""
+        t = self.catalog.t
+        count = len(await self.recipients(r, community, notice))
+        if at_once or notice.next_at is None:
+            when = t(lang, "notice.repeat_now")
+        else:
+            when = t(lang, "notice.preview_at",
+                     when=f"{notice.next_at.astimezone(self.tz):%m-%d %H:%M}",
+                     repeat=t(lang, f"notice.repeat_{notice.repeat}"))
+        return t(lang, "notice.preview_intro", when=when,
+                 audience=self.audience_text(community, lang, notice.audience), count=count,
+                 ack=t(lang, "notice.preview_ack" if notice.important
+                       else "notice.preview_no_ack"))
+
+    async def unread_by_grid(self, r: Repos, community: Community,
+                             notice_id: int) -> dict[str, list[User]]:
+        """The residents who got the notice and have not pressed Received, by grid."""
+        by_grid: dict[str, list[User]] = {}
+        for user_id in await r.announcements.unacknowledged(notice_id):
+            user = await r.users.get(user_id)
+            grid = community.grid_of(user.building_id or "") if user else None
+            if user and grid:
+                by_grid.setdefault(grid.id, []).append(user)
+        return by_grid
+
+    async def publish_poll(self, r: Repos, community: Community, author: User, *,
+                           question: str, options: list[str], multiple: bool,
+                           anonymous: bool, per_household: bool, share_results: bool,
+                           days: int) -> Poll:
+        """A notice to all residents carrying the poll's buttons; it closes by itself."""
+        now = self.clock.now()
+        notice = await r.announcements.add(
+            community_id=community.id, created_by=author.id, text=question,
+            topic=Topic.GENERAL.value, audience=Audience(kind="all").model_dump(),
+            important=False, repeat="once", next_at=now, rounds=0, status="scheduled",
+            created_at=now)
+        poll = await r.polls.add(
+            announcement_id=notice.id, question=question, options=options, multiple=multiple,
+            anonymous=anonymous, per_household=per_household, share_results=share_results,
+            closes_at=now + timedelta(days=days), status="open")
+        await self.schedule(r, notice)
+        await r.timers.add("poll/close", poll.closes_at, now, ref_id=poll.id,
+                           key=f"poll:{poll.id}")
+        return poll
+
+    @staticmethod
+    async def tally(r: Repos, poll: Poll) -> tuple[list[int], int]:
+        """Votes per option, and how many ballots were cast."""
+        ballots = await r.polls.ballots(poll.id)
+        return [sum(i in c for _, c in ballots) for i in range(len(poll.options))], len(ballots)
 
     async def schedule(self, r: Repos, notice: Announcement) -> None:
         if notice.next_at is not None:
@@ -120,24 +237,23 @@ class AnnouncementService:
 
     async def follow_up(self, r: Repos, community: Community, notice: Announcement) -> None:
         """Each grid worker gets the residents of their grid who have not acknowledged."""
-        by_grid: dict[str, list[User]] = {}
-        for user_id in await r.announcements.unacknowledged(notice.id):
-            user = await r.users.get(user_id)
-            grid = community.grid_of(user.building_id or "") if user else None
-            if user and grid:
-                by_grid.setdefault(grid.id, []).append(user)
+        by_grid = await self.unread_by_grid(r, community, notice.id)
         for grid_id, people in by_grid.items():
             for worker in await r.users.in_grid(grid_id, Role.GRID_WORKER):
                 lines = [self.catalog.t(worker.lang, "notice.followup", count=len(people),
                                         text=notice.text[:60])]
                 for person in people[:100]:
-                    home = community.building(person.building_id or "")
                     lines.append(self.catalog.t(
                         worker.lang, "notice.followup_line",
                         name=person.contact_name or person.display_name or f"#{person.id}",
-                        home=f"{home.name if home else ''} {person.unit or ''}",
-                        phone=person.phone or "—"))
+                        home=home_of(community, person), phone=person.phone or "—"))
                 await self.notifier.send(r, worker, "\n".join(lines))
+
+
+def home_of(community: Community, person: User) -> str:
+    """A resident's building and unit, for the lists of who has not pressed Received."""
+    building = community.building(person.building_id or "")
+    return f"{building.name if building else ''} {person.unit or ''}".strip()
 
 
 _ALLOWED = re.compile(r"&lt;(/?)(b|i|u|s)&gt;")
@@ -150,3 +266,8 @@ def basic_html(text: str) -> str:
         if escaped.count(f"<{tag}>") != escaped.count(f"</{tag}>"):
             escaped = escaped.replace(f"<{tag}>", "").replace(f"</{tag}>", "")
     return escaped
+
+
+def plain(text: str) -> str:
+    """A notice's text without its formatting tags, on one line (for lists)."""
+    return " ".join(html.unescape(re.sub(r"</?[a-z]+>", "", text)).split())

@@ -50,6 +50,19 @@ class CommunityService:
         await self.loaded()
         return [c for _, c in named]
 
+    async def store(self, community: Community, source: str) -> Community:
+        """Stores a community's data edited on the desk (validated by the same models as a
+        file, and against the street's other communities); new tickets use it at once."""
+        community = Community.model_validate(community.model_dump(mode="json"))
+        served = [c for c in await self.loaded() if c.id != community.id]
+        _check_street([*served, community], [(Path(source), community)])
+        async with self.db.tx() as r:
+            await r.communities.save(community.id, community.model_dump(mode="json"), source,
+                                     self.clock.now())
+        self._read_at = 0.0
+        await self.loaded()
+        return community
+
     async def ensure_loaded(self, path: Path) -> Community:
         """Loads the file on first start; later starts keep what staff loaded."""
         async with self.db.read() as r:

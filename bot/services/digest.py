@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import logging
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
@@ -111,37 +110,17 @@ class DigestService:
 
     def chart(self, community: Community, lang: str, stats: Stats) -> bytes:
         """Opened and resolved tickets per category as a PNG bar chart."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from matplotlib import pyplot
-
         from bot.services import charts
 
-        family = charts.cjk_family()  # shipped with Linli, so labels stay in the user's language
         categories = [c for c in community.categories
                       if stats.opened_by_category.get(c.id) or stats.resolved_by_category.get(c.id)]
-        names = [c.name.get(lang) for c in categories] or ["—"]
-        opened = [stats.opened_by_category.get(c.id, 0) for c in categories] or [0]
-        resolved = [stats.resolved_by_category.get(c.id, 0) for c in categories] or [0]
-        with matplotlib.rc_context({"font.family": [family], "axes.unicode_minus": False}):
-            figure, axes = pyplot.subplots(figsize=(8, 0.5 * len(names) + 1.8), dpi=100)
-            rows = range(len(names))
-            axes.barh([y + 0.2 for y in rows], opened, height=0.4,
-                      label=self.catalog.t(lang, "digest.chart_opened"), color="#4e79a7")
-            axes.barh([y - 0.2 for y in rows], resolved, height=0.4,
-                      label=self.catalog.t(lang, "digest.chart_resolved"), color="#59a14f")
-            axes.set_yticks(list(rows), names)
-            axes.invert_yaxis()
-            charts.style(axes)
-            axes.legend(loc="lower right")
-            axes.set_title(self.catalog.t(lang, "digest.chart_title",
-                                          community=community.name.get(lang)))
-            figure.tight_layout()
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png")
-            pyplot.close(figure)
-        return buffer.getvalue()
+        return charts.opened_and_resolved(
+            [c.name.get(lang) for c in categories],
+            [stats.opened_by_category.get(c.id, 0) for c in categories],
+            [stats.resolved_by_category.get(c.id, 0) for c in categories],
+            (self.catalog.t(lang, "digest.chart_opened"),
+             self.catalog.t(lang, "digest.chart_resolved")),
+            self.catalog.t(lang, "digest.chart_title", community=community.name.get(lang)))
 
 
 def _percent(value: float | None) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain.community import Community
+from bot.domain.community import Community, Grid
 from bot.domain.messages import Address
 from bot.domain.models import GRID_ROLES, Duty, Role, User
 from bot.services.clock import Clock
@@ -144,6 +144,17 @@ class UserService:
         await r.users.update(user.id, duty=duty)
         changed = user.model_copy(update={"duty": duty})
         await self._available(r, changed)
+        return changed
+
+    async def apply_rota(self, r: Repos, community_id: str, grid: Grid) -> list[User]:
+        """Gives the grid's bound workers the duty the rota names them with (as an invite
+        does), so the next ticket is routed by it; returns those changed."""
+        rota = {w.name: Duty(w.duty) for w in grid.workers}
+        changed = []
+        for user in await r.users.with_role(community_id, Role.GRID_WORKER):
+            duty = rota.get(user.display_name or "")
+            if grid.id in user.grids and duty is not None and user.duty is not duty:
+                changed.append(await self.set_duty(r, user, duty))
         return changed
 
     async def set_leave(self, r: Repos, user: User, start: datetime | None,

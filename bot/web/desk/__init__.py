@@ -14,11 +14,12 @@ from bot.web.drivers import Driver
 
 def make(svc: Services, web: object) -> Driver:
     """The desk's routes, mounted at /desk."""
-    from bot.web.desk import counter, login, numbers, tickets
+    from bot.web.desk import activities, community, counter, login, notices, numbers, polls, tickets
     from bot.web.desk.site import HERE, DeskSite
 
     site = DeskSite(svc)
     inner = [*login.routes(site), *tickets.routes(site), *counter.routes(site),
-             *numbers.routes(site),
+             *numbers.routes(site), *notices.routes(site), *polls.routes(site),
+             *activities.routes(site), *community.routes(site),
              Mount("/static", StaticFiles(directory=HERE / "static"), name="desk-static")]
     return Driver("desk", routes=[Mount("/desk", routes=inner)])

@@ -27,6 +27,11 @@ SESSION = timedelta(hours=SESSION_HOURS)
 STATS_ROLES = REGISTRY.commands["stats"].roles
 WORKBOOK_ROLES = REGISTRY.commands["export"].roles
 TICKET_ROLES = frozenset({*GRID_ROLES, *OFFICE_ROLES})
+# as /notice, /poll and /activity in chat; the community data as `linli load-community`
+OFFICE_PAGES = {"notices": REGISTRY.commands["notice"].roles,
+                "polls": REGISTRY.commands["poll"].roles,
+                "activities": REGISTRY.commands["activity"].roles,
+                "community": frozenset(OFFICE_ROLES)}
 
 
 class Refused(Exception):
@@ -52,7 +57,8 @@ def authorise(svc: Services, visitor: Visitor, action: str, *, ticket: Ticket | 
     """The one check behind every desk page and action; raises Refused.
 
     tickets: the list; ticket: one ticket (its workers, grid supervisors, community staff);
-    counter/<step>: the service's counter rules; stats and workbook: as /stats and /export."""
+    counter/<step>: the service's counter rules; stats and workbook: as /stats and /export;
+    notices, polls, activities: as their chat commands; community: the community's data."""
     user, community = visitor.user, visitor.community
     if user.role not in DESK_ROLES or user.community_id != community.id:
         raise Refused()
@@ -72,6 +78,8 @@ def authorise(svc: Services, visitor: Visitor, action: str, *, ticket: Ticket | 
         allowed = user.role in STATS_ROLES
     elif action == "workbook":
         allowed = user.role in WORKBOOK_ROLES
+    elif action in OFFICE_PAGES:
+        allowed = user.role in OFFICE_PAGES[action]
     else:
         allowed = False
     if not allowed:

@@ -13,7 +13,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.flows.base import Services
-from bot.web.desk.auth import STATS_ROLES, TICKET_ROLES, Refused, Sessions, Visitor, check_csrf
+from bot.web.desk.auth import (
+    OFFICE_PAGES,
+    STATS_ROLES,
+    TICKET_ROLES,
+    Refused,
+    Sessions,
+    Visitor,
+    check_csrf,
+)
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -48,6 +56,8 @@ class DeskSite:
                 nav.append(("/desk/counter", "desk.nav_counter"))
             if role in STATS_ROLES:
                 nav.append(("/desk/stats", "desk.nav_stats"))
+            nav += [(f"/desk/{page}", f"deskadmin.nav_{page}")
+                    for page, roles in OFFICE_PAGES.items() if role in roles]
         body = self.env.get_template(template).render(
             t=t, lang=lang, visitor=visitor, nav=nav, csrf=visitor.csrf if visitor else "",
             **values)
