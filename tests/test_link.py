@@ -3,6 +3,8 @@ notices then go to the channel used last, or the one chosen."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -269,3 +271,13 @@ async def test_existing_accounts_become_addresses_once(any_db_url: str,
             assert (await r.users.by_address("telegram", "42")).id == first.id
     finally:
         await svc.db.dispose()
+
+
+async def test_mydata_lists_every_linked_account(town: Town, wecom: RecordingChannel) -> None:
+    li, li_wecom = await town.resident("1001"), on_wecom(town, wecom, "wm-li")
+    await linked(town, li, li_wecom)
+    await li.says("/mydata")
+    [export] = [f for m in li.inbox for f in m.files]
+    data = json.loads(base64.b64decode(export.data_b64))
+    assert sorted((a["channel"], a["external_id"]) for a in data["accounts"]) == [
+        (CHANNEL, "1001"), ("wecom", "wm-li")]

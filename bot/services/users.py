@@ -158,7 +158,10 @@ class UserService:
         """Everything stored about the user, for their own copy."""
         tickets = await r.tickets.find(reporter_id=user.id, newest_first=True, limit=1000)
         profile = user.model_dump(mode="json", exclude={"id"})
-        return {"profile": profile,
+        accounts = [{"channel": a.channel, "external_id": a.external_id,
+                     "last_used_at": a.last_used_at.isoformat()}
+                    for a in await r.users.addresses(user.id)]
+        return {"profile": profile, "accounts": accounts,
                 "tickets": [t.model_dump(mode="json", include={
                     "number", "category_id", "state", "description", "location_text",
                     "created_at", "rating"}) for t in tickets]}
