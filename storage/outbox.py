@@ -87,16 +87,22 @@ class OutboxRepo(Repo):
                            bool(r.bulk)) for r in rows]
 
     async def _follow_people(self, channel: str, now: datetime) -> None:
-        person = sa.select(users.c.channel, users.c.external_id).where(
-            users.c.id == outbox.c.user_id)
         moved = users.alias("moved")
-        await self.conn.execute(outbox.update().where(
+        stale = sa.select(outbox.c.id).where(
             outbox.c.channel == channel, outbox.c.user_id.is_not(None),
             outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None),
             sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
             sa.exists().where(moved.c.id == outbox.c.user_id, sa.or_(
                 moved.c.channel != outbox.c.channel,
-                moved.c.external_id != outbox.c.external_id))).values(
+                moved.c.external_id != outbox.c.external_id))).limit(500)
+        if self.conn.dialect.name == "postgresql":  # rows another sender holds stay as they are
+            stale = stale.with_for_update(of=outbox, skip_locked=True)
+        ids = list((await self.conn.execute(stale)).scalars())
+        if not ids:
+            return
+        person = sa.select(users.c.channel, users.c.external_id).where(
+            users.c.id == outbox.c.user_id)
+        await self.conn.execute(outbox.update().where(outbox.c.id.in_(ids)).values(
             channel=person.with_only_columns(users.c.channel).scalar_subquery(),
             external_id=person.with_only_columns(users.c.external_id).scalar_subquery()))
 

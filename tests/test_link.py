@@ -281,3 +281,19 @@ async def test_mydata_lists_every_linked_account(town: Town, wecom: RecordingCha
     data = json.loads(base64.b64decode(export.data_b64))
     assert sorted((a["channel"], a["external_id"]) for a in data["accounts"]) == [
         (CHANNEL, "1001"), ("wecom", "wm-li")]
+
+
+async def test_a_queued_message_is_addressed_when_it_is_sent(town: Town,
+                                                             wecom: RecordingChannel) -> None:
+    li, li_wecom = await town.resident("1001"), on_wecom(town, wecom, "wm-li")
+    await linked(town, li, li_wecom)
+    await li.says("/menu")  # her messages go to the first channel
+    me, now = await li.user(), town.svc.clock.now()
+    async with town.svc.db.tx() as r:
+        await town.svc.notifier.send(r, me, "通知：明天停水")
+        claimed = await r.outbox.claim(CHANNEL, now)  # a sender takes it, then crashes
+        await r.users.update(me.id, channel="wecom", external_id="wm-li")  # she moved meanwhile
+    town.svc.clock.advance(MINUTE)  # type: ignore[attr-defined]  (the claim lapses)
+    await deliver(town, wecom)
+    assert [item.external_id for item in claimed] == ["1001"]
+    assert li_wecom.heard("明天停水") and not li.heard("明天停水")

@@ -109,7 +109,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         if chosen is None:
             return ctx.refuse()
         ctx.user = chosen
-        ctx.say(ctx.t("link.preferred", where=_where(ctx)), edit=True)
+        ctx.say(ctx.t("link.preferred", where=_where(ctx)))  # the code stays readable above
         return None
     if action == "cut":
         account = next((a for a in await ctx.r.users.addresses(ctx.user.id)
@@ -119,8 +119,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         if left is None:
             return ctx.refuse()
         ctx.user = left
-        ctx.say(ctx.t("link.unlinked", channel=_channel(ctx, value), where=_where(ctx)),
-                edit=True)
+        ctx.say(ctx.t("link.unlinked", channel=_channel(ctx, value), where=_where(ctx)))
         return None
     return ctx.refuse()
 
