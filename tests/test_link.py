@@ -226,6 +226,10 @@ async def test_a_workers_profile_is_never_merged_into_someone_else(
     [answer] = await wang_wecom.says(f"绑定 {code}")
     assert "已经有自己的身份（网格员）" in answer.text and "反过来" in answer.text
     assert (await wang_wecom.user()).role is Role.GRID_WORKER
+    assert (await wang_wecom.user()).id != (await li.user()).id
+    wang = town.person("2009")  # the other way round: his new Telegram joins the worker
+    await linked(town, wang_wecom, wang)
+    assert (await wang.user()).role is Role.GRID_WORKER
 
 
 async def test_unlinking_the_other_account_makes_it_a_stranger_again(
