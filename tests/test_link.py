@@ -213,23 +213,38 @@ async def test_a_residents_own_profile_is_merged_with_her_tickets(
     assert any(ticket.number in c.label for row in listing.choices for c in row)
 
 
-async def test_a_workers_profile_is_never_merged_into_someone_else(
+async def test_a_worker_on_wecom_keeps_the_workers_profile_whichever_way_he_links(
         town: Town, wecom: RecordingChannel) -> None:
     wang_wecom = on_wecom(town, wecom, "wm-wang")
     await wang_wecom.says("/help")
     async with town.svc.db.tx() as r:  # bound on WeCom by an invite
         user = await r.users.by_address("wecom", "wm-wang")
+        assert user is not None
         community = await town.svc.community.current()
         await town.svc.users.bind(r, user, Role.GRID_WORKER, community.id, ["G1"], "王秀兰")
-    li = await town.resident("1001")
-    code = code_in((await li.says("/link"))[0])
-    [answer] = await wang_wecom.says(f"绑定 {code}")
-    assert "已经有自己的身份（网格员）" in answer.text and "反过来" in answer.text
-    assert (await wang_wecom.user()).role is Role.GRID_WORKER
-    assert (await wang_wecom.user()).id != (await li.user()).id
-    wang = town.person("2009")  # the other way round: his new Telegram joins the worker
-    await linked(town, wang_wecom, wang)
-    assert (await wang.user()).role is Role.GRID_WORKER
+    wang = town.person("2009")  # his new Telegram account shows the code, WeCom types it
+    code = code_in((await wang.says("/link"))[0])
+    [answer] = [m for m in await wang_wecom.says(f"绑定 {code}") if m.text]
+    assert "绑定成功" in answer.text
+    me = await wang.user()
+    assert me.id == (await wang_wecom.user()).id and me.role is Role.GRID_WORKER
+    assert me.display_name == "王秀兰"
+
+
+async def test_two_profiles_with_roles_are_never_merged(town: Town,
+                                                        wecom: RecordingChannel) -> None:
+    wang, li_na = town.person("2001"), on_wecom(town, wecom, "wm-lina")
+    await li_na.says("/help")
+    async with town.svc.db.tx() as r:
+        user = await r.users.by_address("wecom", "wm-lina")
+        assert user is not None
+        community = await town.svc.community.current()
+        await town.svc.users.bind(r, user, Role.GRID_WORKER, community.id, ["G2"], "陈静")
+    code = code_in((await wang.says("/link"))[0])
+    [answer] = await li_na.says(f"绑定 {code}")
+    assert "两个账号都已经有自己的身份（这个账号是网格员）" in answer.text
+    assert (await li_na.user()).id != (await wang.user()).id
+    assert (await li_na.user()).grid_id == "G2" and (await wang.user()).grid_id == "G1"
 
 
 async def test_unlinking_the_other_account_makes_it_a_stranger_again(
@@ -301,3 +316,18 @@ async def test_a_queued_message_is_addressed_when_it_is_sent(town: Town,
     await deliver(town, wecom)
     assert [item.external_id for item in claimed] == ["1001"]
     assert li_wecom.heard("明天停水") and not li.heard("明天停水")
+
+
+async def test_a_volunteer_and_a_worker_are_never_merged(town: Town,
+                                                         wecom: RecordingChannel) -> None:
+    li = on_wecom(town, wecom, "wm-li")  # a registered resident who volunteers, on WeCom
+    await li.says("/start")
+    for label in ("同意", "地质六队", "1号楼", "2单元", "跳过"):
+        await li.taps(label)
+    me = await li.user()
+    async with town.svc.db.tx() as r:
+        await r.activities.save_volunteer(me.id, ["陪伴"], "周末", town.svc.clock.now())
+    code = code_in((await town.person("2001").says("/link"))[0])
+    [answer] = await li.says(f"/link {code}")
+    assert "两个账号都已有自己的身份或记录" in answer.text
+    assert (await li.user()).role is Role.RESIDENT

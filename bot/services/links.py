@@ -4,11 +4,13 @@ another account to them.
 Messages to a person go to their chosen channel (its account used last), else to the account
 they used last; `users.channel`/`external_id` hold that answer and queued messages follow it
 until they are sent. A code is shown in one account and typed in another: the typing account
-joins the code's owner. If the typing account had a profile of its own, its tickets, follows,
-activity registrations, muted topics and notices become the person's and it is deleted; a
-profile with a role (a grid worker's, staff's) or with records that cannot follow someone else
-(votes, volunteering, household records …) is never merged: the person is told to link the
-other way round (show the code in that account and type it here).
+joins the code's owner: the two profiles become one. A resident profile whose records can all
+follow someone else (tickets, follows, activity sign-ups, muted topics, notices) is merged into
+the other one and deleted, the typing account's profile first; so a worker bound on WeCom who
+types the code of a new Telegram account keeps the worker's profile. A profile with a role (a
+grid worker's, staff's) or with records that cannot follow someone else (votes, volunteering,
+household records …) is never merged away: when both profiles are like that, or both signed
+up for the same activity, linking is refused with the reason.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ class Linked(StrEnum):
     SAME = "same"  # the account was the person's already
     WRONG = "wrong"  # unknown, used or expired code
     LIMIT = "limit"  # too many wrong codes this hour
-    ROLE = "role"  # the typing account's profile has a role of its own
-    RECORDS = "records"  # … or records that cannot follow another person
+    ROLE = "role"  # both profiles have a role of their own
+    RECORDS = "records"  # both have records that cannot follow another person
 
 
 @dataclass(frozen=True)
@@ -74,16 +76,27 @@ async def redeem(r: Repos, user: User, here: Address, code: str, now: datetime) 
         return LinkResult(Linked.WRONG, user, max(0, WRONG_TRIES - wrong))
     if person.id == user.id:
         return LinkResult(Linked.SAME, user)
-    if user.role is not Role.RESIDENT:
-        return LinkResult(Linked.ROLE, user)
-    if await r.links.unmergeable(user.id) or await r.links.shared_activities(user.id, person.id):
+    if await r.links.shared_activities(user.id, person.id):
         return LinkResult(Linked.RECORDS, user)
+    if await mergeable(r, user):  # the usual case: a new account joins the person
+        kept, gone = person, user
+    elif await mergeable(r, person):  # a worker's account types the code of a new one
+        kept, gone = user, person
+    else:
+        roles = user.role is not Role.RESIDENT and person.role is not Role.RESIDENT
+        return LinkResult(Linked.ROLE if roles else Linked.RECORDS, user)
     await r.users.lock(person.id)
     await r.links.use_code(digest)
-    await merge(r, user, person)
-    merged = await r.users.get(person.id)
+    await merge(r, gone, kept)
+    merged = await r.users.get(kept.id)
     assert merged is not None
     return LinkResult(Linked.LINKED, await used_from(r, merged, here, now))
+
+
+async def mergeable(r: Repos, profile: User) -> bool:
+    """Whether a profile's records may all follow another person (a resident's tickets,
+    follows, sign-ups), so that it can be merged into them."""
+    return profile.role is Role.RESIDENT and not await r.links.unmergeable(profile.id)
 
 
 async def merge(r: Repos, profile: User, into: User) -> None:
