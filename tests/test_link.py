@@ -28,10 +28,10 @@ MINUTE = timedelta(minutes=1)
 
 @dataclass
 class Account(Person):
-    """Someone writing from the second channel (WeCom here), with its own outbox sender."""
+    """Someone writing from the second channel (WeCom here); after each update both
+    channels' senders run."""
 
     line: RecordingChannel = field(default_factory=RecordingChannel)
-    sender: OutboxSender | None = None
 
     @property
     def inbox(self) -> list[Outgoing]:
@@ -60,8 +60,7 @@ def wecom() -> RecordingChannel:
 
 
 def on_wecom(town: Town, wecom: RecordingChannel, external_id: str) -> Account:
-    return Account(town, external_id, line=wecom,
-                   sender=OutboxSender(town.svc.db, town.svc.clock, wecom))
+    return Account(town, external_id, line=wecom)
 
 
 async def deliver(town: Town, *lines: RecordingChannel) -> None:

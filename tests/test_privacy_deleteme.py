@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
