@@ -83,4 +83,3 @@ class LinkRepo(Repo):
         await self.conn.execute(timers.update().where(
             timers.c.ref_id == from_user, timers.c.kind.startswith("kb/")).values(
             ref_id=to_user))
-
