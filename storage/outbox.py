@@ -20,6 +20,7 @@ class OutboxItem:
     payload: dict[str, Any]
     attempts: int
     bulk: bool = False
+    user_id: int | None = None  # a message that follows the person (see `follow`)
 
 
 class OutboxRepo(Repo):
@@ -73,7 +74,8 @@ class OutboxRepo(Repo):
         if external_id is not None:
             pending = sa.and_(pending, outbox.c.external_id == external_id)
         query = sa.select(outbox.c.id, outbox.c.channel, outbox.c.external_id, outbox.c.payload,
-                          outbox.c.attempts, outbox.c.bulk).where(pending).order_by(
+                          outbox.c.attempts, outbox.c.bulk, outbox.c.user_id).where(
+            pending).order_by(
             outbox.c.bulk, outbox.c.id).limit(limit)  # replies and cards before bulk
         if self.conn.dialect.name == "postgresql":
             query = query.with_for_update(of=outbox, skip_locked=True)
@@ -84,7 +86,7 @@ class OutboxRepo(Repo):
                                 .values(claimed_until=now + lease,
                                         attempts=outbox.c.attempts + 1))
         return [OutboxItem(r.id, r.channel, r.external_id, dict(r.payload), r.attempts + 1,
-                           bool(r.bulk)) for r in rows]
+                           bool(r.bulk), r.user_id) for r in rows]
 
     async def _follow_people(self, channel: str, now: datetime) -> None:
         moved = users.alias("moved")

@@ -85,6 +85,7 @@ user_addresses = sa.Table(
               nullable=False, index=True),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("last_used_at", TS, nullable=False),
+    sa.Column("gone_at", TS),  # the channel said the account is gone (blocked the bot)
 )
 
 link_codes = sa.Table(

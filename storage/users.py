@@ -21,6 +21,7 @@ class LinkedAddress:
     channel: str
     external_id: str
     last_used_at: datetime
+    gone_at: datetime | None = None  # blocked the bot, until they write from it again
 
     @property
     def address(self) -> Address:
@@ -40,7 +41,8 @@ class UserRepo(Repo):
         """The person's chat accounts, the one used last first."""
         rows = (await self.conn.execute(sa.select(
             user_addresses.c.channel, user_addresses.c.external_id,
-            user_addresses.c.last_used_at).where(user_addresses.c.user_id == user_id).order_by(
+            user_addresses.c.last_used_at, user_addresses.c.gone_at).where(
+            user_addresses.c.user_id == user_id).order_by(
             user_addresses.c.last_used_at.desc(), user_addresses.c.channel))).all()
         return [LinkedAddress(**row_dict(r)) for r in rows]
 
@@ -48,7 +50,14 @@ class UserRepo(Repo):
         """Notes that the person wrote from this account now."""
         await self.conn.execute(user_addresses.update().where(
             user_addresses.c.channel == address.channel,
-            user_addresses.c.external_id == address.external_id).values(last_used_at=now))
+            user_addresses.c.external_id == address.external_id).values(last_used_at=now,
+                                                                         gone_at=None))
+
+    async def gone(self, address: Address, now: datetime) -> None:
+        """Notes that the channel refuses messages to this account (blocked, left)."""
+        await self.conn.execute(user_addresses.update().where(
+            user_addresses.c.channel == address.channel,
+            user_addresses.c.external_id == address.external_id).values(gone_at=now))
 
     async def move_addresses(self, from_user: int, to_user: int) -> None:
         """Every account of one profile becomes another person's (a merge)."""

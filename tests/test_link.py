@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from bot.domain.messages import Address, InKind, Outgoing
+from bot.domain.messages import Address, InKind, Outgoing, RecipientGone
 from bot.domain.models import Role, User
 from bot.flows.base import Services
 from bot.services.clock import ManualClock
@@ -330,3 +330,31 @@ async def test_a_volunteer_and_a_worker_are_never_merged(town: Town,
     [answer] = await li.says(f"/link {code}")
     assert "两个账号都已有自己的身份或记录" in answer.text
     assert (await li.user()).role is Role.RESIDENT
+
+
+class Blocked(RecordingChannel):
+    """The first channel, where she blocked the bot."""
+
+    async def send(self, message: Outgoing) -> str | None:
+        if message.to.external_id == "1001":
+            raise RecipientGone("403: bot was blocked by the user")
+        return await super().send(message)
+
+
+async def test_a_blocked_account_hands_her_messages_to_the_other_one(
+        town: Town, wecom: RecordingChannel) -> None:
+    li, li_wecom = await town.resident("1001"), on_wecom(town, wecom, "wm-li")
+    await linked(town, li, li_wecom)
+    await report(li)  # she uses the first channel last, then blocks the bot there
+    number = (await town.only_ticket()).number
+    blocked = Blocked()
+    blocked.inbox = town.channel.inbox  # everyone else still gets their messages
+    town.sender = OutboxSender(town.svc.db, town.svc.clock, blocked)
+    await town.person("2001").taps("接单")
+    await deliver(town, wecom)
+    assert any(number in m.text and "受理" in m.text for m in li_wecom.inbox), "not lost"
+    async with town.svc.db.tx() as r:
+        assert await r.outbox.failed_count() == 0
+    town.svc.clock.advance(MINUTE)  # type: ignore[attr-defined]
+    await li.says("/menu")  # she unblocked it and writes there again: messages come back
+    assert (await li.user()).channel == CHANNEL

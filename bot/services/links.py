@@ -129,8 +129,20 @@ async def settle(r: Repos, user: User, now: datetime) -> User:
     """Points the person's messages at their chosen channel's account used last, else at the
     account used last."""
     addresses = await r.users.addresses(user.id)
-    chosen = next((a for a in addresses if a.channel == user.preferred_channel), addresses[0])
+    usable = [a for a in addresses if a.gone_at is None] or addresses
+    chosen = next((a for a in usable if a.channel == user.preferred_channel), usable[0])
     return await _deliver_to(r, user, chosen.address, now)
+
+
+async def recipient_gone(r: Repos, user_id: int, gone: Address, now: datetime) -> bool:
+    """The channel refused a message to one of the person's accounts: their messages go to
+    another of their accounts, if they have one (True then)."""
+    await r.users.gone(gone, now)
+    user = await r.users.get(user_id)
+    if user is None or all(a.gone_at for a in await r.users.addresses(user_id)):
+        return False
+    moved = await settle(r, user, now)
+    return (moved.channel, moved.external_id) != (gone.channel, gone.external_id)
 
 
 async def prefer(r: Repos, user: User, channel: str | None, now: datetime) -> User | None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.domain.messages import Address, Channel, Outgoing, RecipientGone, RetryLater
 from bot.services.clock import Clock
+from bot.services.links import recipient_gone
 from storage import Database
 from storage.outbox import OutboxItem
 
@@ -60,8 +61,14 @@ class OutboxSender:
             ref = await self.channel.send(message)
         except RecipientGone as gone:
             async with self.db.tx() as r:
-                await r.outbox.failed(item_id, self.clock.now(), f"gone: {gone}")
-            log.warning("outbox %s: recipient gone (%s)", item_id, gone)
+                now, moved = self.clock.now(), False
+                if item.user_id is not None:  # free to follow them to another account
+                    await r.outbox.retry(item_id, now, f"gone: {gone}")
+                    moved = await recipient_gone(r, item.user_id, to, now)
+                if not moved:
+                    await r.outbox.failed(item_id, now, f"gone: {gone}")
+            log.warning("outbox %s: recipient gone (%s)%s", item_id, gone,
+                        "; sent to their other account" if moved else "")
             return 0
         except RetryLater as wait:  # rate limit or network: wait, however long it takes
             backoff = max(wait.seconds, min(MAX_BACKOFF, 2.0 ** min(attempts, 16)))
