@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.base import Repo, insert_ignore
+from storage.base import Repo, aware, insert_ignore
 from storage.schema import conversations, flood_counters, processed_updates
 
 
@@ -38,6 +38,17 @@ class ConversationRepo(Repo):
         """Forgets old update ids; Telegram never resends an update that old."""
         await self.conn.execute(
             processed_updates.delete().where(processed_updates.c.at < now - keep))
+
+    async def window_count(self, channel: str, external_id: str, now: datetime,
+                           window: timedelta) -> int:
+        """How many hits `flood_hit` counted for the key in its current window (0 after it)."""
+        row = (await self.conn.execute(sa.select(
+            flood_counters.c.window_start, flood_counters.c.count).where(
+            flood_counters.c.channel == channel,
+            flood_counters.c.external_id == external_id))).first()
+        if row is None or aware(row.window_start) <= now - window:
+            return 0
+        return row.count
 
     async def flood_hit(self, channel: str, external_id: str, now: datetime,
                         window: timedelta) -> int:

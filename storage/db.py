@@ -181,11 +181,26 @@ async def _wecom_cards(conn: AsyncConnection) -> None:
     await create_missing_tables(conn)
 
 
+async def _user_addresses(conn: AsyncConnection) -> None:
+    """user_addresses and link_codes: one person, several chat accounts (`/link`). Each user's
+    own (channel, external_id) becomes their first address; users get a preferred channel and
+    outbox rows the person they follow."""
+    await create_missing_tables(conn)
+    await add_missing_columns(conn, schema.users, "preferred_channel")
+    await add_missing_columns(conn, schema.outbox, "user_id")
+    u, a = schema.users, schema.user_addresses
+    await conn.execute(a.insert().from_select(
+        ["channel", "external_id", "user_id", "created_at", "last_used_at"],
+        sa.select(u.c.channel, u.c.external_id, u.c.id, u.c.created_at, u.c.created_at).where(
+            ~sa.exists().where(a.c.channel == u.c.channel,
+                               a.c.external_id == u.c.external_id))))
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
                                _growth_indexes, _media_tables, _street_communities,
                                _survey_audience, _desk_logins, _webchat_messages,
-                               _users_room, _wechat_tables, _wecom_cards]
+                               _users_room, _wechat_tables, _wecom_cards, _user_addresses]
 
 
 class Database:

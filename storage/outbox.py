@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.base import Repo, aware
-from storage.schema import outbox
+from storage.schema import outbox, users
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class OutboxItem:
     payload: dict[str, Any]
     attempts: int
     bulk: bool = False
+    user_id: int | None = None  # a message that follows the person (see `follow`)
 
 
 class OutboxRepo(Repo):
@@ -27,15 +28,27 @@ class OutboxRepo(Repo):
 
     async def add(self, channel: str, external_id: str, payload: dict[str, Any],
                   now: datetime, *, held_for: timedelta | None = None,
-                  bulk: bool = False) -> int:
+                  bulk: bool = False, user_id: int | None = None) -> int:
         """Queues a message; `held_for` reserves it for the transport that hands it over
-        itself right after the commit (the sender takes it only if that never happened)."""
+        itself right after the commit (the sender takes it only if that never happened);
+        `user_id`: a message to that person, which follows them (see `follow`)."""
         held = now + held_for if held_for is not None else None
         self.added += held is None
         return (await self.conn.execute(outbox.insert().values(
             channel=channel, external_id=external_id, payload=payload, created_at=now,
             due_at=now, attempts=1 if held else 0, claimed_until=held,
-            bulk=bulk).returning(outbox.c.id))).scalar_one()
+            bulk=bulk, user_id=user_id).returning(outbox.c.id))).scalar_one()
+
+    async def follow(self, user_id: int, channel: str, external_id: str, now: datetime) -> int:
+        """Readdresses the person's undelivered messages (not replies, not those a sender holds
+        now) to where their messages go now; returns how many moved."""
+        result = await self.conn.execute(outbox.update().where(
+            outbox.c.user_id == user_id, outbox.c.sent_at.is_(None),
+            outbox.c.failed_at.is_(None),
+            sa.or_(outbox.c.channel != channel, outbox.c.external_id != external_id),
+            sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)).values(
+            channel=channel, external_id=external_id))
+        return result.rowcount
 
     async def sent_many(self, delivered: list[tuple[int, str | None]], now: datetime) -> None:
         """Records messages handed over, in one statement."""
@@ -49,7 +62,9 @@ class OutboxRepo(Repo):
     async def claim(self, channel: str, now: datetime, *, limit: int = 30,
                     lease: timedelta = timedelta(seconds=20),
                     external_id: str | None = None) -> list[OutboxItem]:
-        """Takes due, unsent rows for a while so a second sender does not take them too."""
+        """Takes due, unsent rows for a while so a second sender does not take them too;
+        first, messages to people who now use another channel go there (decided now)."""
+        await self._follow_people(channel, now)
         earlier = outbox.alias("earlier")
         pending = sa.and_(
             outbox.c.channel == channel, outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None),
@@ -63,7 +78,8 @@ class OutboxRepo(Repo):
         if external_id is not None:
             pending = sa.and_(pending, outbox.c.external_id == external_id)
         query = sa.select(outbox.c.id, outbox.c.channel, outbox.c.external_id, outbox.c.payload,
-                          outbox.c.attempts, outbox.c.bulk).where(pending).order_by(
+                          outbox.c.attempts, outbox.c.bulk, outbox.c.user_id).where(
+            pending).order_by(
             outbox.c.bulk, outbox.c.id).limit(limit)  # replies and cards before bulk
         if self.conn.dialect.name == "postgresql":
             query = query.with_for_update(of=outbox, skip_locked=True)
@@ -74,7 +90,27 @@ class OutboxRepo(Repo):
                                 .values(claimed_until=now + lease,
                                         attempts=outbox.c.attempts + 1))
         return [OutboxItem(r.id, r.channel, r.external_id, dict(r.payload), r.attempts + 1,
-                           bool(r.bulk)) for r in rows]
+                           bool(r.bulk), r.user_id) for r in rows]
+
+    async def _follow_people(self, channel: str, now: datetime) -> None:
+        moved = users.alias("moved")
+        stale = sa.select(outbox.c.id).where(
+            outbox.c.channel == channel, outbox.c.user_id.is_not(None),
+            outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None),
+            sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            sa.exists().where(moved.c.id == outbox.c.user_id, sa.or_(
+                moved.c.channel != outbox.c.channel,
+                moved.c.external_id != outbox.c.external_id))).limit(500)
+        if self.conn.dialect.name == "postgresql":  # rows another sender holds stay as they are
+            stale = stale.with_for_update(of=outbox, skip_locked=True)
+        ids = list((await self.conn.execute(stale)).scalars())
+        if not ids:
+            return
+        person = sa.select(users.c.channel, users.c.external_id).where(
+            users.c.id == outbox.c.user_id)
+        await self.conn.execute(outbox.update().where(outbox.c.id.in_(ids)).values(
+            channel=person.with_only_columns(users.c.channel).scalar_subquery(),
+            external_id=person.with_only_columns(users.c.external_id).scalar_subquery()))
 
     async def sent(self, item_id: int, now: datetime, message_ref: str | None) -> None:
         await self.conn.execute(outbox.update().where(outbox.c.id == item_id).values(

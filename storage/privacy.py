@@ -60,6 +60,11 @@ class PrivacyRepo(Repo):
             outbox.c.channel == channel, outbox.c.external_id == external_id))
         return result.rowcount
 
+    async def drop_outbox_of(self, user_id: int) -> int:
+        """Every message that follows the person, wherever it is addressed."""
+        result = await self.conn.execute(outbox.delete().where(outbox.c.user_id == user_id))
+        return result.rowcount
+
     async def drop_flood_counter(self, channel: str, external_id: str) -> None:
         await self.conn.execute(flood_counters.delete().where(
             flood_counters.c.channel == channel, flood_counters.c.external_id == external_id))

@@ -20,6 +20,7 @@ from storage.help_requests import HelpRepo
 from storage.household_changes import HouseholdChangeRepo
 from storage.instances import InstanceRepo
 from storage.ledger import LedgerRepo
+from storage.links import LinkRepo
 from storage.media import MediaRepo
 from storage.notice_handoffs import HandoverRepo, NoticeHandoffRepo
 from storage.outbox import OutboxRepo
@@ -66,6 +67,7 @@ class Repos:
         self.media = MediaRepo(conn)
         self.desk = DeskRepo(conn)
         self.webchat = WebChatRepo(conn)
+        self.links = LinkRepo(conn)
 
     def savepoint(self) -> AsyncTransaction:
         """A nested transaction: on an exception only its own work is undone, and the outer

@@ -69,9 +69,32 @@ users = sa.Table(
     sa.Column("leave_from", TS),
     sa.Column("leave_until", TS),
     sa.Column("blocked_at", TS),  # the person blocked the bot; broadcasts skip them
+    # channel and external_id: where their messages go now, one of their user_addresses (the
+    # preferred channel's, else the one they used last); preferred_channel None: the last used
+    sa.Column("preferred_channel", sa.String(20)),
     sa.UniqueConstraint("channel", "external_id", name="uq_users_address"),
     sa.Index("ix_users_community_role", "community_id", "role"),  # staff among residents
     sqlite_autoincrement=True,  # a deleted person's id is never given to someone else
+)
+
+user_addresses = sa.Table(
+    "user_addresses", metadata,  # every chat account of a person (Telegram, WeChat, WeCom …)
+    sa.Column("channel", sa.String(20), primary_key=True),
+    sa.Column("external_id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("last_used_at", TS, nullable=False),
+    sa.Column("gone_at", TS),  # the channel said the account is gone (blocked the bot)
+)
+
+link_codes = sa.Table(
+    "link_codes", metadata,  # `/link`: a 6-digit code (hashed) joins another account to a person
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
 )
 
 invites = sa.Table(
@@ -193,8 +216,12 @@ outbox = sa.Table(
     sa.Column("error", sa.String(300)),
     # bulk rows (digests, reminders) yield the send budget to replies and worker cards
     sa.Column("bulk", sa.Boolean, nullable=False, server_default=sa.false()),
+    # a message to a person (not a reply): it follows them to the channel they use (or chose)
+    # until it is sent; None for replies, which go where the person wrote from
+    sa.Column("user_id", sa.Integer),
     sa.Index("ix_outbox_pending", "channel", "sent_at", "failed_at", "due_at"),
     sa.Index("ix_outbox_recipient", "channel", "external_id", "sent_at", "failed_at"),
+    sa.Index("ix_outbox_person", "user_id", "sent_at"),
 )
 
 ticket_followers = sa.Table(

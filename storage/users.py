@@ -2,21 +2,74 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from bot.domain.messages import Address
 from bot.domain.models import Role, User
 from storage.base import Repo, insert_ignore, row_dict
-from storage.schema import invites, users
+from storage.schema import invites, user_addresses, users
+
+
+@dataclass(frozen=True)
+class LinkedAddress:
+    """One chat account of a person."""
+
+    channel: str
+    external_id: str
+    last_used_at: datetime
+    gone_at: datetime | None = None  # blocked the bot, until they write from it again
+
+    @property
+    def address(self) -> Address:
+        return Address(channel=self.channel, external_id=self.external_id)
 
 
 class UserRepo(Repo):
     async def by_address(self, channel: str, external_id: str) -> User | None:
-        row = (await self.conn.execute(sa.select(users).where(
-            users.c.channel == channel, users.c.external_id == external_id))).first()
+        """The person this chat account belongs to (any of their linked accounts)."""
+        row = (await self.conn.execute(sa.select(users).join(
+            user_addresses, user_addresses.c.user_id == users.c.id).where(
+            user_addresses.c.channel == channel,
+            user_addresses.c.external_id == external_id))).first()
         return User(**row_dict(row)) if row else None
+
+    async def addresses(self, user_id: int) -> list[LinkedAddress]:
+        """The person's chat accounts, the one used last first."""
+        rows = (await self.conn.execute(sa.select(
+            user_addresses.c.channel, user_addresses.c.external_id,
+            user_addresses.c.last_used_at, user_addresses.c.gone_at).where(
+            user_addresses.c.user_id == user_id).order_by(
+            user_addresses.c.last_used_at.desc(), user_addresses.c.channel))).all()
+        return [LinkedAddress(**row_dict(r)) for r in rows]
+
+    async def used(self, address: Address, now: datetime) -> None:
+        """Notes that the person wrote from this account now."""
+        await self.conn.execute(user_addresses.update().where(
+            user_addresses.c.channel == address.channel,
+            user_addresses.c.external_id == address.external_id).values(last_used_at=now,
+                                                                         gone_at=None))
+
+    async def gone(self, address: Address, now: datetime) -> None:
+        """Notes that the channel refuses messages to this account (blocked, left)."""
+        await self.conn.execute(user_addresses.update().where(
+            user_addresses.c.channel == address.channel,
+            user_addresses.c.external_id == address.external_id).values(gone_at=now))
+
+    async def move_addresses(self, from_user: int, to_user: int) -> None:
+        """Every account of one profile becomes another person's (a merge)."""
+        await self.conn.execute(user_addresses.update().where(
+            user_addresses.c.user_id == from_user).values(user_id=to_user))
+
+    async def drop_address(self, user_id: int, address: Address) -> bool:
+        """Unlinks one of the person's accounts; False when it is not theirs."""
+        result = await self.conn.execute(user_addresses.delete().where(
+            user_addresses.c.user_id == user_id, user_addresses.c.channel == address.channel,
+            user_addresses.c.external_id == address.external_id))
+        return result.rowcount == 1
 
     async def get(self, user_id: int) -> User | None:
         row = (await self.conn.execute(sa.select(users).where(users.c.id == user_id))).first()
@@ -28,6 +81,11 @@ class UserRepo(Repo):
             "channel": channel, "external_id": external_id, "lang": lang,
             "role": Role.RESIDENT.value, "duty": "on", "display_name": display_name,
             "created_at": now})  # two first messages at once: the second finds the first's row
+        user_id = (await self.conn.execute(sa.select(users.c.id).where(
+            users.c.channel == channel, users.c.external_id == external_id))).scalar_one()
+        await insert_ignore(self.conn, user_addresses, {
+            "channel": channel, "external_id": external_id, "user_id": user_id,
+            "created_at": now, "last_used_at": now})
         user = await self.by_address(channel, external_id)
         assert user is not None
         return user

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -26,11 +27,12 @@ from tests.test_polls import ask as ask_poll
 from tests.test_privacy import NAME, PHONE, TYPED, register, report
 
 LI = "8801234567"
+LI_PHONE = "8807654321"  # her second account, linked with /link
 EXTRA = "厨房水槽下面，家里有卧床老人"
 ANSWER = f"从楼上渗下来的，我有高血压，联系我{PHONE}"
 REASON = "还是在滴水，我腿脚不便下不了楼"
 CONSULTATION = f"我叫{NAME}，电话{PHONE}，高龄补贴满80岁当月能申请吗"
-NEEDLES = (NAME, PHONE, LI, TYPED, EXTRA, ANSWER, REASON, CONSULTATION)
+NEEDLES = (NAME, PHONE, LI, LI_PHONE, TYPED, EXTRA, ANSWER, REASON, CONSULTATION)
 
 
 @pytest.fixture
@@ -95,6 +97,11 @@ async def test_deleteme_after_a_full_life_leaves_nothing_behind(
     town = any_town
     staff = await town.staff("5001", Role.STAFF, [], "社区工作人员赵")
     li = await register(town, LI)
+    [shown] = await li.says("/link")
+    second = town.person(LI_PHONE)
+    await second.says(f"绑定 {re.findall(r'[0-9]{6}', shown.text)[0]}")
+    assert second.heard("绑定成功")
+    await li.says("/menu")  # her messages come back to the first account
     number = await live(town, li, staff)
     async with town.svc.db.tx() as r:
         assert len(await r.faqs.all()) == 1

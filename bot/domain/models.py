@@ -52,6 +52,7 @@ class User(BaseModel):
     leave_from: datetime | None = None
     leave_until: datetime | None = None
     blocked_at: datetime | None = None
+    preferred_channel: str | None = None  # where messages go; None: the channel used last
 
     def available(self, now: datetime) -> bool:
         """On duty or backup, and not on leave right now."""

@@ -9,6 +9,7 @@ from bot.flows import (
     activities,
     fieldwork,
     grid,
+    link,
     moving,
     mytickets,
     notices,
@@ -24,7 +25,7 @@ from bot.flows.counter import appointments, certificates
 
 REGISTRY = Registry([account, mytickets, moving, work, grid, certificates, appointments, board,
                      proposals, surveys, organise, notices, polls, activities, fieldwork,
-                     weblogin])
+                     weblogin, link])
 INTROS = {Role.RESIDENT: "help.resident", Role.STREET: "help.street",
           Role.BUILDING_HEAD: "help.building_head", Role.EXTERNAL: "help.external",
           Role.STAFF: "help.office", Role.ADMIN: "help.office"}  # the rest: help.worker

@@ -24,6 +24,7 @@ from bot.flows import (
     faqdraft,
     fieldwork,
     guess,
+    link,
     menu,
     moving,
     mytickets,
@@ -54,7 +55,7 @@ FLOWS: dict[str, ModuleType] = {m.NAME: m for m in (
 BUTTONS: dict[str, ModuleType] = {m.PREFIX: m for m in (
     onboarding, report, work, closure, mytickets, account, proxy, policy, activities, organise,
     notices, polls, guess, faqdraft, external, certificates, appointments, board, proposals,
-    surveys, survey_compose, moving, *fieldwork.MODULES)}
+    surveys, survey_compose, moving, link, *fieldwork.MODULES)}
 STEP_BUTTONS = (onboarding, report, proxy, certificates)  # buttons of a conversation in progress
 DRAFTS = {"report", "onboarding", "proxy", "organise", "notices", "polls", "guess", "faq", "cert",
           survey_compose.NAME, *fieldwork.DRAFTS}
@@ -255,6 +256,8 @@ async def route(ctx: Ctx) -> None:
         return await command(ctx, (inc.command or "").lower(), inc.args)
     if inc.kind is InKind.BUTTON and (inc.data or "").startswith(f"{account.PREFIX}:"):
         return await button(ctx, inc.data or "")
+    if inc.kind is InKind.TEXT and link.recognise(ctx):  # a link code, even before /start
+        return await link.on_typed(ctx)
     if emergency := alarm.recognise(ctx):  # gas smell, fire, someone collapsed: at once, anywhere
         return await alarm.raise_alarm(ctx, emergency)
     if not ctx.user.is_registered and ctx.conv.flow != onboarding.NAME and not visiting(ctx):

@@ -23,8 +23,8 @@ class Notifier:
                    choices: list[list[Choice]] | None = None, photos: list[str] | None = None,
                    voice: str | None = None, files: list[Attachment] | None = None,
                    bulk: bool = False) -> None:
-        """Queues a message to `user`; `bulk` for digests and reminders, which wait for
-        replies and cards."""
+        """Queues a message to `user`, where their messages go (it follows them there until
+        it is sent); `bulk` for digests and reminders, which wait for replies and cards."""
         to = Address(channel=user.channel, external_id=user.external_id)
         # each photo is its own row, so a retried text never sends the photos again
         parts = [Outgoing(to=to, text="", photos=[p], bulk=bulk) for p in photos or []]
@@ -34,7 +34,7 @@ class Notifier:
         parts.append(Outgoing(to=to, text=text, choices=choices or [], bulk=bulk))
         for part in parts:
             await r.outbox.add(user.channel, user.external_id, part.model_dump(mode="json"),
-                               self.clock.now(), bulk=bulk)
+                               self.clock.now(), bulk=bulk, user_id=user.id)
 
     async def card_to(self, r: Repos, community: Community, ticket: Ticket, worker: User,
                       *, intro_key: str | None = None,

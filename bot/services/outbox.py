@@ -6,9 +6,11 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from bot.domain.messages import Channel, Outgoing, RecipientGone, RetryLater
+from bot.domain.messages import Address, Channel, Outgoing, RecipientGone, RetryLater
 from bot.services.clock import Clock
+from bot.services.links import recipient_gone
 from storage import Database
+from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8  # for unexpected errors; rate limits and outages are retried without limit
@@ -90,19 +92,30 @@ class OutboxSender:
                 done = 0
                 try:
                     for item in items:
-                        delivered += await self._deliver(item.id, item.payload, item.attempts)
+                        delivered += await self._deliver(item)
                         done += 1
                 finally:
                     if done < len(items):  # cancelled (shutdown): let the next sender take them
                         await asyncio.shield(self._release([i.id for i in items[done:]]))
 
-    async def _deliver(self, item_id: int, payload: dict, attempts: int) -> int:
+    async def _deliver(self, item: OutboxItem) -> int:
+        item_id, attempts = item.id, item.attempts
+        message = Outgoing.model_validate(item.payload)
+        to = Address(channel=item.channel, external_id=item.external_id)
+        if message.to != to:  # it followed the person to another account
+            message = message.model_copy(update={"to": to})
         try:
-            ref = await self.channel.send(Outgoing.model_validate(payload))
+            ref = await self.channel.send(message)
         except RecipientGone as gone:
             async with self.db.tx() as r:
-                await r.outbox.failed(item_id, self.clock.now(), f"gone: {gone}")
-            log.warning("outbox %s: recipient gone (%s)", item_id, gone)
+                now, moved = self.clock.now(), False
+                if item.user_id is not None:  # free to follow them to another account
+                    await r.outbox.retry(item_id, now, f"gone: {gone}")
+                    moved = await recipient_gone(r, item.user_id, to, now)
+                if not moved:
+                    await r.outbox.failed(item_id, now, f"gone: {gone}")
+            log.warning("outbox %s: recipient gone (%s)%s", item_id, gone,
+                        "; sent to their other account" if moved else "")
             return 0
         except RetryLater as wait:  # rate limit or network: wait, however long it takes
             backoff = max(wait.seconds, min(MAX_BACKOFF, 2.0 ** min(attempts, 16)))

@@ -12,6 +12,7 @@ from bot.domain.messages import Address
 from bot.domain.models import GRID_ROLES, Duty, Role, User
 from bot.services.clock import Clock
 from bot.services.erasure import erase
+from bot.services.links import used_from
 from storage import Repos
 
 
@@ -37,11 +38,13 @@ class UserService:
             await self.on_available(r, user)
 
     async def get_or_create(self, r: Repos, address: Address, lang: str | None) -> User:
+        """The person writing from `address` (a new profile for a new account); their messages
+        go there from now on unless they chose a channel."""
         user = await r.users.by_address(address.channel, address.external_id)
         if user is None:
-            user = await r.users.create(address.channel, address.external_id,
+            return await r.users.create(address.channel, address.external_id,
                                         lang or self.default_lang, self.clock.now())
-        return user
+        return await used_from(r, user, address, self.clock.now())
 
     async def invite(self, r: Repos, community: Community, role: Role,
                      grid_ids: list[str] | None = None, person_name: str | None = None,
@@ -166,7 +169,10 @@ class UserService:
         """Everything stored about the user, for their own copy."""
         tickets = await r.tickets.find(reporter_id=user.id, newest_first=True, limit=1000)
         profile = user.model_dump(mode="json", exclude={"id"})
-        return {"profile": profile,
+        accounts = [{"channel": a.channel, "external_id": a.external_id,
+                     "last_used_at": a.last_used_at.isoformat()}
+                    for a in await r.users.addresses(user.id)]
+        return {"profile": profile, "accounts": accounts,
                 "tickets": [t.model_dump(mode="json", include={
                     "number", "category_id", "state", "description", "location_text",
                     "created_at", "rating"}) for t in tickets]}
