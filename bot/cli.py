@@ -1,4 +1,4 @@
-"""The `linli` command: run, console, load-community, invite, migrate, wechat menu."""
+"""The `linli` command: run, console, load-community, invite, apikey, migrate, wechat menu."""
 
 from __future__ import annotations
 
@@ -65,6 +65,14 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--building", help="building id(s), comma-separated, for a building head")
     inv.add_argument("--community", help="community id or code on a street (default: the "
                      "grid's community, else the first)")
+    key = sub.add_parser("apikey", help="an Open311 API key for a city system (printed once)")
+    key.add_argument("--name", help="who the key is for, e.g. \"12345 hotline\"")
+    key.add_argument("--community", help="the community its requests go to (id or code; "
+                     "default: the first)")
+    key.add_argument("--street", action="store_true", help="a key of the whole street: each "
+                     "request names its community by jurisdiction_id")
+    key.add_argument("--list", action="store_true", help="list keys (never the keys themselves)")
+    key.add_argument("--revoke", metavar="ID", help="revoke a key by its id (see --list)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     wx = sub.add_parser("wechat", help="the WeChat Official Account (WECHAT_APP_ID …)")
     wx.add_argument("action", choices=["menu"],
@@ -154,6 +162,8 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             return await _load_communities(svc, args, catalog)
         if args.command == "invite":
             return await _invite(svc, args, catalog)
+        if args.command == "apikey":
+            return await _apikey(svc, args, catalog)
         if args.command == "load-activities":
             return await _load_activities(svc, args.file, catalog)
         if args.command == "export":
@@ -227,6 +237,23 @@ async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
         return 2
     username = svc.settings.bot_username or await _bot_username(svc)
     return await print_invite(svc, catalog, code, args.role, username)
+
+
+async def _apikey(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001
+    from bot.cli_apikeys import issue_key, list_keys, revoke_key
+
+    await svc.community.loaded()
+    if args.list:
+        return await list_keys(svc, catalog)
+    if args.revoke:
+        return await revoke_key(svc, catalog, args.revoke)
+    if not (args.name or "").strip():
+        print(catalog.t(svc.settings.default_language, "apikey.needs_name"), file=sys.stderr)
+        return 2
+    community = None if args.street else await _community(svc, args.community, catalog)
+    if community is None and not args.street:
+        return 2
+    return await issue_key(svc, catalog, args.name.strip(), community)
 
 
 async def _export(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001
