@@ -107,4 +107,6 @@ class Open311Repo(Repo):
 
 
 def _key(row: sa.Row) -> ApiKey:
-    return ApiKey(**row_dict(row))
+    values = row_dict(row)
+    values.pop("key_hash")  # never leaves the repository
+    return ApiKey(**values)

@@ -68,7 +68,7 @@ def routes(service: Open311Service, kick: Callable[[], None]) -> list[Route]:
             form = await request.form()
             created = await service.post({k: v for k, v in form.items() if isinstance(v, str)})
             kick()
-            return answer(fmt, "service_requests", [created], status=201)
+            return answer(fmt, "service_requests", [created])
         params = dict(request.query_params)
         found = await service.requests(await community(request), params)
         return answer(fmt, "service_requests", found)
