@@ -42,9 +42,9 @@ PIN_DIGITS = 3  # about 100 m: where, not whose door
 class Open311Error(Exception):
     """An answer in the spec's error format: HTTP `code` and a description by catalog key."""
 
-    def __init__(self, code: int, key: str, **values: str) -> None:
+    def __init__(self, status: int, key: str, **values: str) -> None:
         super().__init__(key)
-        self.code = code
+        self.code = status
         self.key = key
         self.values = values
 
@@ -83,6 +83,8 @@ class Open311Service:
         async with self.db.tx() as r:
             account = await r.users.create(CHANNEL, f"key:{secrets.token_hex(8)}", self.lang,
                                            now, display_name=name[:100])
+            # the worker's card names who filed it, where a resident's contact would be
+            await r.users.update(account.id, contact_name=name[:100])
             record = await r.open311.add_key(key, name[:100], community.id if community else None,
                                              account.id, now)
         return Issued(key, record)
