@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(argv)
     if args.command == "invite" and not (args.list or args.revoke or args.role):
         cli.error(f"invite needs --role ({role_names(invitable=True)}), --list or --revoke CODE")
+    if args.command == "apikey" and not (args.list or args.revoke or (args.name or "").strip()):
+        cli.error("apikey needs --name NAME (who the key is for), --list or --revoke ID")
     catalog = Catalog()
     try:
         settings = Settings()
@@ -247,9 +249,6 @@ async def _apikey(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
         return await list_keys(svc, catalog)
     if args.revoke:
         return await revoke_key(svc, catalog, args.revoke)
-    if not (args.name or "").strip():
-        print(catalog.t(svc.settings.default_language, "apikey.needs_name"), file=sys.stderr)
-        return 2
     community = None if args.street else await _community(svc, args.community, catalog)
     if community is None and not args.street:
         return 2
