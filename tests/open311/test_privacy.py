@@ -1,5 +1,5 @@
-"""Dialogue: what a city system reads of a resident's report — never their name, phone, unit or
-account, and a photo only after the resident allowed it in 我的工单 (and until they take it back)."""
+"""Dialogue: what a city system reads of a resident's report — never their name, phone, unit
+or account, and a photo only after the resident allowed it in 我的工单 (until taken back)."""
 
 from __future__ import annotations
 

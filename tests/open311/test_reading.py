@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.domain.models import Role
 from tests.factories import Town
 from tests.open311.conftest import City
 
@@ -76,16 +75,9 @@ async def test_the_city_follows_requests_with_filters_and_one_by_one(
 
 async def test_another_communitys_tickets_are_read_by_naming_its_jurisdiction(
         city: City, town: Town, file_ticket) -> None:  # noqa: ANN001
-    from bot.config import SAMPLE_COMMUNITY
-
     amy = await town.resident()
     ours = await file_ticket(amy, "3单元楼道灯不亮")
-    await town.svc.community.load_files([SAMPLE_COMMUNITY,
-                                         SAMPLE_COMMUNITY.parent / "qingnianlu1.yaml"])
-    qian = await town.staff("6002", Role.STAFF, [], "青年路钱")
-    async with town.svc.db.tx() as r:
-        user = await r.users.by_address("test", "6002")
-        await r.users.update(user.id, community_id="qingnianlu1")  # type: ignore[union-attr]
+    qian = await town.street_staff("6002", "青年路钱")
     theirs = await file_ticket(qian, "青年路的井盖松了")
 
     daidong = city.client()
