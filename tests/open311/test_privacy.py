@@ -78,3 +78,18 @@ async def test_a_photo_is_shown_only_while_the_resident_allows_it(
         assert (await http.get(local)).status_code == 404
         assert (await town.ticket(ticket.id)).photos_public_at is None, \
             "a neighbour's forged press allowed nothing"
+
+
+async def test_deleteme_takes_back_the_permission_to_show_photos(
+        city: City, town: Town, file_ticket) -> None:  # noqa: ANN001
+    amy = await town.resident()
+    ticket = await file_ticket(amy, "单元门坏了关不上", photo=PNG)
+    await amy.presses(f"m1:public:{ticket.id}")
+    [shown] = await city.read("json", "get_service_requests")
+    assert shown["media_url"] is not None
+
+    await amy.says("/deleteme")
+    await amy.taps("确认删除")
+    assert "已删除" in amy.last.text
+    [shown] = await city.read("json", "get_service_requests")
+    assert shown["media_url"] is None, "the ticket stays, anonymous, its photos no longer shown"
