@@ -12,12 +12,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.services.open311 import Open311Error, Open311Service
+from bot.web.desk.tickets import PHOTO_TYPES
 from bot.web.open311.render import FORMATS, HEADERS, answer, error
 
 log = logging.getLogger(__name__)
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-03T00:00:00Z"  # when these routes last changed
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 Endpoint = Callable[[Request, str], Awaitable[Response]]
 
 
