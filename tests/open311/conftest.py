@@ -16,6 +16,7 @@ from bot.web.open311 import service
 from tests.conftest import make_services
 from tests.desk.conftest import PNG, file_ticket  # noqa: F401  (a fixture, and a real photo)
 from tests.factories import Town
+from tests.test_storage_contract import services  # noqa: F401  (on SQLite and PostgreSQL)
 
 PUBLIC = "https://linli.example.cn"  # PUBLIC_BASE_URL: what a link leaving the machine uses
 
@@ -41,9 +42,9 @@ class City:
 
 @pytest.fixture
 async def svc(sqlite_url: str, clock: ManualClock) -> AsyncIterator[Services]:
-    services = await make_services(sqlite_url, clock, public_base_url=PUBLIC)
-    yield services
-    await services.db.dispose()
+    built = await make_services(sqlite_url, clock, public_base_url=PUBLIC)
+    yield built
+    await built.db.dispose()
 
 
 @pytest.fixture

@@ -3,28 +3,16 @@ tokens, and the migration that brings an older database up to date."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from bot.flows.base import Services
-from bot.services.clock import ManualClock
 from bot.services.tickets import Draft
 from bot.web.open311 import service
 from storage.db import MIGRATIONS
-from tests.conftest import make_services
 from tests.factories import Town
-
-NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def services(any_db_url: str) -> AsyncIterator[Services]:
-    svc = await make_services(any_db_url, ManualClock(NOW))
-    yield svc
-    await svc.db.dispose()
+from tests.test_storage_contract import NOW
 
 
 async def test_keys_and_tokens_on_both_databases(services: Services) -> None:
