@@ -5,6 +5,7 @@ the SLA due the expected time. Reading needs no key and shows only what a neighb
 the description with phones and names masked, the building (never the unit), a place pin rounded
 to about 100 m, and a photo only when its reporter allowed showing it. Posting needs an API key
 (`linli apikey`); the tickets it files are routed like any report, by one account per key.
+What a request shows is decided in bot/services/open311_view.py.
 """
 
 from __future__ import annotations
@@ -17,26 +18,23 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.community import Building, Category, Community
-from bot.domain.models import PhotoKind, Ticket, TicketState, User, open_states
-from bot.domain.redact import mask
+from bot.domain.models import TicketState, open_states
 from bot.i18n import Catalog
 from bot.services import choices
 from bot.services.cards import Cards
 from bot.services.clock import Clock
 from bot.services.community import CommunityService
-from bot.services.media import media_id
 from bot.services.notify import Notifier
+from bot.services.open311_view import CHANNEL, PublicView, is_public
 from bot.services.tickets import Draft, TicketService
-from storage import Database, Repos
+from storage import Database
 from storage.media import StoredMedia
 from storage.open311 import ApiKey
 
-CHANNEL = "open311"  # the accounts city systems file by; nothing is ever delivered to them
 ATTRIBUTE = "answer"  # the attribute code of a category's question
 SPAN = timedelta(days=90)  # the spec's longest range, and the default: the last 90 days
 LIMIT = 1000
 MAX_IDS = 100
-PIN_DIGITS = 3  # about 100 m: where, not whose door
 
 
 class Open311Error(Exception):
@@ -70,6 +68,7 @@ class Open311Service:
         self.tz = ZoneInfo(timezone)
         self.public_url = public_url.rstrip("/")
         self.max_text = max_text
+        self.view = PublicView(cards, lang, timezone, public_url)
 
     def describe(self, error: Open311Error) -> str:
         return self.catalog.t(self.lang, error.key, **error.values)
@@ -133,9 +132,9 @@ class Open311Service:
                 found = []
                 for number in _listed(query["service_request_id"])[:MAX_IDS]:
                     ticket = await r.tickets.by_number(number)
-                    if ticket is not None and self._public(community, ticket):
+                    if ticket is not None and is_public(community, ticket):
                         found.append(ticket)
-                return await self._views(r, community, found)
+                return await self.view.of(r, community, found)
             codes = set(_listed(query.get("service_code", "")))
             for code in codes:
                 self._category(community, code, 400)
@@ -150,16 +149,16 @@ class Open311Service:
                 states = [s for s in TicketState if s not in open_states()]
             rows = await r.tickets.find(community_id=community.id, states=states, since=start,
                                         until=end, newest_first=True, limit=LIMIT)
-            found = [t for t in rows if self._public(community, t)
+            found = [t for t in rows if is_public(community, t)
                      and (not codes or t.category_id in codes)]
-            return await self._views(r, community, found)
+            return await self.view.of(r, community, found)
 
     async def request(self, community: Community, number: str) -> dict[str, Any]:
         async with self.db.read() as r:
             ticket = await r.tickets.by_number(number.strip().upper()[:40])
-            if ticket is None or not self._public(community, ticket):
+            if ticket is None or not is_public(community, ticket):
                 raise Open311Error(404, "open311.err_no_request", id=number[:40])
-            return (await self._views(r, community, [ticket]))[0]
+            return (await self.view.of(r, community, [ticket]))[0]
 
     async def token(self, community: Community, token: str) -> dict[str, Any]:
         async with self.db.read() as r:
@@ -176,9 +175,9 @@ class Open311Service:
             for ticket_id in holders:
                 ticket = await r.tickets.get(ticket_id)
                 community = await self.communities.get(ticket.community_id) if ticket else None
-                if ticket is None or community is None or not self._public(community, ticket):
+                if ticket is None or community is None or not is_public(community, ticket):
                     continue
-                if wanted in await self._public_photos(r, ticket):
+                if wanted in await self.view.photos(r, ticket):
                     return await r.media.get(wanted)
         return None
 
@@ -263,12 +262,6 @@ class Open311Service:
             raise Open311Error(status, "open311.err_service_code", code=code[:40])
         return category
 
-    @staticmethod
-    def _public(community: Community, ticket: Ticket) -> bool:
-        category = community.category(ticket.category_id)
-        return ticket.community_id == community.id and category is not None and \
-            not category.hidden
-
     def _dates(self, start_text: str | None,
                end_text: str | None) -> tuple[datetime, datetime]:
         end = self._moment(end_text, "end_date") if end_text else None
@@ -287,74 +280,6 @@ class Open311Service:
         except ValueError:
             raise Open311Error(400, "open311.err_date", field=name) from None
         return moment if moment.tzinfo else moment.replace(tzinfo=self.tz)
-
-    def _time(self, moment: datetime | None) -> str | None:
-        return moment.astimezone(self.tz).isoformat(timespec="seconds") if moment else None
-
-    async def _views(self, r: Repos, community: Community,
-                     found: list[Ticket]) -> list[dict[str, Any]]:
-        people: dict[int, User | None] = {}
-        return [await self._view(r, community, t, people) for t in found]
-
-    async def _view(self, r: Repos, community: Community, ticket: Ticket,
-                    people: dict[int, User | None]) -> dict[str, Any]:
-        """What anyone may read of a ticket: no reporter, unit, contact, answer or note."""
-        grid = community.grid(ticket.grid_id or "")
-        photos = await self._public_photos(r, ticket)
-        place = self.cards.where(community, self.lang, ticket.compound_id, ticket.building_id,
-                                 None) if ticket.building_id or ticket.compound_id else None
-        if place is None and ticket.location_text:
-            place = mask(ticket.location_text, await self._names(r, community, ticket, people))
-        due = ticket.resolve_due or ticket.respond_due
-        return {
-            "service_request_id": ticket.number,
-            "status": "open" if ticket.is_open else "closed",
-            "status_notes": self.cards.state(self.lang, ticket.state),
-            "service_name": self.cards.category(community, self.lang, ticket.category_id),
-            "service_code": ticket.category_id,
-            "description": mask(ticket.description,
-                                await self._names(r, community, ticket, people)),
-            "agency_responsible": grid.name.get(self.lang) if grid else
-            community.name.get(self.lang),
-            "service_notice": "",
-            "requested_datetime": self._time(ticket.created_at),
-            "updated_datetime": self._time(ticket.updated_at),
-            "expected_datetime": self._time(due) if ticket.is_open else None,
-            "address": place or "",
-            "address_id": ticket.building_id or "",
-            "zipcode": "",
-            "lat": round(ticket.latitude, PIN_DIGITS) if ticket.latitude is not None else None,
-            "long": round(ticket.longitude, PIN_DIGITS) if ticket.longitude is not None
-            else None,
-            "media_url": f"{self.public_url}/open311/v2/media/{photos[0]}" if photos else None,
-        }
-
-    async def _names(self, r: Repos, community: Community, ticket: Ticket,
-                     people: dict[int, User | None]) -> list[str | None]:
-        """Whose names and phones a ticket's text may hold: its reporter, whoever filed it for
-        them, and the community's roster (workers, instructors, chiefs)."""
-        names: list[str | None] = []
-        for user_id in (ticket.reporter_id, ticket.proxy_id, ticket.assignee_id):
-            if user_id and user_id not in people:
-                people[user_id] = await r.users.get(user_id)
-            person = people.get(user_id) if user_id else None
-            if person is not None and person.channel != CHANNEL:
-                names += [person.contact_name, person.display_name, person.phone]
-        for grid in community.grids:
-            for member in (*grid.workers, grid.instructor, grid.chief):
-                names += [member.name, member.phone]
-        return names
-
-    async def _public_photos(self, r: Repos, ticket: Ticket) -> list[int]:
-        """The stored report photos of a ticket whose reporter allowed showing them."""
-        if ticket.photos_public_at is None:
-            return []
-        found = []
-        for photo in await r.tickets.photos(ticket.id, PhotoKind.REPORT):
-            stored = media_id(photo.file_id) or await r.media.by_native_ref(photo.file_id)
-            if stored is not None:
-                found.append(stored)
-        return found
 
 
 def place_of(community: Community, text: str) -> Building | None:
