@@ -6,9 +6,24 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from xml.etree import ElementTree as ET
+
+import httpx
 
 from tests.factories import Town
-from tests.open311.conftest import City
+from tests.open311.conftest import PUBLIC, City
+
+
+async def test_the_city_discovers_the_endpoint_at_the_public_address(city: City) -> None:
+    async with httpx.AsyncClient() as http:
+        found = (await http.get(f"{city.base}/discovery.json")).json()
+        as_xml = ET.fromstring((await http.get(f"{city.base}/discovery.xml")).content)
+    [endpoint] = found["endpoints"]
+    assert endpoint["url"] == f"{PUBLIC}/open311/v2", "PUBLIC_BASE_URL, not HTTP_HOST:HTTP_PORT"
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert set(endpoint["formats"]) == {"application/json", "text/xml"}
+    assert as_xml.findtext("endpoints/endpoint/url") == endpoint["url"]
+    assert [f.text for f in as_xml.iter("format")] == endpoint["formats"]
 
 
 async def test_the_city_reads_the_services_and_a_definition(city: City) -> None:
