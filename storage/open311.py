@@ -96,15 +96,6 @@ class Open311Repo(Repo):
             open311_requests.c.token == token))).scalar_one_or_none()
         return int(found) if found is not None else None
 
-    async def tokens(self, ticket_ids: list[int]) -> dict[int, str]:
-        """The token of each ticket a city system posted."""
-        if not ticket_ids:
-            return {}
-        rows = (await self.conn.execute(sa.select(
-            open311_requests.c.ticket_id, open311_requests.c.token).where(
-            open311_requests.c.ticket_id.in_(ticket_ids)))).all()
-        return {int(r.ticket_id): r.token for r in rows}
-
 
 def _key(row: sa.Row) -> ApiKey:
     values = row_dict(row)
