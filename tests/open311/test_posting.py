@@ -91,6 +91,11 @@ async def test_the_spec_error_answers(city: City, town: Town) -> None:
     private = await post(city, api_key=key, service_code="consultation", description="低保",
                          address_id="dzld-1")
     assert private.status_code == 400, "a hidden category is no service"
+    cleaned = await post(city, api_key=key, service_code="facilities", address_id="dzld-1",
+                         description="灯\x00坏了\u200b")
+    assert cleaned.status_code == 200, "NUL and zero-width characters are dropped, not stored"
+    assert (await town.ticket(cleaned.json()[0]["service_request_id"])).description == "灯坏了"
+    assert (await get(city, "requests/DD%00.json")).status_code == 404
 
     for bad in ("", "guess", key[:-1]):
         refused = await post(city, api_key=bad, service_code="facilities",
@@ -103,7 +108,8 @@ async def test_the_spec_error_answers(city: City, town: Town) -> None:
                          address_id="dzld-1")
     assert revoked.status_code == 403, "a revoked key posts nothing"
     async with town.svc.db.read() as r:
-        assert await r.tickets.find() == [], "nothing refused was filed"
+        [only] = await r.tickets.find()
+    assert only.description == "灯坏了", "nothing refused was filed"
 
     unknown = await get(city, "requests/DD-20261123-9999.json")
     assert unknown.status_code == 404 and unknown.json()[0]["code"] == 404

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.domain.messages import normalise_text
 from bot.services.open311 import Open311Error, Open311Service
 from bot.web.desk.tickets import PHOTO_TYPES
 from bot.web.open311.render import FORMATS, HEADERS, answer, error
@@ -66,16 +67,18 @@ def routes(service: Open311Service, kick: Callable[[], None]) -> list[Route]:
         """GET: the public requests matching the filters; POST: files a new one."""
         if request.method == "POST":
             form = await request.form()
-            created = await service.post({k: v for k, v in form.items() if isinstance(v, str)})
+            created = await service.post(
+                {k: normalise_text(v) or "" for k, v in form.items() if isinstance(v, str)})
             kick()
             return answer(fmt, "service_requests", [created])
-        params = dict(request.query_params)
+        params = {k: normalise_text(v) or "" for k, v in request.query_params.items()}
         found = await service.requests(await community(request), params)
         return answer(fmt, "service_requests", found)
 
     async def one(request: Request, fmt: str) -> Response:
         """One request by its id (the ticket number)."""
-        found = await service.request(await community(request), request.path_params["id"])
+        found = await service.request(await community(request),
+                                      normalise_text(request.path_params["id"]) or "")
         return answer(fmt, "service_requests", [found])
 
     async def token(request: Request, fmt: str) -> Response:
