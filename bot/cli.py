@@ -1,4 +1,5 @@
-"""The `linli` command: run, demo, console, load-community, invite, poster, migrate, wechat."""
+"""The `linli` command: run, demo, console, load-community, invite, poster, apikey, migrate,
+wechat."""
 
 from __future__ import annotations
 
@@ -76,6 +77,14 @@ def parser() -> argparse.ArgumentParser:
                             "(PUBLIC_BASE_URL/chat?start=c_CODE) as a QR code to print")
     poster.add_argument("--out", type=Path, required=True, help="the .png file to write")
     poster.add_argument("--community", help="community id or code on a street (default: first)")
+    key = sub.add_parser("apikey", help="an Open311 API key for a city system (printed once)")
+    key.add_argument("--name", help="who the key is for, e.g. \"12345 hotline\"")
+    key.add_argument("--community", help="the community its requests go to (id or code; "
+                     "default: the first)")
+    key.add_argument("--street", action="store_true", help="a key of the whole street: each "
+                     "request names its community by jurisdiction_id")
+    key.add_argument("--list", action="store_true", help="list keys (never the keys themselves)")
+    key.add_argument("--revoke", metavar="ID", help="revoke a key by its id (see --list)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     wx = sub.add_parser("wechat", help="the WeChat Official Account (WECHAT_APP_ID …)")
     wx.add_argument("action", choices=["menu"],
@@ -100,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(argv)
     if args.command == "invite" and not (args.list or args.revoke or args.role):
         cli.error(f"invite needs --role ({role_names(invitable=True)}), --list or --revoke CODE")
+    if args.command == "apikey" and not (args.list or args.revoke or (args.name or "").strip()):
+        cli.error("apikey needs --name NAME (who the key is for), --list or --revoke ID")
     catalog = Catalog()
     try:
         settings = Settings()
@@ -195,6 +206,8 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             return await _load_communities(svc, args, catalog)
         if args.command == "invite":
             return await _invite(svc, args, catalog)
+        if args.command == "apikey":
+            return await _apikey(svc, args, catalog)
         if args.command == "load-activities":
             return await _load_activities(svc, args.file, catalog)
         if args.command == "export":
@@ -297,6 +310,20 @@ async def _invite(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # no
         return 2
     username = svc.settings.bot_username or await _bot_username(svc)
     return await print_invite(svc, catalog, code, args.role, username, qr=args.qr)
+
+
+async def _apikey(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001
+    from bot.cli_apikeys import issue_key, list_keys, revoke_key
+
+    await svc.community.loaded()
+    if args.list:
+        return await list_keys(svc, catalog)
+    if args.revoke:
+        return await revoke_key(svc, catalog, args.revoke)
+    community = None if args.street else await _community(svc, args.community, catalog)
+    if community is None and not args.street:
+        return 2
+    return await issue_key(svc, catalog, args.name.strip(), community)
 
 
 async def _export(svc, args: argparse.Namespace, catalog: Catalog) -> int:  # noqa: ANN001

@@ -196,11 +196,20 @@ async def _user_addresses(conn: AsyncConnection) -> None:
                                a.c.external_id == u.c.external_id))))
 
 
+async def _open311(conn: AsyncConnection) -> None:
+    """open311_keys and open311_requests; tickets.photos_public_at (unset: photos not shown)."""
+    import storage.open311  # noqa: F401  (its tables join the metadata)
+
+    await create_missing_tables(conn)
+    await add_missing_columns(conn, schema.tickets, "photos_public_at")
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
                                _growth_indexes, _media_tables, _street_communities,
                                _survey_audience, _desk_logins, _webchat_messages,
-                               _users_room, _wechat_tables, _wecom_cards, _user_addresses]
+                               _users_room, _wechat_tables, _wecom_cards, _user_addresses,
+                               _open311]
 
 
 class Database:

@@ -23,6 +23,7 @@ from storage.ledger import LedgerRepo
 from storage.links import LinkRepo
 from storage.media import MediaRepo
 from storage.notice_handoffs import HandoverRepo, NoticeHandoffRepo
+from storage.open311 import Open311Repo
 from storage.outbox import OutboxRepo
 from storage.polls import PollRepo
 from storage.privacy import PrivacyRepo
@@ -68,6 +69,7 @@ class Repos:
         self.desk = DeskRepo(conn)
         self.webchat = WebChatRepo(conn)
         self.links = LinkRepo(conn)
+        self.open311 = Open311Repo(conn)
 
     def savepoint(self) -> AsyncTransaction:
         """A nested transaction: on an exception only its own work is undone, and the outer

@@ -170,6 +170,8 @@ tickets = sa.Table(
     # where the worker must go, as filed: never read from the reporter's row (who may leave)
     sa.Column("compound_id", sa.String(40)),
     sa.Column("unit", sa.String(40)),
+    # the reporter allowed its report photos to be shown publicly (Open311 media_url); unset: no
+    sa.Column("photos_public_at", TS),
     sa.Index("ix_tickets_grid_state", "grid_id", "state"),
     sa.Index("ix_tickets_reporter", "reporter_id"),
     sa.Index("ix_tickets_assignee_state", "assignee_id", "state"),

@@ -172,6 +172,17 @@ class Town:
             await self.svc.users.bind(r, user, role, community.id, grids, name, duty)
         return self.person(external_id)
 
+    async def street_staff(self, external_id: str, name: str) -> Person:
+        """Serves the street's second community (青年路第一) too, with a staff member of it."""
+        await self.svc.community.load_files([SAMPLE_COMMUNITY,
+                                             SAMPLE_COMMUNITY.parent / "qingnianlu1.yaml"])
+        person = await self.staff(external_id, Role.STAFF, [], name)
+        async with self.svc.db.tx() as r:
+            user = await r.users.by_address(CHANNEL, external_id)
+            assert user is not None
+            await r.users.update(user.id, community_id="qingnianlu1")
+        return person
+
     async def resident(self, external_id: str = "1001", compound: str = "地质六队",
                        building: str = "1号楼", unit: str = "2单元",
                        community: str | None = None) -> Person:

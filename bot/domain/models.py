@@ -174,6 +174,7 @@ class Ticket(BaseModel):
     proxy_id: int | None = None
     compound_id: str | None = None  # the place as filed, kept when the reporter leaves
     unit: str | None = None
+    photos_public_at: datetime | None = None  # the reporter allowed showing its report photos
 
     @property
     def is_open(self) -> bool:

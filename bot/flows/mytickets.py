@@ -10,6 +10,7 @@ stateDiagram-v2
     detail --> withdraw: Withdraw (before anyone accepted it)
     withdraw --> detail: Yes, withdraw / Keep it
     detail --> rating: Rate (a closed ticket not rated yet)
+    detail --> detail: Allow showing the photos publicly / Stop showing them (Open311)
     detail --> list: Back
 ```
 """
@@ -43,8 +44,8 @@ async def start(ctx: Ctx) -> None:
     ctx.say(ctx.t("mytickets.title", count=len(tickets)), choices=rows, expect=Expect.CHOICE)
 
 
-def actions(ctx: Ctx, ticket: Ticket) -> list[list[Choice]]:
-    """The buttons a reporter has on their ticket in its state."""
+def actions(ctx: Ctx, ticket: Ticket, *, photos: bool = False) -> list[list[Choice]]:
+    """The buttons a reporter has on their ticket in its state (and with its photos)."""
     rows: list[list[Choice]] = []
     if ticket.state in open_states():
         rows.append([ctx.choice("mytickets.btn_note", f"m1:note:{ticket.id}"),
@@ -56,6 +57,10 @@ def actions(ctx: Ctx, ticket: Ticket) -> list[list[Choice]]:
         rows.append([ctx.choice("mytickets.btn_rate", f"m1:rate:{ticket.id}")])
     if ticket.state in WITHDRAWABLE:
         rows.append([ctx.choice("mytickets.btn_withdraw", f"m1:withdraw:{ticket.id}")])
+    if photos:  # shown publicly (Open311) only once the reporter allows it
+        key, act = ("mytickets.btn_photos_hide", "hide") if ticket.photos_public_at else (
+            "mytickets.btn_photos_public", "public")
+        rows.append([ctx.choice(key, f"m1:{act}:{ticket.id}")])
     rows.append([ctx.choice("mytickets.btn_back", "m1:list:0")])
     return rows
 
@@ -69,7 +74,7 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
         return
     ticket_id = parse_id(value)
     if ticket_id is None or action not in ("show", "note", "nudge", "rate", "withdraw",
-                                           "sure", "keep"):
+                                           "sure", "keep", "public", "hide"):
         ctx.refuse()
         return
     try:
@@ -86,6 +91,8 @@ async def on_button(ctx: Ctx, action: str, value: str, extra: str = "") -> None:
             ask_rating(ctx, ticket)
         elif action == "withdraw":
             ask_withdraw(ctx, ticket)
+        elif action in ("public", "hide"):
+            await show_photos(ctx, ticket, action == "public")
         else:
             await withdraw(ctx, ticket)
     except TicketError as refusal:
@@ -98,8 +105,17 @@ async def show(ctx: Ctx, ticket: Ticket) -> None:
         ctx.end()
     events = await ctx.r.tickets.events(ticket.id)
     photos = [p.file_id for p in await ctx.r.tickets.photos(ticket.id, PhotoKind.RESOLUTION)]
+    reported = await ctx.r.tickets.photos(ticket.id, PhotoKind.REPORT)
     ctx.say(ctx.svc.cards.history(ctx.community, ctx.lang, ticket, events), photos=photos,
-            choices=actions(ctx, ticket), expect=Expect.CHOICE)
+            choices=actions(ctx, ticket, photos=bool(reported)), expect=Expect.CHOICE)
+
+
+async def show_photos(ctx: Ctx, ticket: Ticket, allowed: bool) -> None:
+    """Allows (or stops) showing the report photos publicly, then shows the ticket again."""
+    ticket = await ctx.svc.tickets.show_photos(ctx.r, ctx.user, ticket.id, allowed)
+    ctx.say(ctx.t("mytickets.photos_public" if allowed else "mytickets.photos_hidden",
+                  number=ticket.number))
+    await show(ctx, ticket)
 
 
 async def ask_note(ctx: Ctx, ticket: Ticket) -> None:

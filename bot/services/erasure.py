@@ -42,7 +42,7 @@ async def erase(r: Repos, user: User, now: datetime, deleted: str) -> None:
             ticket.id, description=mask(ticket.description, secrets),
             extra_answer=deleted if ticket.extra_answer else None,
             location_text=mask(ticket.location_text, secrets) if ticket.location_text else None,
-            voice_file_id=None)
+            voice_file_id=None, photos_public_at=None)  # their consent to show photos goes too
         current = await r.tickets.get(ticket.id)
         if current is not None:
             await r.tickets.add_event(ticket.id, None, now, EventKind.REPORTER_REMOVED,

@@ -425,6 +425,14 @@ class TicketService:
         await self.sla.stop(r, updated)
         return updated
 
+    async def show_photos(self, r: Repos, actor: User, ticket_id: int, allowed: bool) -> Ticket:
+        """The reporter allows (or stops) showing the report photos publicly (Open311)."""
+        ticket = await self._reporters(r, actor, ticket_id, frozenset(TicketState))
+        await r.tickets.update(ticket.id, photos_public_at=self.clock.now() if allowed else None)
+        updated = await r.tickets.get(ticket.id)
+        assert updated is not None
+        return updated
+
     async def add_note(self, r: Repos, actor: User, ticket_id: int, note: str | None,
                        photo: str | None = None) -> Ticket:
         """The reporter adds details (text or a photo) to an open ticket; no state change."""

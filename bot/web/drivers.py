@@ -34,6 +34,6 @@ DriverFactory = Callable[[Services, "object"], "Driver | None"]
 def factories() -> list[DriverFactory]:
     """Every channel `linli run` may serve besides Telegram, in mounting order."""
     from bot.handlers import wechat, wecom  # imported here: they import this module's Driver
-    from bot.web import chat, desk
+    from bot.web import chat, desk, open311
 
-    return [chat.make, desk.make, wechat.make_driver, wecom.make_driver]
+    return [chat.make, desk.make, open311.make, wechat.make_driver, wecom.make_driver]

@@ -55,18 +55,11 @@ async def test_logging_out_ends_the_session_even_for_a_copied_cookie(
 
 async def test_a_worker_sees_only_their_grid_and_not_another_community(
         site: Site, town: Town, file_ticket) -> None:  # noqa: ANN001
-    from bot.config import SAMPLE_COMMUNITY
-
     amy = await town.resident()
     mine = await file_ticket(amy, "3单元楼道灯不亮", photo=PNG)
     theirs = await file_ticket(amy, "骊景苑门口的路灯坏了", building="ljy-1")
     assert (mine.grid_id, theirs.grid_id) == ("G1", "G2")
-    await town.svc.community.load_files([SAMPLE_COMMUNITY,
-                                         SAMPLE_COMMUNITY.parent / "qingnianlu1.yaml"])
-    qian = await town.staff("6002", Role.STAFF, [], "青年路钱")
-    async with town.svc.db.tx() as r:
-        user = await r.users.by_address("test", "6002")
-        await r.users.update(user.id, community_id="qingnianlu1")  # type: ignore[union-attr]
+    qian = await town.street_staff("6002", "青年路钱")
     elsewhere = await file_ticket(qian, "青年路的井盖松了", building=None)
     assert elsewhere.community_id == "qingnianlu1"
 
