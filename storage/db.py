@@ -173,11 +173,18 @@ async def _wechat_tables(conn: AsyncConnection) -> None:
     await create_missing_tables(conn)
 
 
+async def _wechat_contacts(conn: AsyncConnection) -> None:
+    """wechat_contacts: each follower's 48-hour window and why a message could not reach them."""
+    import storage.wechat  # noqa: F401  (its tables join the metadata)
+
+    await create_missing_tables(conn)
+
+
 MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _tickets_keep_their_place, _counter_tables, _fieldwork_tables,
                                _growth_indexes, _media_tables, _street_communities,
                                _survey_audience, _desk_logins, _webchat_messages,
-                               _users_room, _wechat_tables]
+                               _users_room, _wechat_tables, _wechat_contacts]
 
 
 class Database:

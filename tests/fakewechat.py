@@ -105,6 +105,12 @@ class FakeWeChat:
         self.media[media_id] = data
         return media_id
 
+    def received(self, openid: str, text: str, *, at: int) -> None:
+        """A passive reply the person got in a callback's answer, recorded in its place
+        (before what the API sent after the callback was posted)."""
+        self.sent.setdefault(openid, []).insert(at, {"msgtype": "text", "passive": True,
+                                                     "text": {"content": text}})
+
     def texts(self, openid: str) -> list[str]:
         return [m["text"]["content"] for m in self.sent.get(openid, []) if m["msgtype"] == "text"]
 
@@ -271,6 +277,20 @@ class WeChatServers:
         async with httpx.AsyncClient(timeout=10) as http:
             return await http.post(self.url, params=params, content=body.encode())
 
+    def passive(self, answer: httpx.Response) -> str | None:
+        """The text of a passive reply (decrypted in safe mode); None for `success`."""
+        if answer.status_code != 200 or not answer.text.startswith("<xml>"):
+            return None
+        body = answer.text
+        if self.crypto is not None:
+            field = dict(re.findall(r"<(\w+)><!\[CDATA\[(.*?)\]\]>", body, re.DOTALL))
+            stamp = re.search(r"<TimeStamp>(\d+)</TimeStamp>", body)
+            body = self.crypto.decrypt_message(body, field["MsgSignature"],
+                                               stamp.group(1) if stamp else "", field["Nonce"])
+        found = re.search(r"<Content><!\[CDATA\[(.*?)\]\]></Content>", body, re.DOTALL)
+        assert found and "<MsgType><![CDATA[text]]></MsgType>" in body, body
+        return found.group(1)
+
     def message(self, openid: str, kind: str, **fields: Any) -> dict[str, Any]:
         self.created += 1
         return {"ToUserName": "gh_linli", "FromUserName": openid, "CreateTime": self.created,
@@ -323,16 +343,22 @@ class Follower:
 
     def __init__(self, api: FakeWeChat, servers: WeChatServers, openid: str) -> None:
         self.api, self.servers, self.openid = api, servers, openid
+        self.passive: str | None = None  # the passive reply to the latest callback
 
     @property
     def last(self) -> str:
         return self.api.texts(self.openid)[-1]
 
     async def deliver(self, fields: dict[str, Any], *, expect: str | None = None) -> str:
-        """Posts one callback and returns the first new reply (containing `expect`)."""
+        """Posts one callback and returns the first new reply (containing `expect`): the
+        passive one in the callback's answer comes first, customer-service messages after."""
         mark = self.api.count(self.openid)
         answer = await self.servers.post(fields)
-        assert answer.status_code == 200 and answer.text == "success", answer.text
+        self.passive = self.servers.passive(answer)
+        assert answer.status_code == 200 and (answer.text == "success" or self.passive), \
+            answer.text
+        if self.passive is not None:
+            self.api.received(self.openid, self.passive, at=mark)
         text = await self.api.wait_for(self.openid, contains=expect, after=mark)
         await self.settle()
         return text
