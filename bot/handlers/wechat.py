@@ -13,6 +13,7 @@ import base64
 import hashlib
 import logging
 import re
+from collections import Counter
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +84,7 @@ class WeChatChannel:
         self.name = name  # "wecom" for the WeCom app, which renders the same way
         self.window = name == CHANNEL  # WeCom's app messages have no 48-hour window
         self._passive: dict[str, Passive] = {}  # openid -> the callback answer being awaited
+        self.serving: Counter[str] = Counter()  # openids whose callback is being served here
 
     def key(self, user_id: str) -> str:
         """Whose numbered options: the openid, or the WeCom user id marked as such."""
@@ -132,7 +134,10 @@ class WeChatChannel:
         return None
 
     async def in_window(self, openid: str) -> bool:
-        """Whether they wrote within 48 hours, on the service clock."""
+        """Whether they wrote within 48 hours, on the service clock (or are writing now: the
+        goodbye after /deleteme, whose record of them is gone, still goes)."""
+        if self.serving[openid]:
+            return True
         async with self.svc.db.read() as r:
             heard = await WeChatRepo(r.conn).heard_at(openid)
         return heard is not None and self.svc.clock.now() - heard < WINDOW
@@ -342,10 +347,19 @@ class Callback:
         """Returns once the update is committed (its task, whose replies go on in the
         background), or None when it failed before committing."""
         committed = asyncio.Event()
+        openid = incoming.sender.external_id
+        self.channel.serving[openid] += 1
         task = asyncio.create_task(self.desk.serve(incoming, self.channel,
                                                    committed=committed.set))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+
+        def done(finished: asyncio.Task) -> None:
+            self._tasks.discard(finished)
+            self.channel.serving[openid] -= 1
+            if not self.channel.serving[openid]:
+                del self.channel.serving[openid]
+
+        task.add_done_callback(done)
         waiter = asyncio.create_task(committed.wait())
         await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
