@@ -31,15 +31,14 @@ from bot.domain.messages import (
     Address,
     Incoming,
     InKind,
-    OutOfReach,
     Outgoing,
+    OutOfReach,
     RecipientGone,
     RetryLater,
 )
 from bot.flows.base import ASKED, Services
 from bot.flows.router import Desk
 from bot.handlers.telegram import split_text
-from bot.handlers.wechat_passive import Passive, reply_xml
 from bot.handlers.wechat_api import (
     BUSY,
     NOT_FOLLOWING,
@@ -47,6 +46,7 @@ from bot.handlers.wechat_api import (
     WeChatAPI,
     WeChatError,
 )
+from bot.handlers.wechat_passive import Passive, reply_xml
 from bot.services.broadcast import BroadcastSender
 from bot.services.health import Health
 from bot.services.outbox import OutboxSender
@@ -451,24 +451,7 @@ class Callback:
         return asked[1] == "location"
 
     async def _typed(self, sender: Address, text: str, common: dict[str, Any]) -> Incoming:
-        """A typed line: a number picks an option, `/x` is a command, else text."""
-        text = text.strip()
-        pick = PICK.match(text)
-        if pick:
-            letter, number = pick.group(1), int(pick.group(2))
-            async with self.svc.db.read() as r:
-                options = await WeChatRepo(r.conn).options(self.channel.key(sender.external_id),
-                                                           letter)
-            if 1 <= number <= len(options):
-                kind, value = options[number - 1]
-                if kind == InKind.BUTTON.value:
-                    return Incoming(kind=InKind.BUTTON, data=value, **common)
-                return Incoming(kind=InKind.TEXT, text=value, **common)
-        if text.startswith("/"):
-            head, _, args = text[1:].partition(" ")
-            return Incoming(kind=InKind.COMMAND, command=head[:40], args=args, text=text,
-                            **common)
-        return Incoming(kind=InKind.TEXT, text=text, **common)
+        return await typed(self.svc, self.channel.key(sender.external_id), text, common)
 
     async def _keep(self, sender: Address, raw: dict[str, Any], mime: str | None) -> str | None:
         """Stores a photo or voice now (WeChat keeps media 3 days); its reference."""
@@ -486,6 +469,26 @@ class Callback:
                 return await self.api.fetch_url(pic_url)
 
         return await self.svc.media.receive(sender, media_id, fetch, mime)
+
+
+async def typed(svc: Services, key: str, text: str, common: dict[str, Any]) -> Incoming:
+    """A typed line: a number picks one of the options `key` was shown (with a letter first,
+    an older message's), `/x` is a command, else text."""
+    text = text.strip()
+    pick = PICK.match(text)
+    if pick:
+        letter, number = pick.group(1), int(pick.group(2))
+        async with svc.db.read() as r:
+            options = await WeChatRepo(r.conn).options(key, letter)
+        if 1 <= number <= len(options):
+            kind, value = options[number - 1]
+            if kind == InKind.BUTTON.value:
+                return Incoming(kind=InKind.BUTTON, data=value, **common)
+            return Incoming(kind=InKind.TEXT, text=value, **common)
+    if text.startswith("/"):
+        head, _, args = text[1:].partition(" ")
+        return Incoming(kind=InKind.COMMAND, command=head[:40], args=args, text=text, **common)
+    return Incoming(kind=InKind.TEXT, text=text, **common)
 
 
 def _float(value: object) -> float | None:

@@ -5,8 +5,10 @@ happens when the window has closed (a template message, or a reason staff and wo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from bot.domain.messages import Address
@@ -19,13 +21,18 @@ from tests.wechat.test_wechat_mp import (
     WANG,
     bind_worker,
     files_a_report,
-    oa,  # noqa: F401  (the fixture)
     onboard,
     outbox_to,
     serving,
 )
 
 ZHAO = "o-zhao-staff"
+
+
+@pytest.fixture
+async def oa(sqlite_url: str, clock) -> AsyncIterator[OA]:  # noqa: ANN001
+    async with serving(sqlite_url, clock) as setup:
+        yield setup
 
 
 async def bind_staff(svc: Services, openid: str = ZHAO) -> None:
