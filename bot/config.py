@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     wechat_template_id: str | None = None  # for messages outside the 48-hour window
     wechat_template_field: str = "thing1"
     # how long the callback waits for its answer to go as the passive reply (WeChat gives 5 s)
+    wechat_menu_messages: bool = True  # choices sent by the API as clickable msgmenu messages
     wechat_reply_wait_seconds: float = Field(default=4.0, ge=0.0, le=4.5)
     # a self-built WeCom app for grid workers and staff; served when WECOM_CORP_ID is set
     wecom_corp_id: str | None = None

@@ -112,7 +112,8 @@ class FakeWeChat:
                                                      "text": {"content": text}})
 
     def texts(self, openid: str) -> list[str]:
-        return [m["text"]["content"] for m in self.sent.get(openid, []) if m["msgtype"] == "text"]
+        """What the person read: text messages, and menu messages as their lines."""
+        return [shown for m in self.sent.get(openid, []) if (shown := content(m)) is not None]
 
     def count(self, openid: str) -> int:
         return len(self.sent.get(openid, []))
@@ -123,8 +124,8 @@ class FakeWeChat:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             for message in self.sent.get(openid, [])[after:]:
-                text = message.get("text", {}).get("content", "")
-                if message["msgtype"] == "text" and (contains is None or contains in text):
+                text = content(message)
+                if text is not None and (contains is None or contains in text):
                     return text
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"no message to {openid} containing {contains!r}:\n"
@@ -224,6 +225,17 @@ class FakeWeChat:
             return self._error(40017, "invalid button size")
         self.menu = buttons
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+
+def content(message: JSON) -> str | None:
+    """A text message's text; a menu message (msgmenu) as it shows: head, items, tail."""
+    if message["msgtype"] == "text":
+        return message["text"]["content"]
+    if message["msgtype"] == "msgmenu":
+        menu = message["msgmenu"]
+        return "\n".join([menu["head_content"], *(i["content"] for i in menu["list"]),
+                          menu["tail_content"]])
+    return None
 
 
 def sign(token: str, timestamp: str, nonce: str) -> str:
@@ -383,6 +395,17 @@ class Follower:
             if OPTION.search(text):
                 break  # the latest question: a digit answers only this one
         raise AssertionError(f"no option {label!r} in\n{self.last}")
+
+    async def clicks(self, label: str, *, expect: str | None = None) -> str:
+        """Clicks the item of the newest menu message whose text contains `label`: WeChat
+        sends it back as text, with the item's id in `bizmsgmenuid`."""
+        for message in reversed(self.api.sent.get(self.openid, [])):
+            for item in message.get("msgmenu", {}).get("list", []):
+                if label in item["content"]:
+                    return await self.deliver(self.servers.message(
+                        self.openid, "text", Content=item["content"],
+                        bizmsgmenuid=item["id"]), expect=expect)
+        raise AssertionError(f"no menu item {label!r} in\n{self.last}")
 
     async def subscribes(self, scene: str = "") -> str:
         fields = {"EventKey": f"qrscene_{scene}"} if scene else {}

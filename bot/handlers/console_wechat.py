@@ -29,6 +29,11 @@ class PrintedAPI:
     async def send_custom(self, openid: str, message: dict[str, Any]) -> None:
         if message["msgtype"] == "text":
             body = message["text"]["content"]
+        elif message["msgtype"] == "msgmenu":  # its items are links in WeChat: [ ] here
+            menu = message["msgmenu"]
+            body = "\n".join([menu["head_content"].rstrip("\n"),
+                              *(f"[{item['content']}]" for item in menu["list"]),
+                              menu["tail_content"]])
         else:
             body = f"[{message['msgtype']} {message.get(message['msgtype'], {})}]"
         self.write("\n".join(["┌──", *(f"│ {line}" for line in body.splitlines()), "└──"]))
@@ -47,6 +52,7 @@ class WeChatConsole:
     def __init__(self, svc: Services, lang: str, write: Callable[[str], None]) -> None:
         self.svc, self.lang, self.write = svc, lang, write
         self.channel = WeChatChannel(svc, PrintedAPI(write), name="console")  # type: ignore[arg-type]
+        self.channel.menus = svc.settings.wechat_menu_messages  # as the OA sends them
         self.simulator = ConsoleChannel(svc, lang, write)  # its /photo, /loc, /voice, /phone
 
     def intro(self) -> str:

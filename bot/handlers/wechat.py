@@ -1,9 +1,12 @@
 """The WeChat Official Account: the `/wechat/mp` callback turns WeChat's XML into
-Incoming, replies go out as customer-service messages, choices as numbered options.
+Incoming; replies go out as the passive reply or as customer-service messages, choices as
+numbered options (clickable menu messages when sent by the API).
 
-WeChat waits 5 s for an answer and retries three times. The callback answers `success` as
-soon as the update's transaction has committed (so a retry finds it handled, by MsgId) and the
-replies follow through the customer-service API, by the outbox when they cannot go at once.
+WeChat waits 5 s for an answer and retries three times. Once the update's transaction has
+committed (so a retry finds it handled, by MsgId), the callback waits up to about 4 s for the
+first reply and answers with it (the passive reply), else `success`; the other replies follow
+through the customer-service API, by the outbox when they cannot go at once. The 48-hour
+window is kept per follower: outside it a template message, or the reason it could not go.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ TEXT_LIMIT = 600  # characters per message (WeChat takes 2048 bytes of text)
 MENU = ("menu.report", "menu.policy", "menu.mytickets")  # the OA menu's CLICK keys
 WINDOW = timedelta(hours=48)  # customer-service messages reach those who wrote within it
 OPENS = {"subscribe", "scan", "click", "scancode_push", "scancode_waitmsg"}  # open the window
+MENU_ITEMS = 10  # options a menu message shows; more go as numbered text
 PICK = re.compile(r"^([A-Za-z])?\s*(\d{1,2})$")
 
 
@@ -83,6 +87,7 @@ class WeChatChannel:
         self.health = health
         self.name = name  # "wecom" for the WeCom app, which renders the same way
         self.window = name == CHANNEL  # WeCom's app messages have no 48-hour window
+        self.menus = self.window and svc.settings.wechat_menu_messages  # WeCom has no msgmenu
         self._passive: dict[str, Passive] = {}  # openid -> the callback answer being awaited
         self.serving: Counter[str] = Counter()  # openids whose callback is being served here
 
@@ -195,9 +200,22 @@ class WeChatChannel:
             lang = user.lang if user else self.svc.settings.default_language
             lines = [f"{i}. {label}" for i, (_, _, label) in enumerate(options, start=1)]
             hint = self.svc.catalog.t(lang, "wechat.options_hint", prefix=prefix)
+            if self._menu_fits(openid, text, lines):
+                await self._post(openid, {"msgtype": "msgmenu", "msgmenu": {
+                    "head_content": text + "\n", "tail_content": hint, "list": [
+                        {"id": f"{prefix}{i}", "content": line}
+                        for i, line in enumerate(lines, start=1)]}})
+                return
             text = "\n".join([text, "", *lines, hint])
         for chunk in split_text(text, TEXT_LIMIT):
             await self._text(openid, chunk)
+
+    def _menu_fits(self, openid: str, text: str, lines: list[str]) -> bool:
+        """Whether the options go as a menu message (msgmenu), clickable, whose click comes back as
+        its id: by the customer-service API (a passive reply carries text only), when short."""
+        slot = self._passive.get(openid)
+        return (self.menus and (slot is None or not slot.open) and len(lines) <= MENU_ITEMS
+                and len(text) <= TEXT_LIMIT and all(len(line) <= 40 for line in lines))
 
     async def _text(self, openid: str, text: str) -> None:
         await self._post(openid, {"msgtype": "text", "text": {"content": text}})
@@ -398,7 +416,9 @@ class Callback:
             f"e:{openid}:{raw.get('CreateTime')}:{raw.get('Event')}:{raw.get('EventKey')}"
         common: dict[str, Any] = {"sender": sender, "update_id": update_id(key)}
         if kind == "text":
-            return await self._typed(sender, str(raw.get("Content") or ""), common)
+            clicked = str(raw.get("bizmsgmenuid") or "")  # a menu message item: its id is `B2`
+            return await self._typed(sender, clicked if PICK.match(clicked) else
+                                     str(raw.get("Content") or ""), common)
         if kind == "image":
             ref = await self._keep(sender, raw, "image/jpeg")
             return Incoming(kind=InKind.PHOTO, file_id=ref, **common)

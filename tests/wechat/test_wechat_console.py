@@ -27,7 +27,7 @@ async def test_a_resident_walks_the_oa_rendering_in_a_terminal(svc: Services) ->
     ]))
     screen = "\n".join(shown)
     assert "m1. 报事报修" in screen and "公众号菜单" in screen, "the OA menu is shown"
-    assert "│ 1. ✅ 同意" in screen, "numbered options in a WeChat bubble"
+    assert "│ [1. ✅ 同意]" in screen, "numbered options as a menu message in a WeChat bubble"
     assert "回复前面消息的选项时加上字母" in screen, "with the hint WeChat shows"
     assert "  A1." not in screen, "not the console's lettered rows"
     assert "DD-20261123-0001" in screen

@@ -159,3 +159,28 @@ async def test_leaving_the_account_is_recorded_as_the_reason(oa: OA) -> None:
         her = await r.users.by_address("wechat", AMY)
         [(who, reason, _, _)] = await WeChatRepo(r.conn).unreachable_people("daidong")
     assert her is not None and (who, reason) == (her.id, "unsubscribed")
+
+
+async def test_a_card_sent_by_the_api_is_a_menu_message_and_its_click_acts(oa: OA) -> None:
+    await bind_worker(oa.svc)
+    amy, wang = oa.follower(AMY), oa.follower(WANG)
+    await onboard(amy)
+    await files_a_report(amy)
+    await oa.api.wait_for(WANG, contains="新工单")
+    [card] = [m for m in oa.api.sent[WANG] if m["msgtype"] == "msgmenu"]
+    items = [item["content"] for item in card["msgmenu"]["list"]]
+    assert any("接单" in item for item in items) and items[0].startswith("1. ")
+    assert "新工单" in card["msgmenu"]["head_content"]
+    mark = oa.api.count(AMY)
+    await wang.clicks("接单", expect="处理中")
+    await oa.api.wait_for(AMY, contains="已被网格员受理", after=mark)
+    async with oa.svc.db.read() as r:
+        [ticket] = await r.tickets.find()
+    assert ticket.state.value == "accepted"
+
+
+async def test_a_passive_reply_with_choices_is_numbered_text(oa: OA) -> None:
+    amy = oa.follower(AMY)
+    welcome = await amy.subscribes()
+    assert amy.passive == welcome and "1. ✅ 同意" in welcome
+    assert [m["msgtype"] for m in oa.api.sent[AMY]] == ["text"], "a passive reply is text"
