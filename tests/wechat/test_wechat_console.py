@@ -14,16 +14,11 @@ async def test_a_resident_walks_the_oa_rendering_in_a_terminal(svc: Services) ->
     shown: list[str] = []
     await run_console(svc, Role.RESIDENT, "1001", write=shown.append, poll=0.01,
                       render="wechat", read=scripted([
-        "1",  # 同意
+        "同意",  # a label typed out answers as well as its digit
         "1", "1", "1",  # 地质六队小区 1号楼 1单元
-        "1",  # 跳过 phone
+        "跳过",  # no phone
         "m1",  # the OA menu's 报事报修
-        "2",  # 环境卫生
-        "垃圾桶满了",
-        "/photo bin",
-        "1",  # 完成
-        "1",  # 使用登记地址
-        "1",  # 确认提交
+        "环境卫生", "垃圾桶满了", "/photo bin", "完成", "使用登记地址", "确认提交",
     ]))
     screen = "\n".join(shown)
     assert "m1. 报事报修" in screen and "公众号菜单" in screen, "the OA menu is shown"

@@ -135,21 +135,46 @@ async def bind_worker(svc: Services, openid: str = WANG) -> None:
         await WeChatRepo(r.conn).heard(openid, svc.clock.now())
 
 
+async def a_card_is_out(oa: OA) -> tuple[Follower, Follower]:
+    """Amy has registered and reported; Wang, the worker, has the card. Both followers."""
+    await bind_worker(oa.svc)
+    amy, wang = oa.follower(AMY), oa.follower(WANG)
+    await onboard(amy)
+    await files_a_report(amy)
+    await oa.api.wait_for(WANG, contains="新工单")
+    return amy, wang
+
+
+async def until_failed(svc: Services, openid: str) -> sa.Row:
+    """The newest outbox row to `openid`, once it has failed."""
+    for _ in range(200):
+        rows = await outbox_to(svc, openid)
+        if rows and rows[-1].failed_at is not None:
+            return rows[-1]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"nothing failed for {openid}")
+
+
 async def outbox_to(svc: Services, openid: str) -> list[sa.Row]:
     async with svc.db.read() as r:
         return list((await r.conn.execute(sa.select(outbox).where(
             outbox.c.external_id == openid).order_by(outbox.c.id))).all())
 
 
-async def test_a_retried_callback_is_handled_once(oa: OA) -> None:
-    amy = oa.follower(AMY)
+async def at_the_confirmation(amy: Follower) -> str:
+    """Registers and fills in a report up to its last question; the digit that confirms it."""
     await onboard(amy)
     await amy.taps("报事报修")
     await amy.taps("环境卫生")
     await amy.says("楼下垃圾三天没人收")
     await amy.taps("跳过", expect="地址")
     await amy.taps("使用登记地址")
-    number = next(n for n, label in re.findall(r"(\d+)\. (.+)", amy.last) if "确认提交" in label)
+    return next(n for n, label in re.findall(r"(\d+)\. (.+)", amy.last) if "确认提交" in label)
+
+
+async def test_a_retried_callback_is_handled_once(oa: OA) -> None:
+    amy = oa.follower(AMY)
+    number = await at_the_confirmation(amy)
     mark = oa.api.count(AMY)
     confirm = oa.servers.message(AMY, "text", Content=number)
     answers = await asyncio.gather(*(oa.servers.post(confirm) for _ in range(3)))
@@ -223,30 +248,18 @@ async def test_a_workers_card_reaches_a_wechat_resident(oa: OA) -> None:
 
 
 async def test_outside_48_hours_the_update_fails_with_the_reason(oa: OA) -> None:
-    await bind_worker(oa.svc)
-    amy, wang = oa.follower(AMY), oa.follower(WANG)
-    await onboard(amy)
-    await files_a_report(amy)
-    await oa.api.wait_for(WANG, contains="新工单")
+    _, wang = await a_card_is_out(oa)
     oa.api.silent(AMY)  # two days pass without a word from her
     await wang.taps("接单")
-    for _ in range(200):
-        rows = await outbox_to(oa.svc, AMY)
-        if rows and rows[-1].failed_at is not None:
-            break
-        await asyncio.sleep(0.05)
-    assert rows[-1].failed_at is not None and "45015" in rows[-1].error
+    failed = await until_failed(oa.svc, AMY)
+    assert "45015" in failed.error
     assert 45015 in oa.api.refused and oa.api.templates == []
 
 
 async def test_outside_48_hours_a_template_message_goes_instead(
         sqlite_url: str, clock) -> None:  # noqa: ANN001
     async with serving(sqlite_url, clock, wechat_template_id="tmpl-ticket") as oa:
-        await bind_worker(oa.svc)
-        amy, wang = oa.follower(AMY), oa.follower(WANG)
-        await onboard(amy)
-        await files_a_report(amy)
-        await oa.api.wait_for(WANG, contains="新工单")
+        _, wang = await a_card_is_out(oa)
         oa.api.silent(AMY)
         await wang.taps("接单")
         for _ in range(200):

@@ -19,11 +19,12 @@ from tests.wechat.test_wechat_mp import (
     AMY,
     OA,
     WANG,
-    bind_worker,
-    files_a_report,
+    a_card_is_out,
+    at_the_confirmation,
     onboard,
     outbox_to,
     serving,
+    until_failed,
 )
 
 ZHAO = "o-zhao-staff"
@@ -42,15 +43,6 @@ async def bind_staff(svc: Services, openid: str = ZHAO) -> None:
                                              "zh-Hans")
         await svc.users.bind(r, user, Role.STAFF, "daidong", [], "社区工作人员赵", Duty.ON)
         await WeChatRepo(r.conn).heard(openid, svc.clock.now())
-
-
-async def until_failed(svc: Services, openid: str) -> sa.Row:
-    for _ in range(200):
-        rows = await outbox_to(svc, openid)
-        if rows and rows[-1].failed_at is not None:
-            return rows[-1]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"nothing failed for {openid}: {rows}")
 
 
 async def test_a_ready_answer_is_the_passive_reply_and_is_marked_delivered(
@@ -79,14 +71,7 @@ async def test_an_answer_not_ready_in_time_goes_by_the_customer_service_api(
 
 async def test_three_retries_of_a_handled_message_get_success_and_change_nothing(oa: OA) -> None:
     amy = oa.follower(AMY)
-    await onboard(amy)
-    await amy.taps("报事报修")
-    await amy.taps("环境卫生")
-    await amy.says("楼下垃圾三天没人收")
-    await amy.taps("跳过", expect="地址")
-    await amy.taps("使用登记地址")
-    confirm = next(line.split(".")[0] for line in amy.last.splitlines() if "确认提交" in line)
-    fields = oa.servers.message(AMY, "text", Content=confirm)
+    fields = oa.servers.message(AMY, "text", Content=await at_the_confirmation(amy))
     first = await oa.servers.post(fields)
     assert "已提交" in (oa.servers.passive(first) or "")
     mark = oa.api.count(AMY)
@@ -102,11 +87,7 @@ async def test_three_retries_of_a_handled_message_get_success_and_change_nothing
 async def test_after_48_hours_the_template_goes_without_trying_the_closed_window(
         sqlite_url: str, clock) -> None:  # noqa: ANN001
     async with serving(sqlite_url, clock, wechat_template_id="tmpl-ticket") as oa:
-        await bind_worker(oa.svc)
-        amy, wang = oa.follower(AMY), oa.follower(WANG)
-        await onboard(amy)
-        await files_a_report(amy)
-        await oa.api.wait_for(WANG, contains="新工单")
+        _, wang = await a_card_is_out(oa)
         clock.advance(timedelta(hours=47))
         await wang.taps("接单")
         await oa.api.wait_for(AMY, contains="已被网格员受理")
@@ -126,12 +107,9 @@ async def test_after_48_hours_the_template_goes_without_trying_the_closed_window
 
 async def test_a_message_that_cannot_go_is_recorded_and_staff_and_worker_see_whom_to_visit(
         oa: OA, clock) -> None:  # noqa: ANN001
-    await bind_worker(oa.svc)
     await bind_staff(oa.svc)
-    amy, wang, zhao = oa.follower(AMY), oa.follower(WANG), oa.follower(ZHAO)
-    await onboard(amy)
-    await files_a_report(amy)
-    await oa.api.wait_for(WANG, contains="新工单")
+    amy, wang = await a_card_is_out(oa)
+    zhao = oa.follower(ZHAO)
     clock.advance(timedelta(hours=49))
     await wang.taps("接单")
     failed = await until_failed(oa.svc, AMY)
@@ -162,11 +140,7 @@ async def test_leaving_the_account_is_recorded_as_the_reason(oa: OA) -> None:
 
 
 async def test_a_card_sent_by_the_api_is_a_menu_message_and_its_click_acts(oa: OA) -> None:
-    await bind_worker(oa.svc)
-    amy, wang = oa.follower(AMY), oa.follower(WANG)
-    await onboard(amy)
-    await files_a_report(amy)
-    await oa.api.wait_for(WANG, contains="新工单")
+    _, wang = await a_card_is_out(oa)
     [card] = [m for m in oa.api.sent[WANG] if m["msgtype"] == "msgmenu"]
     items = [item["content"] for item in card["msgmenu"]["list"]]
     assert any("接单" in item for item in items) and items[0].startswith("1. ")
