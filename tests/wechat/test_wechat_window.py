@@ -11,10 +11,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from bot.domain.messages import Address
+from bot.domain.messages import Address, Incoming, Outgoing, OutOfReach
 from bot.domain.models import Duty, Role
 from bot.flows.base import Services
+from bot.services.broadcast import BroadcastSender
 from storage.wechat import WeChatRepo, wechat_contacts
+from tests.factories import Town
+from tests.test_notices import compose, deliver
 from tests.wechat.test_wechat_mp import (
     AMY,
     OA,
@@ -158,3 +161,28 @@ async def test_a_passive_reply_with_choices_is_numbered_text(oa: OA) -> None:
     welcome = await amy.subscribes()
     assert amy.passive == welcome and "1. ✅ 同意" in welcome
     assert [m["msgtype"] for m in oa.api.sent[AMY]] == ["text"], "a passive reply is text"
+
+
+async def test_a_notice_that_cannot_reach_someone_leaves_them_on_the_list(town: Town) -> None:
+    """Out of reach is not gone: the next notice is tried again once they can be reached."""
+    staff = await town.staff("5001", Role.STAFF, [], "社区工作人员赵")
+    amy = await town.resident()
+
+    class WindowClosed:
+        name = "test"
+
+        async def send(self, message: Outgoing) -> None:
+            raise OutOfReach("wechat 48h: outside the 48-hour window, no template")
+
+        async def answer_button(self, incoming: Incoming, toast: str | None) -> None:
+            return None
+
+    await compose(staff, "第一条")
+    await town.svc.timers.run_due()
+    await BroadcastSender(town.svc.db, town.svc.clock, WindowClosed(), town.svc.notices,
+                          1000).drain()
+    await staff.says("/broadcasts")
+    assert "其中 1 人在微信上联系不到" in staff.last.text and "已拉黑 0" in staff.last.text
+    await compose(staff, "第二条")
+    await deliver(town)
+    assert amy.heard("第二条"), "not marked blocked"
