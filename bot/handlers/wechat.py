@@ -17,8 +17,9 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from starlette.background import BackgroundTask
@@ -66,6 +67,7 @@ TEXT_LIMIT = 600  # characters per message (WeChat takes 2048 bytes of text)
 MENU = ("menu.report", "menu.policy", "menu.mytickets")  # the OA menu's CLICK keys
 WINDOW = timedelta(hours=48)  # customer-service messages reach those who wrote within it
 OPENS = {"subscribe", "scan", "click", "scancode_push", "scancode_waitmsg"}  # open the window
+TICKET_NUMBER = re.compile(r"\b[A-Z]{1,8}-\d{8}-\d{3,6}\b")
 MENU_ITEMS = 10  # options a menu message shows; more go as numbered text
 PICK = re.compile(r"^([A-Za-z])?\s*(\d{1,2})$")
 
@@ -155,15 +157,15 @@ class WeChatChannel:
         """The 48-hour window has closed: a template message, or OutOfReach with the reason."""
         settings = self.svc.settings
         openid = message.to.external_id
-        first = next((line for line in plain(message.text).splitlines() if line.strip()), "")
-        if not first:
+        if not plain(message.text).strip():
             return  # a photo or a file alone: the template message of its text carries it
         if not settings.wechat_template_id:
             await self._unreachable(openid, "no_template")
             raise OutOfReach(f"wechat {why}: outside the 48-hour window, no template")
         try:
-            await self.api.send_template(openid, settings.wechat_template_id,
-                                         {settings.wechat_template_field: {"value": first[:20]}})
+            await self.api.send_template(openid, settings.wechat_template_id, template_data(
+                settings.wechat_template_field, message.text,
+                self.svc.clock.now().astimezone(ZoneInfo(settings.timezone))))
         except WeChatError as exc:
             if exc.errcode in NOT_FOLLOWING or exc.errcode in BUSY:
                 raise
@@ -254,6 +256,20 @@ class WeChatChannel:
 
 def plain(text: str) -> str:
     return re.sub(r"</?[a-z]>", "", text)
+
+
+def template_data(spec: str, text: str, now: datetime) -> dict[str, dict[str, str]]:
+    """A template message's fields as WECHAT_TEMPLATE_FIELD maps them: `thing1` (the first
+    line), or `thing1=first,time2=time,character_string3=number` (the ticket number)."""
+    lines = [line.strip() for line in plain(text).splitlines() if line.strip()]
+    number = TICKET_NUMBER.search(text)
+    values = {"first": (lines[0] if lines else "")[:20], "text": " ".join(lines)[:20],
+              "time": f"{now:%Y-%m-%d %H:%M}", "number": number.group(0) if number else ""}
+    data = {}
+    for part in spec.split(","):
+        name, _, source = part.strip().partition("=")
+        data[name] = {"value": values[source or "first"]}
+    return data
 
 
 def numbered(message: Outgoing) -> list[tuple[InKind, str, str]]:

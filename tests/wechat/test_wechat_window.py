@@ -89,7 +89,9 @@ async def test_three_retries_of_a_handled_message_get_success_and_change_nothing
 
 async def test_after_48_hours_the_template_goes_without_trying_the_closed_window(
         sqlite_url: str, clock) -> None:  # noqa: ANN001
-    async with serving(sqlite_url, clock, wechat_template_id="tmpl-ticket") as oa:
+    async with serving(sqlite_url, clock, wechat_template_id="tmpl-ticket",
+                       wechat_template_field="thing1=first,time2=time,"
+                                             "character_string3=number") as oa:
         _, wang = await a_card_is_out(oa)
         clock.advance(timedelta(hours=47))
         await wang.taps("接单")
@@ -105,6 +107,8 @@ async def test_after_48_hours_the_template_goes_without_trying_the_closed_window
             await asyncio.sleep(0.05)
         [sent] = oa.api.templates
         assert sent["touser"] == AMY and "您的工单 DD-" in sent["data"]["thing1"]["value"]
+        assert sent["data"]["character_string3"]["value"] == "DD-20261123-0001"
+        assert sent["data"]["time2"]["value"] == "2026-11-25 10:00", "Xi'an time, 49 h on"
         assert 45015 not in oa.api.refused, "chosen before trying, on the service clock"
 
 
