@@ -99,8 +99,12 @@ class WeChatChannel:
 
     def hold(self, openid: str) -> Passive | None:
         """A passive slot for the person's open callback (None: one is open already)."""
-        if openid in self._passive:
+        held = self._passive.get(openid)
+        if held is not None and not held.stale:
             return None
+        if held is not None:  # its answer never went out
+            held.close()
+            held.answer()
         slot = self._passive[openid] = Passive()
         return slot
 

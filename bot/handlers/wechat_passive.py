@@ -12,6 +12,7 @@ from typing import Any
 from wechatpy.replies import TextReply
 
 AFTER_ANSWER = 5.0  # seconds the rest waits for the passive answer to go out
+STALE = 10.0  # a slot this old belongs to an answer that never went out: let it go
 
 
 class Passive:
@@ -21,6 +22,11 @@ class Passive:
         self.text: str | None = None
         self.decided = asyncio.Event()  # taken, or given up (the API sends everything)
         self.answered = asyncio.Event()  # the callback's answer has gone out
+        self.born = asyncio.get_running_loop().time()
+
+    @property
+    def stale(self) -> bool:
+        return asyncio.get_running_loop().time() - self.born > STALE
 
     @property
     def open(self) -> bool:
@@ -44,6 +50,7 @@ class Passive:
         if self.text is not None and not self.answered.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.answered.wait(), AFTER_ANSWER)
+            self.answered.set()  # (gone out or lost: nothing else waits for it)
 
 
 def reply_xml(raw: dict[str, Any], text: str, crypto: Any, q: Any) -> str:
