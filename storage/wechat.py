@@ -120,15 +120,17 @@ class WeChatRepo(Repo):
             wechat_contacts.c.openid == openid))).scalar()
         return aware(at) if at is not None else None
 
-    async def unreachable(self, openid: str, reason: str, now: datetime) -> None:
-        """A message could not go to them, for `reason` (one of REASONS)."""
+    async def unreachable(self, openid: str, reason: str, now: datetime, *,
+                          missed: int = 1) -> None:
+        """A message could not go to them (`missed` 0: they left, nothing was lost yet), for
+        `reason` (one of REASONS)."""
         assert reason in REASONS
         values = {"unreachable_at": now, "reason": reason}
         if not await insert_ignore(self.conn, wechat_contacts,
-                                   {"openid": openid, "missed": 1, **values}):
+                                   {"openid": openid, "missed": missed, **values}):
             await self.conn.execute(wechat_contacts.update().where(
                 wechat_contacts.c.openid == openid).values(
-                missed=wechat_contacts.c.missed + 1, **values))
+                missed=wechat_contacts.c.missed + missed, **values))
 
     async def unreachable_people(self, community_id: str) -> list[tuple[int, str, datetime, int]]:
         """The community's people on the OA who cannot be reached now: (user id, reason,

@@ -162,7 +162,7 @@ class WeChatChannel:
         settings = self.svc.settings
         openid = message.to.external_id
         if not plain(message.text).strip():
-            return  # a photo or a file alone: the template message of its text carries it
+            return  # a photo or a file alone: no template carries it (its text, sent too, does)
         if not settings.wechat_template_id:
             await self._unreachable(openid, "no_template")
             raise OutOfReach(f"wechat {why}: outside the 48-hour window, no template")
@@ -415,7 +415,8 @@ class Callback:
         async with self.svc.db.tx() as r:
             contacts = WeChatRepo(r.conn)
             if event == "unsubscribe":
-                await contacts.unreachable(openid, "unsubscribed", self.svc.clock.now())
+                await contacts.unreachable(openid, "unsubscribed", self.svc.clock.now(),
+                                           missed=0)
             else:
                 await contacts.heard(openid, self.svc.clock.now())
 
