@@ -3,9 +3,11 @@ The worker's side is a party like any other: on Telegram, on the OA, later on We
 
 from __future__ import annotations
 
-from bot.domain.models import TicketState
+from bot.domain.messages import Address
+from bot.domain.models import Duty, Role, TicketState
 from bot.flows.base import Services
 from tests.e2e import RESIDENT, WORKER, Chat, bot_for, staffed_services  # noqa: F401
+from tests.fakebotapi import FakeBotAPI
 from tests.scenarios.dialogues import WHOLE_LOOP
 from tests.scenarios.parties import OnTelegram, OnWeChat
 from tests.scenarios.steps import play
@@ -34,4 +36,21 @@ async def test_the_whole_loop_on_the_wechat_official_account(
         await bind_worker(oa.svc)
         await play(WHOLE_LOOP, {"resident": OnWeChat(oa.follower(AMY)),
                                 "worker": OnWeChat(oa.follower(WANG))})
+        await closed_and_rated(oa.svc)
+
+
+async def test_the_whole_loop_with_the_resident_on_wechat_and_the_worker_on_telegram(
+        sqlite_url: str, clock, api: FakeBotAPI) -> None:  # noqa: ANN001
+    async with serving(sqlite_url, clock, telegram_bot_token=api.token,
+                       telegram_api_base_url=api.base_url,
+                       telegram_file_base_url=api.base_file_url) as oa:
+        async with oa.svc.db.tx() as r:
+            wang = await oa.svc.users.get_or_create(
+                r, Address(channel="telegram", external_id=str(WORKER)), "zh-Hans")
+            await oa.svc.users.bind(r, wang, Role.GRID_WORKER, "daidong", ["G1"], "王秀兰",
+                                    Duty.ON)
+        chat = Chat(api)
+        chat.app = oa.linli.telegram
+        await play(WHOLE_LOOP, {"resident": OnWeChat(oa.follower(AMY)),
+                                "worker": OnTelegram(chat, WORKER)})
         await closed_and_rated(oa.svc)
