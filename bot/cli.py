@@ -55,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
     con.add_argument("--grid", help="grid id for a worker, instructor or chief (default: first)")
     con.add_argument("--name", help="display name for a staff persona")
     con.add_argument("--community", help="community id or code on a street (default: first)")
+    con.add_argument("--channel", choices=("console", "wechat"), default="console",
+                     help="render as the console (lettered options) or as the WeChat Official "
+                     "Account would (numbered options, its text limit, its menu as m1-m3)")
     load = sub.add_parser("load-community", help="validate and load community data files (one "
                           "per community of a street office; the first loaded is the default)")
     load.add_argument("file", type=Path, nargs="+")
@@ -223,7 +226,7 @@ async def _main(args: argparse.Namespace, settings: Settings, catalog: Catalog) 
             if community is None:
                 return 2
             await run_console(svc, args.role, args.user, grid_id=args.grid, name=args.name,
-                              community=community)
+                              community=community, render=args.channel)
             return 0
         if demo:
             await ensure_personas(svc)

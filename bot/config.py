@@ -16,6 +16,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 def _bad(kind: str, message: str) -> PydanticCustomError:
     """A validation error whose type names the catalog text `setup.setting.<kind>`."""
     return PydanticCustomError(kind, message)
+TEMPLATE_SOURCES = ("first", "text", "time", "number")  # what a template message's field gets
 MATTERS_FILE = Path(__file__).parent / "data" / "matters.yaml"
 HOLIDAYS_FILE = Path(__file__).parent / "data" / "holidays.yaml"
 
@@ -76,6 +77,9 @@ class Settings(BaseSettings):
     wechat_api_base_url: str = "https://api.weixin.qq.com"
     wechat_template_id: str | None = None  # for messages outside the 48-hour window
     wechat_template_field: str = "thing1"
+    # how long the callback waits for its answer to go as the passive reply (WeChat gives 5 s)
+    wechat_menu_messages: bool = True  # choices sent by the API as clickable msgmenu messages
+    wechat_reply_wait_seconds: float = Field(default=4.0, ge=0.0, le=4.5)
     # a self-built WeCom app for grid workers and staff; served when WECOM_CORP_ID is set
     wecom_corp_id: str | None = None
     wecom_agent_id: int | None = Field(default=None, validate_default=True)
@@ -107,6 +111,16 @@ class Settings(BaseSettings):
         if value is None and info.data.get("wechat_app_id"):
             raise _bad("wechat_incomplete",
                        "WECHAT_APP_ID needs WECHAT_APP_SECRET and WECHAT_TOKEN")
+        return value
+
+    @field_validator("wechat_template_field")
+    @classmethod
+    def _template_fields(cls, value: str) -> str:
+        for part in value.split(","):
+            name, _, source = part.strip().partition("=")
+            if not name or (source and source not in TEMPLATE_SOURCES):
+                raise _bad("wechat_template_field", "template fields are written thing1 or "
+                           "thing1=first,time2=time,character_string3=number")
         return value
 
     @field_validator("wechat_aes_key", "wecom_aes_key")

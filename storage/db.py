@@ -181,6 +181,13 @@ async def _wecom_cards(conn: AsyncConnection) -> None:
     await create_missing_tables(conn)
 
 
+async def _wechat_contacts(conn: AsyncConnection) -> None:
+    """wechat_contacts: each follower's 48-hour window and why a message could not reach them."""
+    import storage.wechat  # noqa: F401  (its tables join the metadata)
+
+    await create_missing_tables(conn)
+
+
 async def _user_addresses(conn: AsyncConnection) -> None:
     """user_addresses and link_codes: one person, several chat accounts (`/link`). Each user's
     own (channel, external_id) becomes their first address; users get a preferred channel and
@@ -209,7 +216,7 @@ MIGRATIONS: list[Migration] = [_v1_initial, _v2_serving, _setup_columns,
                                _growth_indexes, _media_tables, _street_communities,
                                _survey_audience, _desk_logins, _webchat_messages,
                                _users_room, _wechat_tables, _wecom_cards, _user_addresses,
-                               _open311]
+                               _open311, _wechat_contacts]
 
 
 class Database:

@@ -349,7 +349,7 @@ deliveries = sa.Table(
     sa.Column("round", sa.Integer, nullable=False),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
               nullable=False),
-    sa.Column("status", sa.String(10), nullable=False),  # pending | sent | failed | blocked
+    sa.Column("status", sa.String(10), nullable=False),  # pending|sent|failed|blocked|unreached
     sa.Column("due_at", TS, nullable=False),
     sa.Column("claimed_until", TS),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),

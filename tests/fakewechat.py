@@ -154,8 +154,15 @@ class FakeWeChat:
                                                        self.sent.get(userid, [])[-3:]))
             await asyncio.sleep(0.02)
 
+    def received(self, openid: str, text: str, *, at: int) -> None:
+        """A passive reply the person got in a callback's answer, recorded in its place
+        (before what the API sent after the callback was posted)."""
+        self.sent.setdefault(openid, []).insert(at, {"msgtype": "text", "passive": True,
+                                                     "text": {"content": text}})
+
     def texts(self, openid: str) -> list[str]:
-        return [m["text"]["content"] for m in self.sent.get(openid, []) if m["msgtype"] == "text"]
+        """What the person read: text messages, and menu messages as their lines."""
+        return [shown for m in self.sent.get(openid, []) if (shown := content(m)) is not None]
 
     def count(self, openid: str) -> int:
         return len(self.sent.get(openid, []))
@@ -166,8 +173,8 @@ class FakeWeChat:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             for message in self.sent.get(openid, [])[after:]:
-                text = message.get("text", {}).get("content", "")
-                if message["msgtype"] == "text" and (contains is None or contains in text):
+                text = content(message)
+                if text is not None and (contains is None or contains in text):
                     return text
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"no message to {openid} containing {contains!r}:\n"
@@ -305,7 +312,18 @@ def reading(message: JSON) -> str:
     """A sent message as its reader sees it: the text, or the card's text."""
     if message["msgtype"] == "template_card":
         return card_text(message["template_card"])
-    return message.get("text", {}).get("content", "")
+    return content(message) or ""
+
+
+def content(message: JSON) -> str | None:
+    """A text message's text; a menu message (msgmenu) as it shows: head, items, tail."""
+    if message["msgtype"] == "text":
+        return message["text"]["content"]
+    if message["msgtype"] == "msgmenu":
+        menu = message["msgmenu"]
+        return "\n".join([menu["head_content"], *(i["content"] for i in menu["list"]),
+                          menu["tail_content"]])
+    return None
 
 
 def sign(token: str, timestamp: str, nonce: str) -> str:
@@ -359,6 +377,20 @@ class WeChatServers:
         async with httpx.AsyncClient(timeout=10) as http:
             return await http.post(self.url, params=params, content=body.encode())
 
+    def passive(self, answer: httpx.Response) -> str | None:
+        """The text of a passive reply (decrypted in safe mode); None for `success`."""
+        if answer.status_code != 200 or not answer.text.startswith("<xml>"):
+            return None
+        body = answer.text
+        if self.crypto is not None:
+            field = dict(re.findall(r"<(\w+)><!\[CDATA\[(.*?)\]\]>", body, re.DOTALL))
+            stamp = re.search(r"<TimeStamp>(\d+)</TimeStamp>", body)
+            body = self.crypto.decrypt_message(body, field["MsgSignature"],
+                                               stamp.group(1) if stamp else "", field["Nonce"])
+        found = re.search(r"<Content><!\[CDATA\[(.*?)\]\]></Content>", body, re.DOTALL)
+        assert found and "<MsgType><![CDATA[text]]></MsgType>" in body, body
+        return found.group(1)
+
     def message(self, openid: str, kind: str, **fields: Any) -> dict[str, Any]:
         self.created += 1
         return {"ToUserName": "gh_linli", "FromUserName": openid, "CreateTime": self.created,
@@ -411,16 +443,22 @@ class Follower:
 
     def __init__(self, api: FakeWeChat, servers: WeChatServers, openid: str) -> None:
         self.api, self.servers, self.openid = api, servers, openid
+        self.passive: str | None = None  # the passive reply to the latest callback
 
     @property
     def last(self) -> str:
         return self.api.texts(self.openid)[-1]
 
     async def deliver(self, fields: dict[str, Any], *, expect: str | None = None) -> str:
-        """Posts one callback and returns the first new reply (containing `expect`)."""
+        """Posts one callback and returns the first new reply (containing `expect`): the
+        passive one in the callback's answer comes first, customer-service messages after."""
         mark = self.api.count(self.openid)
         answer = await self.servers.post(fields)
-        assert answer.status_code == 200 and answer.text == "success", answer.text
+        self.passive = self.servers.passive(answer)
+        assert answer.status_code == 200 and (answer.text == "success" or self.passive), \
+            answer.text
+        if self.passive is not None:
+            self.api.received(self.openid, self.passive, at=mark)
         text = await self.reply(contains=expect, after=mark)
         await self.settle()
         return text
@@ -449,6 +487,17 @@ class Follower:
             if OPTION.search(text):
                 break  # the latest question: a digit answers only this one
         raise AssertionError(f"no option {label!r} in\n{self.last}")
+
+    async def clicks(self, label: str, *, expect: str | None = None) -> str:
+        """Clicks the item of the newest menu message whose text contains `label`: WeChat
+        sends it back as text, with the item's id in `bizmsgmenuid`."""
+        for message in reversed(self.api.sent.get(self.openid, [])):
+            for item in message.get("msgmenu", {}).get("list", []):
+                if label in item["content"]:
+                    return await self.deliver(self.servers.message(
+                        self.openid, "text", Content=item["content"],
+                        bizmsgmenuid=item["id"]), expect=expect)
+        raise AssertionError(f"no menu item {label!r} in\n{self.last}")
 
     async def subscribes(self, scene: str = "") -> str:
         fields = {"EventKey": f"qrscene_{scene}"} if scene else {}

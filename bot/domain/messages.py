@@ -156,6 +156,12 @@ class RecipientGone(DeliveryError):
     """The recipient blocked the bot or no longer exists; do not try again."""
 
 
+class OutOfReach(RecipientGone):
+    """The recipient cannot be reached on this channel for now (WeChat's 48-hour window has
+    closed and no template message could go): this message is not tried again, but the person
+    has not left and is reachable again once they write."""
+
+
 class RetryLater(DeliveryError):
     """The channel asks to wait (rate limit, network); try again after `seconds`."""
 

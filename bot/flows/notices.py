@@ -38,6 +38,7 @@ from bot.flows import menu
 from bot.flows.base import Ctx, future_time, parse_id
 from bot.flows.command import EVERYONE, OFFICE, Command
 from bot.services.announcements import plain
+from bot.services.reach import by_reason, unreached
 
 NAME = "notices"
 PREFIX = "n1"
@@ -224,11 +225,16 @@ async def cmd_broadcasts(ctx: Ctx) -> None:
                            sent=counts.get("sent", 0), acked=counts.get("acked", 0),
                            pending=counts.get("pending", 0), failed=counts.get("failed", 0),
                            blocked=counts.get("blocked", 0)))
+        if counts.get("unreached"):
+            lines.append(ctx.t("wechat.notice_unreached", count=counts["unreached"]))
         if notice.status == "scheduled":
             rows.append([Choice(label=ctx.t("notice.edit_button", id=notice.id),
                                 data=f"n1:edit:{notice.id}"),
                          Choice(label=ctx.t("notice.cancel_button", id=notice.id),
                                 data=f"n1:cancel:{notice.id}")])
+    away = await unreached(ctx.r, ctx.community)
+    if away:
+        lines.append(ctx.t("wechat.broadcasts_unreached", count=len(away), **by_reason(away)))
     ctx.say("\n".join(lines) if len(lines) > 1 else ctx.t("notice.none"), choices=rows)
 
 

@@ -9,11 +9,11 @@ import itertools
 import re
 import string
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.domain.community import Community
-from bot.domain.messages import Address, Incoming, InKind, Outgoing
+from bot.domain.messages import Address, Channel, Incoming, InKind, Outgoing
 from bot.domain.models import Duty, Role
 from bot.flows.base import Services
 from bot.flows.router import Desk
@@ -162,26 +162,41 @@ async def ensure_persona(svc: Services, community: Community, address: Address, 
 async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str | None = None,
                       name: str | None = None, read: Callable[[str], str] = input,
                       write: Callable[[str], None] = print, poll: float = 0.5,
-                      community: Community | None = None) -> None:
-    """Runs a terminal session until /quit or end of input, showing notifications as they come."""
+                      community: Community | None = None, render: str = CHANNEL) -> None:
+    """Runs a terminal session until /quit or end of input, showing notifications as they come;
+    `render="wechat"` shows every message as the WeChat Official Account would."""
     community = community or await svc.community.current()
     address = Address(channel=CHANNEL, external_id=str(user_id))
     await ensure_persona(svc, community, address, role, grid_id, name)
     lang = svc.settings.default_language
-    channel = ConsoleChannel(svc, lang, write)
+    console = ConsoleChannel(svc, lang, write)
+    channel: Channel = console
+    parse: Callable[[str, Address], Awaitable[Incoming | None]]
+
+    async def parse_console(line: str, sender: Address) -> Incoming | None:
+        return console.parse(line, sender)
+
+    parse = parse_console
+    if render == "wechat":
+        from bot.handlers.console_wechat import WeChatConsole
+
+        wechat = WeChatConsole(svc, lang, write)
+        channel, parse = wechat.channel, wechat.parse
     desk = Desk(svc)
     sender = OutboxSender(svc.db, svc.clock, channel, external_id=address.external_id)
     broadcasts = BroadcastSender(svc.db, svc.clock, channel, svc.notices,
                                  svc.settings.broadcast_rate, external_id=address.external_id)
     write(svc.catalog.t(lang, "cli.console_intro", role=svc.catalog.t(lang, f"role.{role.value}"),
                         user=user_id))
+    if render == "wechat":
+        write(wechat.intro())
 
     stopping = asyncio.Event()
 
     async def watch() -> None:
         while not stopping.is_set():
             await svc.timers.run_due()
-            if not channel.replying:  # what arrives now is news, not the answer to a line
+            if not console.replying:  # what arrives now is news, not the answer to a line
                 await sender.drain()
                 await broadcasts.drain()
             with contextlib.suppress(TimeoutError):
@@ -192,7 +207,7 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
         await _say(desk, channel, Incoming(sender=address, kind=InKind.COMMAND, command="start"))
         await sender.drain(wait=True)
         while True:
-            channel.replying = False
+            console.replying = False
             try:
                 line = await asyncio.to_thread(read, "> ")
                 while line.endswith("\\"):  # a trailing backslash continues on the next line
@@ -201,8 +216,8 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
                 break
             if line.strip() in ("/quit", "/exit"):
                 break
-            channel.replying = True
-            incoming = channel.parse(line, address)
+            console.replying = True
+            incoming = await parse(line, address)
             if incoming is not None:
                 await _say(desk, channel, incoming)
                 await sender.drain(wait=True)  # its replies are on screen before the next line
@@ -213,5 +228,5 @@ async def run_console(svc: Services, role: Role, user_id: str, *, grid_id: str |
         write(svc.catalog.t(lang, "cli.console_bye"))
 
 
-async def _say(desk: Desk, channel: ConsoleChannel, incoming: Incoming) -> None:
+async def _say(desk: Desk, channel: Channel, incoming: Incoming) -> None:
     await desk.serve(incoming, channel)

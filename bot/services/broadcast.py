@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 
 from bot.domain.announcements import Announcement
-from bot.domain.messages import Channel, RecipientGone, RetryLater
+from bot.domain.messages import Channel, OutOfReach, RecipientGone, RetryLater
 from bot.domain.models import User
 from bot.services.announcements import AnnouncementService
 from bot.services.clock import Clock
@@ -110,6 +110,10 @@ class BroadcastSender:
         await self.limiter.acquire()
         try:
             await self.channel.send(self.notices.message(notice, user, poll))
+        except OutOfReach as why:  # not gone: reachable again once they write
+            async with self.db.tx() as r:
+                await r.announcements.mark(item.id, "unreached", now, str(why))
+            return 0
         except RecipientGone as gone:
             async with self.db.tx() as r:
                 await r.announcements.mark(item.id, "blocked", now, str(gone))

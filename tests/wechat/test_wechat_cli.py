@@ -86,3 +86,13 @@ def test_half_a_wecom_configuration_names_the_missing_keys(
     named = [line.split("：", 1)[1].split(" ", 1)[0] for line in lines]
     assert named == ["WECOM_AGENT_ID", "WECOM_TOKEN", "WECOM_AES_KEY"], "the secret is set"
     assert not any("a-corp-secret" in line for line in lines)
+
+
+def test_a_wrong_template_mapping_fails_at_start_naming_the_key(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    configure(monkeypatch, tmp_path, "http://127.0.0.1:9")
+    monkeypatch.setenv("WECHAT_TEMPLATE_FIELD", "thing1=first,time2=when")
+    assert main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert "WECHAT_TEMPLATE_FIELD" in err and "thing1=first,time2=time" in err

@@ -1,9 +1,11 @@
-"""The OA's shared state on SQLite and PostgreSQL: the access token and the options shown."""
+"""The OA's shared state on SQLite and PostgreSQL: the access token, the options shown, and
+each follower's 48-hour window and reach."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.domain.messages import Address
 from bot.services.clock import ManualClock
 from storage.wechat import WeChatRepo
 from tests.conftest import make_services
@@ -78,5 +80,36 @@ async def test_erasure_forgets_the_options_of_a_wecom_account_too(any_db_url: st
             await erase(r, user, clock.now(), "—")
         async with svc.db.read() as r:
             assert await WeChatRepo(r.conn).options(options_key("wecom", "wang")) == []
+    finally:
+        await svc.db.dispose()
+
+
+async def test_who_was_heard_and_who_cannot_be_reached(any_db_url: str,
+                                                       clock: ManualClock) -> None:
+    svc = await make_services(any_db_url, clock)
+    now = clock.now()
+    try:
+        async with svc.db.tx() as r:
+            amy = await svc.users.get_or_create(r, Address(channel="wechat", external_id="o-amy"),
+                                                "zh-Hans")
+            await r.users.update(amy.id, community_id="daidong")
+            repo = WeChatRepo(r.conn)
+            assert await repo.heard_at("o-amy") is None, "never heard: outside any window"
+            await repo.heard("o-amy", now)
+            await repo.heard("o-amy", now + timedelta(hours=1))
+            assert await repo.heard_at("o-amy") == now + timedelta(hours=1)
+            assert await repo.unreachable_people("daidong") == []
+            await repo.unreachable("o-amy", "no_template", now + timedelta(hours=50))
+            await repo.unreachable("o-amy", "template_refused", now + timedelta(hours=51))
+            await repo.unreachable("o-ghost", "unsubscribed", now, missed=0)  # not a resident
+        async with svc.db.read() as r:
+            assert await WeChatRepo(r.conn).unreachable_people("daidong") == [
+                (amy.id, "template_refused", now + timedelta(hours=51), 2)]
+            assert await WeChatRepo(r.conn).unreachable_people("elsewhere") == []
+        async with svc.db.tx() as r:
+            await WeChatRepo(r.conn).heard("o-amy", now + timedelta(hours=52))  # she writes
+            assert await WeChatRepo(r.conn).unreachable_people("daidong") == []
+            await WeChatRepo(r.conn).forget("o-amy")
+            assert await WeChatRepo(r.conn).heard_at("o-amy") is None, "erased"
     finally:
         await svc.db.dispose()

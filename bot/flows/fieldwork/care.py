@@ -4,7 +4,7 @@ contacts.
 ```mermaid
 stateDiagram-v2
     [*] --> ok: daily check-in message → I'm fine (or any text or voice)
-    [*] --> tasks: /care (a worker's open care tasks)
+    [*] --> tasks: /care (a worker's open care tasks, and who WeChat cannot reach)
     tasks --> [*]: confirmed by phone / confirmed in person
     [*] --> frequency: 🤝 care on a ledger card
     frequency --> [*]: daily / every 2 days / weekly
@@ -16,6 +16,7 @@ stateDiagram-v2
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 from bot.domain.fieldwork import Access
 from bot.domain.messages import Choice, Expect, InKind
@@ -25,6 +26,7 @@ from bot.flows.fieldwork import doors
 from bot.flows.fieldwork.doors import fw
 from bot.services.fieldwork import LedgerError
 from bot.services.fieldwork.care import FREQUENCIES
+from bot.services.reach import Unreached, unreached
 
 NAME = "fw_care"
 PREFIX = "f4"
@@ -42,16 +44,36 @@ async def cmd_care(ctx: Ctx) -> None:
         household = await ctx.r.ledger.get(task.household_id)
         if household and doors.allows(ctx, Access.WRITE, building_id=household.building_id):
             tasks.append((task, household))
-    if not tasks:
+    away = await unreached(ctx.r, ctx.community, grids)
+    if not tasks and not away:
         ctx.say(ctx.t("fw.care.no_tasks"))
         return
-    rows = [[Choice(label=ctx.t("fw.care.task_line", name=h.head_name or h.room,
-                                place=doors.building_label(ctx, h.building_id), unit=h.unit,
-                                room=h.room), data=f"{PREFIX}:noop:{t.id}")]
-            + [ctx.choice("fw.care.btn_phoned", f"{PREFIX}:close:{t.id}:phone"),
-               ctx.choice("fw.care.btn_visited", f"{PREFIX}:close:{t.id}:visit")]
-            for t, h in tasks[:20]]
-    ctx.say(ctx.t("fw.care.tasks", count=len(tasks)), choices=rows)
+    if tasks:
+        rows = [[Choice(label=ctx.t("fw.care.task_line", name=h.head_name or h.room,
+                                    place=doors.building_label(ctx, h.building_id), unit=h.unit,
+                                    room=h.room), data=f"{PREFIX}:noop:{t.id}")]
+                + [ctx.choice("fw.care.btn_phoned", f"{PREFIX}:close:{t.id}:phone"),
+                   ctx.choice("fw.care.btn_visited", f"{PREFIX}:close:{t.id}:visit")]
+                for t, h in tasks[:20]]
+        ctx.say(ctx.t("fw.care.tasks", count=len(tasks)), choices=rows)
+    if away:
+        say_unreached(ctx, away)
+
+
+def say_unreached(ctx: Ctx, away: list[Unreached]) -> None:
+    """The people WeChat cannot reach now: whom to phone or visit, and why."""
+    tz = ZoneInfo(ctx.svc.settings.timezone)
+    lines = [ctx.t("wechat.care_title", count=len(away))]
+    for person in away[:30]:
+        user = person.user
+        place = doors.building_label(ctx, user.building_id) if user.building_id else ""
+        lines.append(ctx.t("wechat.care_line", name=user.contact_name or user.display_name
+                           or ctx.t("fw.unknown"), place=f"{place} {user.unit or ''}".strip(),
+                           phone=user.phone or ctx.t("fw.unknown"),
+                           reason=ctx.t(f"wechat.reason_{person.reason}"),
+                           since=f"{person.since.astimezone(tz):%m-%d %H:%M}",
+                           missed=person.missed))
+    ctx.say("\n".join(lines))
 
 
 async def answered_by_message(ctx: Ctx) -> bool:
