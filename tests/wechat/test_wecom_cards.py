@@ -10,6 +10,7 @@ from collections.abc import Callable
 from bot.domain.messages import Address
 from bot.domain.models import EventKind, Role, Ticket
 from bot.services.tickets import Draft
+from storage.wechat import WeChatRepo
 from tests.fakewechat import Follower, Member, WeComServers, card_text
 from tests.wechat.test_wechat_mp import AMY, OA
 from tests.wechat.test_wecom import WANG, both, invited_worker  # noqa: F401  (fixture)
@@ -57,6 +58,7 @@ async def a_reported_ticket(oa: OA, work: WeComServers) -> tuple[Member, Followe
             r, Address(channel="wechat", external_id=AMY), "zh-Hans")
         await r.users.update(amy.id, compound_id="dzld", building_id="dzld-1", unit="1",
                              consent_at=oa.svc.clock.now())
+        await WeChatRepo(r.conn).heard(AMY, oa.svc.clock.now())  # she wrote: the window is open
         amy = await r.users.get(amy.id)
         assert amy is not None
         ticket = await oa.svc.tickets.create(r, community, amy,
