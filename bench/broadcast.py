@@ -73,7 +73,7 @@ async def child(url: str, api: str, file_api: str, token: str, rate: float) -> N
     await app.initialize()
     sender = BroadcastSender(svc.db, svc.clock, TelegramChannel(app.bot), svc.notices, rate,
                              lease=timedelta(seconds=5),
-                             flush_every=int(os.environ.get("FLUSH", "1")))
+                             unrecorded=int(os.environ.get("UNRECORDED", "200")))
     while await sender.drain():
         pass
     await app.shutdown()

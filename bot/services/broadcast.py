@@ -42,14 +42,16 @@ class RateLimiter:
 class BroadcastSender:
     """Claims pending deliveries of one channel and sends them; safe with several instances.
 
-    Deliveries are marked sent right after Telegram accepted them (or in small batches of
-    `flush_every`, faster but wider open to repeats). A crash can repeat only the messages
+    Deliveries are marked sent as soon as the database takes a write: a background writer
+    records, in one transaction, every delivery accepted since its last one, and sending goes
+    on meanwhile (at most `unrecorded` deliveries wait for it). So the broadcast keeps its rate
+    while residents' updates hold SQLite's one writer. A crash can repeat only the messages
     accepted but not yet recorded — Telegram offers no idempotency key to do better."""
 
     def __init__(self, db: Database, clock: Clock, channel: Channel,
                  notices: AnnouncementService, rate: float, *, concurrency: int | None = None,
                  external_id: str | None = None, lease: timedelta = timedelta(minutes=2),
-                 flush_every: int = 1) -> None:
+                 unrecorded: int = 200) -> None:
         self.db = db
         self.clock = clock
         self.channel = channel
@@ -59,11 +61,11 @@ class BroadcastSender:
         self.concurrency = concurrency or max(2, min(16, int(rate // 100) + 1))
         self.external_id = external_id
         self.lease = lease
-        self.flush_every = flush_every
+        self.unrecorded = unrecorded
         self.batch = max(int(rate), 50)
         self._lock = asyncio.Lock()
         self._sent: list[int] = []
-        self._flushed_at = time.monotonic()
+        self._writer: asyncio.Task[None] | None = None
 
     async def drain(self) -> int:
         """Sends everything due now; returns how many were delivered."""
@@ -86,7 +88,6 @@ class BroadcastSender:
                     queue.put_nowait(item)
                 results = await asyncio.gather(*(self._worker(queue, notices, polls)
                                                  for _ in range(self.concurrency)))
-                await self._flush()
                 sent += sum(results)
 
     async def _worker(self, queue: asyncio.Queue[Delivery],
@@ -132,13 +133,27 @@ class BroadcastSender:
                                            retry_at=now + timedelta(seconds=30 * item.attempts))
             return 0
         self._sent.append(item.id)
-        if len(self._sent) >= self.flush_every or time.monotonic() - self._flushed_at > 0.02:
-            await self._flush()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._record())
+        if len(self._sent) >= self.unrecorded:  # the database is far behind: wait for it
+            await asyncio.shield(self._writer)
         return 1
 
+    async def _record(self) -> None:
+        """Writes the deliveries accepted so far, and those accepted meanwhile, until none is
+        left."""
+        while self._sent:
+            sent, self._sent = self._sent, []
+            try:
+                async with self.db.tx() as r:
+                    await r.announcements.mark_many_sent(sent, self.clock.now())
+            except BaseException:
+                self._sent[:0] = sent  # tried again by the next writer; the claim still holds
+                raise
+
     async def _flush(self) -> None:
-        sent, self._sent = self._sent, []
-        self._flushed_at = time.monotonic()
-        if sent:
-            async with self.db.tx() as r:
-                await r.announcements.mark_many_sent(sent, self.clock.now())
+        """Waits until every accepted delivery is recorded."""
+        while self._sent or (self._writer is not None and not self._writer.done()):
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.create_task(self._record())
+            await asyncio.shield(self._writer)
