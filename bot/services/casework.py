@@ -43,7 +43,7 @@ class Casework:
             if ticket.assignee_id not in (None, actor.id):  # as the chat's supervisor card
                 offered = (offered & {"forward", "move"}) | {"take", "urge"}
         if self.tickets.may_supervise(actor, ticket) and ticket.is_open:
-            offered.add("merge")
+            offered |= {"merge", "move"}  # as /move and /merge: office staff dispatch too
         return offered
 
     async def accept(self, r: Repos, actor: User, ticket_id: int) -> Ticket:

@@ -335,8 +335,9 @@ class TicketService:
 
     async def move(self, r: Repos, community: Community, actor: User, ticket_id: int,
                    grid_id: str) -> Ticket:
-        """An instructor or chief moves a ticket to the right grid; it is routed there anew."""
-        ticket = await self._supervised(r, actor, ticket_id)
+        """An instructor, a chief or the office (which dispatches) moves a ticket to the right
+        grid; it is routed there anew."""
+        ticket = await self._supervised(r, actor, ticket_id, office=True)
         grid = community.grid(grid_id)
         if grid is None or grid.id == ticket.grid_id:
             raise TicketError("grid.bad_grid")
@@ -371,9 +372,15 @@ class TicketService:
         await self.sla.start(r, community, updated)
         return updated
 
-    async def _supervised(self, r: Repos, actor: User, ticket_id: int) -> Ticket:
+    async def _supervised(self, r: Repos, actor: User, ticket_id: int, *,
+                          office: bool = False) -> Ticket:
+        """The ticket, locked, if `actor` supervises its grid (with `office`, or is the
+        community's office staff)."""
         ticket = await r.tickets.get(ticket_id, lock=True)
-        if ticket is None or not self.may_work(actor, ticket) or actor.role not in SUPERVISORS:
+        allowed = ticket is not None and (
+            self.may_supervise(actor, ticket) if office
+            else self.may_work(actor, ticket) and actor.role in SUPERVISORS)
+        if ticket is None or not allowed:
             raise TicketError("err.not_allowed")
         if ticket.state not in open_states():
             raise TicketError("err.stale")

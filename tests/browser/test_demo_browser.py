@@ -1,8 +1,9 @@
 """In Chromium, the persona page as grid workers are trained on it: the resident files a report
 (photo, building picked from the list), the worker's pane accepts and resolves it, the resident
 confirms and rates; staff open the desk by the chat's link, the resident's session cannot; an
-invite's web chat link binds a worker; on a phone one pane at a time; no serious or critical
-accessibility violation."""
+invite's web chat link binds a worker, and staff move the resident's next ticket to that
+worker's grid on the desk while the resident's pane shows it; on a phone one pane at a time;
+no serious or critical accessibility violation."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import socket
 
 from bot.domain.models import Role
 from bot.services.clock import ManualClock
+from bot.services.tickets import Draft
 from bot.web.chat.personas import ensure_personas
 from tests.browser.conftest import axe_violations
 from tests.conftest import make_services
@@ -20,7 +22,8 @@ async def test_a_resident_and_the_grid_worker_work_a_ticket_side_by_side(
         browser, desktop, phone, sqlite_url: str, clock: ManualClock) -> None:  # noqa: ANN001
     # a fixed port: the /web link the staff pane receives is http://HTTP_HOST:HTTP_PORT/…
     svc = await make_services(sqlite_url, clock, http_port=free_port())
-    await ensure_personas(svc)
+    found = await ensure_personas(svc)
+    [resident_persona] = [p for p in found if p.role is Role.RESIDENT]
     try:
         async with serving(svc) as linli:
             base = f"http://127.0.0.1:{linli.port}"
@@ -98,6 +101,22 @@ async def test_a_resident_and_the_grid_worker_work_a_ticket_side_by_side(
             await chen.goto(f"{base}/chat?start={code}")
             await chen.get_by_text("已绑定为网格员").wait_for()
             assert chen.url == base + "/chat", "the code leaves the address bar"
+
+            async with svc.db.tx() as r:  # her next problem, already filed (as above, in chat)
+                community = await svc.community.current()
+                li = await r.users.by_address(resident_persona.address.channel,
+                                              resident_persona.address.external_id)
+                assert li is not None
+                second = await svc.tickets.create(r, community, li,
+                                                  Draft("sanitation", "楼道里堆满了纸箱"))
+                await svc.notifier.new_ticket(r, community, second)
+            await desk.goto(f"{base}/desk/tickets/{second.number}")
+            await desk.get_by_label("转到网格").select_option("G2")  # staff reassign it
+            await desk.get_by_role("button", name="转网格").click()
+            await desk.get_by_text("已转到其他网格").wait_for()
+            told = f"您的工单 {second.number} 已转交给其他工作人员处理"
+            await resident.get_by_text(told).wait_for()  # the resident's chat shows it
+            await chen.get_by_text(second.number).last.wait_for()  # the new grid's card
             await chen.context.close()
 
             again = await page.context.new_page()  # a second tab: the panes poll, so the
