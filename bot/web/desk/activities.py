@@ -12,8 +12,8 @@ from starlette.routing import Route
 
 from bot.domain.activities import Activity, ActivityKind
 from bot.services.activities import describe_audience
-from bot.web.desk.auth import Refused, Visitor, authorise
-from bot.web.desk.forms import local_time, number, text
+from bot.web.desk.auth import Visitor, authorise
+from bot.web.desk.forms import local_time, of_community, text
 from bot.web.desk.site import DeskSite
 
 DEADLINES = ("24", "2", "0")  # hours before the start, as the chat offers
@@ -99,11 +99,8 @@ def routes(site: DeskSite) -> list[Route]:
         return site.back(f"/desk/activities/{created.id}?done=1")
 
     async def find(visitor: Visitor, raw: str) -> Activity:
-        async with svc.db.read() as r:
-            found = await r.activities.get(key) if (key := number(raw)) else None
-        if found is None or found.community_id != visitor.community.id:
-            raise Refused(404, "deskadmin.no_activity")
-        return found
+        return await of_community(svc.db, visitor, raw, lambda r, key: r.activities.get(key),
+                                  "deskadmin.no_activity")
 
     async def detail(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
         """One activity and who registered (with their codes and check-in)."""

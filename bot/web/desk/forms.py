@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
+
+from bot.web.desk.auth import Refused, Visitor
+from storage import Database, Repos
+
+T = TypeVar("T")
 
 
 def local_time(value: str, tz: ZoneInfo, now: datetime) -> datetime | None:
@@ -38,3 +45,14 @@ def text(form: dict[str, str], name: str, limit: int) -> str | None:
 def number(raw: str) -> int | None:
     """A row id from a path, or None for anything that is not one."""
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+async def of_community(db: Database, visitor: Visitor, raw: str,
+                       get: Callable[[Repos, int], Awaitable[T | None]], missing: str) -> T:
+    """The record numbered `raw` (a path parameter), if it belongs to the visitor's community;
+    otherwise 404 with the catalog key `missing`."""
+    async with db.read() as r:
+        found: Any = await get(r, key) if (key := number(raw)) else None
+    if found is None or found.community_id != visitor.community.id:
+        raise Refused(404, missing)
+    return found

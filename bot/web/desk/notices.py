@@ -16,7 +16,7 @@ from bot.domain.announcements import AUDIENCES, REPEATS, TEXT_LIMIT, Announcemen
 from bot.domain.models import Role
 from bot.services.announcements import home_of, plain
 from bot.web.desk.auth import Refused, Visitor, authorise
-from bot.web.desk.forms import field_time, local_time, number, text, ticked
+from bot.web.desk.forms import field_time, local_time, of_community, text, ticked
 from bot.web.desk.site import DeskSite
 
 
@@ -127,11 +127,8 @@ def routes(site: DeskSite) -> list[Route]:
         return site.back(f"/desk/notices/{stored.id}?done=queued")
 
     async def find(visitor: Visitor, raw: str) -> Announcement:
-        async with svc.db.read() as r:
-            notice = await r.announcements.get(key) if (key := number(raw)) else None
-        if notice is None or notice.community_id != visitor.community.id:
-            raise Refused(404, "deskadmin.no_notice")
-        return notice
+        return await of_community(svc.db, visitor, raw,
+                                  lambda r, key: r.announcements.get(key), "deskadmin.no_notice")
 
     async def detail(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
         """One notice: as sent, its counts, and per grid who has not pressed Received."""
