@@ -65,6 +65,8 @@ async def show(ctx: Ctx) -> None:
     minutes = int(links.CODE_LIFETIME.total_seconds() // 60)
     accounts = await ctx.r.users.addresses(ctx.user.id)
     lines = [ctx.t("link.code", code=code, minutes=minutes), "",
+             *([ctx.t("link.web", url=f"{ctx.svc.settings.public_url}/chat?link={code}"), ""]
+               if ctx.inc.sender.channel != "web" else []),
              ctx.t("link.accounts"), *(_line(ctx, a) for a in accounts), "",
              ctx.t("link.goes_to", where=_where(ctx))]
     ctx.say("\n".join(lines), choices=_choices(ctx, accounts))

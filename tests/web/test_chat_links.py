@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.flows.base import Services
+from tests.factories import CHANNEL, Town
 from tests.test_setup import cli_env, linli  # noqa: F401 - the fixture
+from tests.web.browserless import WebUser, serving
 from tests.web.test_personas import browser_of
 
 LINK = re.compile(r"(https://linli\.example\.cn/chat\?start=([\w-]+))")
@@ -46,3 +48,28 @@ async def test_the_page_says_a_links_start_argument(svc: Services) -> None:
         for odd in ("%22%3E%3Cscript%3E", "a b", "x" * 59):
             page = await browser.get(f"/chat?start={odd}")
             assert '<meta name="start" content="">' in page.text
+
+
+async def test_link_offers_the_web_chat_and_the_opened_link_joins_the_person(town: Town
+                                                                             ) -> None:
+    """Li uses Linli in her chat app; `/link` also gives her a link to the web chat, and the
+    browser that opens it becomes Li (the page says `/link CODE` once, as typing it would)."""
+    li = await town.resident("1001")
+    [shown] = await li.says("/link")
+    found = re.search(r"http://\S+/chat\?link=(\d{6})", shown.text)
+    assert found, shown.text
+    code = found.group(1)
+    async with browser_of(town.svc) as browser:
+        page = await browser.get(f"/chat?link={code}")
+        assert f'<meta name="link" content="{code}">' in page.text
+        for odd in ("12345", "1234567", "abcdef", "%22%3E"):
+            page = await browser.get(f"/chat?link={odd}")
+            assert '<meta name="link" content="">' in page.text
+    async with serving(town.svc) as linli:
+        browser_li = await WebUser(f"http://127.0.0.1:{linli.port}").open()
+        await browser_li.says(f"/link {code}")
+        await browser_li.until(lambda: "绑定成功" in browser_li.screen())
+        await browser_li.close()
+    async with town.svc.db.read() as r:
+        accounts = await r.users.addresses((await li.user()).id)
+    assert sorted(a.channel for a in accounts) == sorted([CHANNEL, "web"])

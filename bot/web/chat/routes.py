@@ -48,6 +48,7 @@ CSRF_HEADER = "X-CSRF-Token"
 MAX_TEXT = 20_000  # the desk refuses long texts politely; beyond this the post is refused
 MAX_BODY = MAX_BYTES + 64 * 1024
 START = re.compile(r"^[A-Za-z0-9_-]{1,58}$")  # said with client id "start-<it>" (64 at most)
+LINK_CODE = re.compile(r"^\d{6}$")  # /link's code: the page says `/link <it>` once
 POLL_SECONDS = 3.0  # another instance may have kept a message: look at the database anyway
 CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -118,8 +119,10 @@ class WebChat:
         if web_user is None:
             web_user = secrets.token_urlsafe(18)
         start = request.query_params.get("start", "")  # an invite or a community's QR code
+        link = request.query_params.get("link", "")  # /link's code, sent as a link
         response = await self.page_for(request, web_user, base="/chat",
-                                       start=start if START.match(start) else "")
+                                       start=start if START.match(start) else "",
+                                       link=link if LINK_CODE.match(link) else "")
         if new:
             signed = Signer(await self.secret(), salt="web-user").sign(web_user).decode()
             https = (self.svc.settings.public_base_url or "").startswith("https://")
@@ -129,9 +132,10 @@ class WebChat:
 
     async def page_for(self, request: Request, web_user: str, *, base: str,
                        csp: str = CSP, title: str | None = None, start: str = "",
-                       poll: bool = False) -> Response:
+                       link: str = "", poll: bool = False) -> Response:
         """The chat page of `web_user`, whose posts and stream live under `base`; `start` is
-        said as `/start <start>` once (a link's invite code, or c_CODE for a community); `poll`:
+        said as `/start <start>` once (a link's invite code, or c_CODE for a community), `link`
+        as `/link <link>` (this browser joins the person who asked for the code); `poll`:
         the page polls instead of holding an event stream open (a browser holds only 6
         connections per host, and the persona page shows four chats)."""
         lang = self.lang(request)
@@ -141,7 +145,7 @@ class WebChat:
         strings["places"] = await self.places(lang)
         response = self.templates.TemplateResponse(request, "chat.html", {
             "lang": "zh-CN" if lang == "zh-Hans" else "en", "t": strings, "base": base,
-            "start": start, "poll": "1" if poll else "",
+            "start": start, "link": link, "poll": "1" if poll else "",
             "strings": json.dumps(strings, ensure_ascii=False).replace("<", "\\u003c"),
             "csrf": await self.csrf_for(web_user)})
         response.headers["Cache-Control"] = "no-store"

@@ -204,7 +204,11 @@
     started = true;
     // a link's /start argument (an invite, a community's code) is said once, by its client id
     const arg = document.querySelector('meta[name="start"]').content;
-    if (arg) {
+    const code = document.querySelector('meta[name="link"]').content;
+    if (code) {  // /link's code as a link: this browser joins the person who asked for it
+      post({ client_id: "link-" + code, kind: "text", text: "/link " + code, quiet: "1" });
+      history.replaceState(null, "", base);
+    } else if (arg) {
       post({ client_id: "start-" + arg, kind: "text", text: "/start " + arg, quiet: "1" });
       history.replaceState(null, "", base);
     } else if (!last) {
