@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.e2e import Chat, newest
 from tests.fakebotapi import SentMessage
-from tests.fakewechat import Follower
+from tests.fakewechat import Follower, Member
 
 
 class OnTelegram:
@@ -94,3 +94,25 @@ class OnWeChat:
 
     async def sees(self, text: str, after: int) -> str:
         return await self.follower.api.wait_for(self.follower.openid, contains=text, after=after)
+
+
+class OnWeCom(OnWeChat):
+    """A member of the WeCom app: ticket cards are template cards whose buttons are pressed
+    (`template_card_event`); other choices are numbered options, as on the OA."""
+
+    def __init__(self, member: Member) -> None:
+        super().__init__(member)
+        self.member = member
+
+    async def tap(self, label: str) -> None:
+        newest = self.member.api.sent.get(self.member.openid, [])[-1:]
+        if newest and newest[0]["msgtype"] == "template_card" and any(
+                label in b["text"] for b in newest[0]["template_card"].get("button_list", [])):
+            await self.member.presses(label)
+        else:
+            await self.member.taps(label)
+
+    async def sees(self, text: str, after: int) -> str:
+        """A text or card since `after` showing `text` (a card: its facts and buttons)."""
+        return await self.member.api.wait_for_reply(self.member.openid, contains=text,
+                                                    after=after)

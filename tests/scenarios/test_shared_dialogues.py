@@ -1,5 +1,5 @@
-"""The shared dialogues on Telegram and on the WeChat Official Account, from one definition.
-The worker's side is a party like any other: on Telegram, on the OA, later on WeCom."""
+"""The shared dialogues on Telegram, on the WeChat Official Account and on WeCom, from one
+definition. The worker's side is a party like any other: on Telegram, on the OA, on WeCom."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from bot.domain.models import Duty, Role, TicketState
 from bot.flows.base import Services
 from tests.e2e import RESIDENT, WORKER, Chat, bot_for, staffed_services  # noqa: F401
 from tests.fakebotapi import FakeBotAPI
+from tests.fakewechat import Member
 from tests.scenarios.dialogues import WHOLE_LOOP
-from tests.scenarios.parties import OnTelegram, OnWeChat
+from tests.scenarios.parties import OnTelegram, OnWeChat, OnWeCom
 from tests.scenarios.steps import play
-from tests.wechat.test_wechat_mp import AMY, WANG, bind_worker, serving
+from tests.wechat.test_wechat_mp import AMY, OA, WANG, bind_worker, serving
+from tests.wechat.test_wecom import WANG as WANG_ON_WECOM
+from tests.wechat.test_wecom import both, invited_worker  # noqa: F401 - the fixture
 
 
 async def closed_and_rated(svc: Services) -> None:
@@ -54,3 +57,12 @@ async def test_the_whole_loop_with_the_resident_on_wechat_and_the_worker_on_tele
         await play(WHOLE_LOOP, {"resident": OnWeChat(oa.follower(AMY)),
                                 "worker": OnTelegram(chat, WORKER)})
         await closed_and_rated(oa.svc)
+
+
+async def test_the_whole_loop_with_the_resident_on_wechat_and_the_worker_on_wecom(
+        both: tuple[OA, object]) -> None:  # noqa: F811
+    oa, work = both
+    await invited_worker(oa, work)  # 王秀兰 redeemed her invite in the WeCom app
+    await play(WHOLE_LOOP, {"resident": OnWeChat(oa.follower(AMY)),
+                            "worker": OnWeCom(Member(oa.api, work, WANG_ON_WECOM))})
+    await closed_and_rated(oa.svc)
