@@ -61,8 +61,8 @@ async def test_two_instances_share_one_database_and_one_send_budget(pg_database:
         await bind_staff(svc)
         ports = [free_port(), free_port()]
         hooks = [f"http://127.0.0.1:{p}/telegram/hook" for p in ports]
-        bots = [BotProcess(api, pg_database, HTTP_PORT=str(port), SEND_RATE="20",
-                           BROADCAST_RATE="10", TIMER_INTERVAL_SECONDS="0.5")
+        bots = [BotProcess(api, pg_database, HTTP_PORT=str(port), SEND_RATE="8",
+                           BROADCAST_RATE="4", TIMER_INTERVAL_SECONDS="0.5")
                 for port in ports]
         for bot, hook in zip(bots, hooks, strict=True):
             bot.start_webhook(hook)
@@ -79,7 +79,7 @@ async def test_two_instances_share_one_database_and_one_send_budget(pg_database:
                 await asyncio.sleep(0.1)
             assert live == 3, "both instances have announced themselves"
             await asyncio.sleep(2.5)  # each has taken its half of the budget
-            api.enforce_limits(20, per_chat_seconds=0)
+            api.enforce_limits(8, per_chat_seconds=0)
             walkers = Walkers(api, 10, step_timeout=60)
             walking = asyncio.create_task(walkers.run())
             await asyncio.wait({walking}, timeout=6)
