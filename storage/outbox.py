@@ -113,8 +113,7 @@ class OutboxRepo(Repo):
             external_id=person.with_only_columns(users.c.external_id).scalar_subquery()))
 
     async def sent(self, item_id: int, now: datetime, message_ref: str | None) -> None:
-        await self.conn.execute(outbox.update().where(outbox.c.id == item_id).values(
-            sent_at=now, message_ref=message_ref, claimed_until=None))
+        await self.sent_many([(item_id, message_ref)], now)
 
     async def release(self, item_ids: list[int]) -> None:
         """Gives back claimed rows that were not attempted."""

@@ -12,6 +12,7 @@ from bot.domain.messages import Channel, OutOfReach, RecipientGone, RetryLater
 from bot.domain.models import User
 from bot.services.announcements import AnnouncementService
 from bot.services.clock import Clock
+from bot.services.group_commit import GroupCommit
 from storage import Database
 from storage.announcements import Delivery
 from storage.polls import Poll
@@ -64,8 +65,8 @@ class BroadcastSender:
         self.unrecorded = unrecorded
         self.batch = max(int(rate), 50)
         self._lock = asyncio.Lock()
-        self._sent: list[int] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._recorded = GroupCommit[int](  # deliveries accepted, written in the background
+            db, lambda r, ids: r.announcements.mark_many_sent(ids, clock.now()))
 
     async def drain(self) -> int:
         """Sends everything due now; returns how many were delivered."""
@@ -81,7 +82,7 @@ class BroadcastSender:
                     notices = {i: await r.announcements.get(i) for i in ids}
                     polls = {i: await r.polls.of_notice(i) for i in ids}
                 if not due:
-                    await self._flush()
+                    await self._recorded.flush()
                     return sent
                 queue: asyncio.Queue[Delivery] = asyncio.Queue()
                 for item in due:
@@ -132,28 +133,7 @@ class BroadcastSender:
                 await r.announcements.mark(item.id, status, now, repr(exc),
                                            retry_at=now + timedelta(seconds=30 * item.attempts))
             return 0
-        self._sent.append(item.id)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._record())
-        if len(self._sent) >= self.unrecorded:  # the database is far behind: wait for it
-            await asyncio.shield(self._writer)
+        recorded = self._recorded.put([item.id])
+        if self._recorded.unwritten >= self.unrecorded:  # the database is far behind
+            await asyncio.shield(recorded)
         return 1
-
-    async def _record(self) -> None:
-        """Writes the deliveries accepted so far, and those accepted meanwhile, until none is
-        left."""
-        while self._sent:
-            sent, self._sent = self._sent, []
-            try:
-                async with self.db.tx() as r:
-                    await r.announcements.mark_many_sent(sent, self.clock.now())
-            except BaseException:
-                self._sent[:0] = sent  # tried again by the next writer; the claim still holds
-                raise
-
-    async def _flush(self) -> None:
-        """Waits until every accepted delivery is recorded."""
-        while self._sent or (self._writer is not None and not self._writer.done()):
-            if self._writer is None or self._writer.done():
-                self._writer = asyncio.create_task(self._record())
-            await asyncio.shield(self._writer)

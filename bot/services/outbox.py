@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from bot.domain.messages import Address, Channel, Outgoing, RecipientGone, RetryLater
 from bot.services.clock import Clock
+from bot.services.group_commit import GroupCommit
 from bot.services.links import recipient_gone
-from storage import Database
+from storage import Database, Repos
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -17,46 +18,25 @@ MAX_ATTEMPTS = 8  # for unexpected errors; rate limits and outages are retried w
 MAX_BACKOFF = 300.0
 
 
-class DeliveryMarks:
-    """Group commit of "this message was handed over": marks arriving while one transaction
-    writes are written together by the next, so many concurrent updates share one write
-    transaction instead of one each. `mark` returns once its rows are durable."""
+class DeliveryMarks(GroupCommit[tuple[int, str | None] | int]):
+    """Group commit of "this message was handed over" (an (id, ref) pair) and of "give this
+    claimed message back" (an id): many concurrent updates share one write transaction.
+    `mark` returns once its rows are durable."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
-        self.db = db
-        self.clock = clock
-        self._queue: list[tuple[list[tuple[int, str | None]], list[int],
-                                asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        async def write(r: Repos, marks: list[tuple[int, str | None] | int]) -> None:
+            await r.outbox.sent_many([m for m in marks if isinstance(m, tuple)], clock.now())
+            released = [m for m in marks if isinstance(m, int)]
+            if released:
+                await r.outbox.release(released)
+
+        super().__init__(db, write)
 
     async def mark(self, sent: list[tuple[int, str | None]], released: list[int] = ()
                    ) -> None:
         """Records `sent` as delivered and gives `released` back to the outbox."""
-        if not sent and not released:
-            return
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append((list(sent), list(released), done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
-        await asyncio.shield(done)  # a cancelled caller must not cancel the others' commit
-
-    async def _write(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue, []
-            try:
-                async with self.db.tx() as r:
-                    await r.outbox.sent_many([s for b in batch for s in b[0]], self.clock.now())
-                    released = [i for b in batch for i in b[1]]
-                    if released:
-                        await r.outbox.release(released)
-            except Exception as exc:  # noqa: BLE001 - each caller sees the failure
-                for _sent, _released, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-                continue
-            for _sent, _released, done in batch:
-                if not done.done():
-                    done.set_result(None)
+        if sent or released:
+            await self.add([*sent, *released])
 
 
 class OutboxSender:
