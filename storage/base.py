@@ -20,13 +20,18 @@ def row_dict(row: sa.Row[Any]) -> dict[str, Any]:
     return {k: aware(v) if isinstance(v, datetime) else v for k, v in row._mapping.items()}
 
 
-async def insert_ignore(conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> bool:
-    """Inserts unless the key exists; True when a row was inserted."""
+def upsert(conn: AsyncConnection, table: sa.Table) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING / DO UPDATE (SQLite, PostgreSQL)."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = await conn.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return insert(table)
+
+
+async def insert_ignore(conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> bool:
+    """Inserts unless the key exists; True when a row was inserted."""
+    result = await conn.execute(upsert(conn, table).values(**values).on_conflict_do_nothing())
     return result.rowcount == 1
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.base import Repo, aware, insert_ignore
+from storage.base import Repo, aware, insert_ignore, upsert
 from storage.schema import conversations, flood_counters, processed_updates
 
 
@@ -54,13 +54,9 @@ class ConversationRepo(Repo):
                         window: timedelta) -> int:
         """Counts one message from a person in the current window (shared by every instance);
         returns how many they sent in it."""
-        if self.conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
         current = flood_counters.c  # the stored row, inside ON CONFLICT DO UPDATE
         stale = current.window_start <= now - window
-        statement = insert(flood_counters).values(
+        statement = upsert(self.conn, flood_counters).values(
             channel=channel, external_id=external_id, window_start=now, count=1)
         statement = statement.on_conflict_do_update(
             index_elements=[current.channel, current.external_id],
